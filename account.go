@@ -1,0 +1,166 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// NewAccount is what a host knows of a user when it creates the user's
+// security record.
+type NewAccount struct {
+	// UserID is the host's stable user identifier (1..128 bytes, printable).
+	UserID string
+	// Password is the initial login password; it must pass the policy.
+	// Alternatively PasswordHash imports an existing argon2id PHC string
+	// (a migration); exactly one of the two is required.
+	Password     string
+	PasswordHash string
+	// Phone, optional, is a phone the host has already verified.
+	Phone string
+	// Email, optional, is an address; EmailVerified says the host verified it.
+	Email         string
+	EmailVerified bool
+}
+
+// Status is what the account-security page shows. Phone and Email are
+// masked.
+type Status struct {
+	Phone                  string     `json:"phone"`
+	PhoneBound             bool       `json:"phoneBound"`
+	Email                  string     `json:"email"`
+	EmailVerified          bool       `json:"emailVerified"`
+	PayPasswordSet         bool       `json:"payPasswordSet"`
+	PayPasswordLocked      bool       `json:"payPasswordLocked"`
+	PayPasswordLockedUntil *time.Time `json:"payPasswordLockedUntil"`
+	PasswordChangedAt      time.Time  `json:"passwordChangedAt"`
+}
+
+func validUserID(id string) bool {
+	if id == "" || len(id) > 128 || !utf8.ValidString(id) {
+		return false
+	}
+	for _, r := range id {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateAccount creates the security record of a user. The password is
+// checked against the policy (with the phone and address as context) and
+// hashed; an imported PasswordHash must be an argon2id PHC string and is
+// upgraded on the first successful check.
+func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
+	if !validUserID(n.UserID) {
+		return fmt.Errorf("%w: user ID", ErrInvalidArgument)
+	}
+	if (n.Password == "") == (n.PasswordHash == "") {
+		return fmt.Errorf("%w: exactly one of Password and PasswordHash", ErrInvalidArgument)
+	}
+	a := &Account{UserID: n.UserID, EmailVerified: n.EmailVerified}
+	if n.Phone != "" {
+		p, err := s.phones.Normalize(n.Phone)
+		if err != nil {
+			return err
+		}
+		a.Phone = p.E164
+	}
+	if n.Email != "" {
+		e, err := NormalizeEmail(n.Email)
+		if err != nil {
+			return err
+		}
+		a.Email = e
+	} else {
+		a.EmailVerified = false
+	}
+	if n.PasswordHash != "" {
+		if !validPHC(n.PasswordHash) {
+			return fmt.Errorf("%w: PasswordHash is not an acceptable argon2id hash", ErrInvalidArgument)
+		}
+		a.PasswordHash = n.PasswordHash
+	} else {
+		pw, err := s.checkNewPassword(ctx, n.Password, a)
+		if err != nil {
+			return err
+		}
+		if a.PasswordHash, err = s.hashSecret(ctx, pw); err != nil {
+			return err
+		}
+	}
+	now := s.now().UTC()
+	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = now, now, now
+	if err := s.store.CreateAccount(ctx, a); err != nil {
+		if errors.Is(err, ErrAccountExists) || errors.Is(err, ErrPhoneTaken) || errors.Is(err, ErrEmailTaken) {
+			return err
+		}
+		return s.storeErr(err)
+	}
+	s.emit(ctx, Event{Type: EventAccountCreated, UserID: n.UserID})
+	return nil
+}
+
+// Status reports the account-security state of userID.
+func (s *Service) Status(ctx context.Context, userID string) (*Status, error) {
+	a, err := s.account(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{
+		Phone: Mask(a.Phone), PhoneBound: a.Phone != "",
+		Email: Mask(a.Email), EmailVerified: a.Email != "" && a.EmailVerified,
+		PayPasswordSet:    a.PayPasswordHash != "",
+		PasswordChangedAt: a.PasswordChangedAt,
+	}
+	if st.PayPasswordSet {
+		ps, err := s.payStatus(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		st.PayPasswordLocked, st.PayPasswordLockedUntil = ps.Locked, ps.LockedUntil
+	}
+	return st, nil
+}
+
+// errUnchanged stops updateAccount without writing.
+var errUnchanged = errors.New("unchanged")
+
+// updateAccount applies fn to a fresh copy of userID's record and stores it
+// with an optimistic version check, retrying on conflict. fn must be cheap
+// and repeatable (hash outside it). It returns the record before and after.
+// When fn returns errUnchanged nothing is written and err is nil.
+func (s *Service) updateAccount(ctx context.Context, userID string, fn func(a *Account) error) (before, after *Account, err error) {
+	for range 8 {
+		a, err := s.account(ctx, userID)
+		if err != nil {
+			return nil, nil, err
+		}
+		prev := *a
+		if err := fn(a); err != nil {
+			if errors.Is(err, errUnchanged) {
+				return &prev, a, nil
+			}
+			return nil, nil, err
+		}
+		a.UpdatedAt = s.now().UTC()
+		err = s.store.UpdateAccount(ctx, a)
+		switch {
+		case err == nil:
+			return &prev, a, nil
+		case errors.Is(err, ErrConflict):
+			continue
+		case errors.Is(err, ErrNotFound):
+			return nil, nil, ErrAccountNotFound
+		case errors.Is(err, ErrPhoneTaken), errors.Is(err, ErrEmailTaken):
+			return nil, nil, err
+		default:
+			return nil, nil, s.storeErr(err)
+		}
+	}
+	return nil, nil, s.storeErr(ErrConflict)
+}

@@ -1,0 +1,58 @@
+package security
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// BindPhone binds phone to userID with the code SendPhoneCode sent to it.
+// The code is scoped to (userID, phone): a code for another phone or user
+// is ErrInvalidCode. A phone bound to another account is refused with
+// ErrPhoneTaken, revealed only now that the code proved possession. Binding
+// the phone already bound is a no-op. A notice goes to the previous phone,
+// and its pending forgot-password flows end.
+func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) error {
+	if userID == "" {
+		return fmt.Errorf("%w: user required", ErrInvalidArgument)
+	}
+	p, err := s.normalizePhone(phone)
+	if err != nil {
+		return err
+	}
+	if code == "" {
+		return fmt.Errorf("%w: code required", ErrInvalidArgument)
+	}
+	if _, err := s.account(ctx, userID); err != nil {
+		return err
+	}
+	if err := s.verifyCode(ctx, s.memberCodeScope(userID, p.E164), p.E164, code, userID, PurposeBindPhone); err != nil {
+		return err
+	}
+	before, after, err := s.updateAccount(ctx, userID, func(a *Account) error {
+		if a.Phone == p.E164 {
+			return errUnchanged
+		}
+		a.Phone = p.E164
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if before.Phone == after.Phone {
+		return nil
+	}
+	s.voidForgotFlows(ctx, before.Phone)
+	s.emit(ctx, Event{Type: EventPhoneBound, UserID: userID, Destination: Mask(p.E164)})
+	if before.Phone != "" {
+		// Tell the old phone (and the verified email) that it was replaced.
+		old := *before
+		if old.EmailVerified {
+			old.Email = after.Email
+		}
+		s.notify(ctx, &old, PurposePhoneUnbound, time.Time{})
+	} else if after.Email != "" && after.EmailVerified {
+		s.notify(ctx, &Account{UserID: userID, Email: after.Email, EmailVerified: true}, PurposePhoneBound, time.Time{})
+	}
+	return nil
+}

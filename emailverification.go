@@ -1,0 +1,178 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+func (s *Service) emailCodeScope(addr, requester string) string {
+	return s.key("code-email", addr, requester)
+}
+func (s *Service) linkScope(addr, requester string) string { return s.key("link", addr, requester) }
+func (s *Service) linkID(token string) string              { return s.ticketID("link", token) }
+
+// VerificationLink returns the link for token: Config.LinkBaseURL with the
+// token as its "token" query parameter.
+func (s *Service) verificationLink(token string) string {
+	u := *s.link
+	q := u.Query()
+	q.Set("token", token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// SendEmailVerification sends a verification message, a 6-digit code and a
+// one-click link, for email.
+//
+// With a signed-in userID the message goes to email, and verifying it binds
+// the address to that user; delivery failures are returned. With userID ""
+// (a public request) the message goes only to the address as stored on the
+// account that has it, verifying marks it verified there, and the answer
+// and its cost are the same whether or not an account has it (delivery runs
+// in the background). Either way the code is scoped to (address,
+// requester) and a new send voids the previous code and link.
+func (s *Service) SendEmailVerification(ctx context.Context, userID, email string) error {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if s.link == nil {
+		return errors.New("security: Config.LinkBaseURL is not set; email verification is disabled")
+	}
+	to := addr
+	owner := ""
+	if userID != "" {
+		if _, err := s.account(ctx, userID); err != nil {
+			return err
+		}
+	} else {
+		switch a, err := s.store.AccountByEmail(ctx, addr); {
+		case err == nil:
+			to, owner = a.Email, a.UserID
+		case !errors.Is(err, ErrNotFound):
+			return s.storeErr(err)
+		}
+	}
+	req := SendRequest{Channel: ChannelEmail, To: addr, Purpose: PurposeVerifyEmail, UserID: userID, ClientIP: ClientFrom(ctx).IP}
+	if err := s.throttleSend(ctx, req, userID); err != nil {
+		return err
+	}
+	token, err := s.newHandle()
+	if err != nil {
+		return err
+	}
+	scope := s.emailCodeScope(addr, userID)
+	code, err := s.issueCode(ctx, scope, addr)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	t := Ticket{ID: s.linkID(token), Scope: s.linkScope(addr, userID), UserID: userID, Destination: addr, ExpiresAt: now.Add(s.lim.LinkTTL)}
+	if err := s.store.PutTicket(ctx, t); err != nil {
+		s.voidCode(ctx, scope)
+		return s.storeErr(err)
+	}
+	m := &Message{Channel: ChannelEmail, To: to, Purpose: PurposeVerifyEmail, Code: code, Link: s.verificationLink(token),
+		TTL: s.lim.CodeTTL, Locale: s.locale(ctx), UserID: userID, Time: now.UTC()}
+	void := func(ctx context.Context) {
+		s.voidCode(ctx, scope)
+		if err := s.store.DeleteTicketScope(ctx, t.Scope); err != nil {
+			s.log.ErrorContext(ctx, "security: could not void an undelivered link", "error", err.Error())
+		}
+	}
+	if userID != "" {
+		if err := s.deliver(ctx, *m); err != nil {
+			void(context.WithoutCancel(ctx))
+			return err
+		}
+		s.emit(ctx, Event{Type: EventCodeSent, UserID: userID, Destination: Mask(addr), Purpose: PurposeVerifyEmail})
+		return nil
+	}
+	j := job{onFail: void}
+	if owner != "" {
+		m.UserID = owner
+		j.msg = m
+	}
+	return s.enqueue(ctx, j)
+}
+
+// VerifyEmailCode verifies email with the code SendEmailVerification sent,
+// for the same requester (userID, or "" for a public request).
+func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code string) error {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if err := s.verifyCode(ctx, s.emailCodeScope(addr, userID), addr, code, userID, PurposeVerifyEmail); err != nil {
+		return err
+	}
+	if err := s.store.DeleteTicketScope(ctx, s.linkScope(addr, userID)); err != nil {
+		s.log.WarnContext(ctx, "security: could not void the link of a verified address", "error", err.Error())
+	}
+	return s.markEmailVerified(ctx, userID, addr)
+}
+
+// VerifyEmailToken verifies the address of the link token (single use,
+// Limits.LinkTTL). The requester recorded at sending decides what it does,
+// as for VerifyEmailCode. Any failure is ErrInvalidCode.
+func (s *Service) VerifyEmailToken(ctx context.Context, token string) error {
+	if token == "" {
+		return fmt.Errorf("%w: token required", ErrInvalidArgument)
+	}
+	if len(token) > 128 {
+		return ErrInvalidCode
+	}
+	t, err := s.store.TakeTicket(ctx, s.linkID(token), s.now(), false)
+	if errors.Is(err, ErrNotFound) {
+		s.emit(ctx, Event{Type: EventVerificationFailed, Purpose: PurposeVerifyEmail, Reason: "bad_token"})
+		return ErrInvalidCode
+	}
+	if err != nil {
+		return s.storeErr(err)
+	}
+	if err := s.store.DeleteCode(ctx, s.emailCodeScope(t.Destination, t.UserID)); err != nil {
+		s.log.WarnContext(ctx, "security: could not void the code of a verified address", "error", err.Error())
+	}
+	return s.markEmailVerified(ctx, t.UserID, t.Destination)
+}
+
+// markEmailVerified binds addr to userID, or (userID "") marks it verified
+// on the account that has it. An address on another account is
+// ErrEmailTaken; a public verification for an address no account has any
+// more is ErrInvalidCode.
+func (s *Service) markEmailVerified(ctx context.Context, userID, addr string) error {
+	owner := userID
+	if owner == "" {
+		a, err := s.store.AccountByEmail(ctx, addr)
+		if errors.Is(err, ErrNotFound) {
+			return ErrInvalidCode
+		}
+		if err != nil {
+			return s.storeErr(err)
+		}
+		owner = a.UserID
+	}
+	before, after, err := s.updateAccount(ctx, owner, func(a *Account) error {
+		if userID == "" && a.Email != addr {
+			return ErrInvalidCode // the address changed since the message was sent
+		}
+		if a.Email == addr && a.EmailVerified {
+			return errUnchanged
+		}
+		a.Email, a.EmailVerified = addr, true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if before.Email == after.Email && before.EmailVerified == after.EmailVerified {
+		return nil
+	}
+	s.emit(ctx, Event{Type: EventEmailVerified, UserID: owner, Destination: Mask(addr)})
+	// Tell the phone and the previous verified address, not the new one.
+	s.notify(ctx, &Account{UserID: owner, Phone: before.Phone, Email: before.Email, EmailVerified: before.EmailVerified},
+		PurposeEmailVerified, time.Time{})
+	return nil
+}

@@ -1,0 +1,58 @@
+package security
+
+import (
+	"context"
+	"time"
+)
+
+// EventType names a security event.
+type EventType string
+
+// Event types.
+const (
+	EventAccountCreated      EventType = "account_created"
+	EventPasswordChanged     EventType = "password_changed"
+	EventPasswordReset       EventType = "password_reset"
+	EventPasswordCheckFailed EventType = "password_check_failed"
+	EventPasswordLocked      EventType = "password_locked"
+	EventPhoneBound          EventType = "phone_bound"
+	EventPayPasswordSet      EventType = "pay_password_set"
+	EventPayPasswordUpdated  EventType = "pay_password_updated"
+	EventPayPasswordReset    EventType = "pay_password_reset"
+	EventPayPasswordFailed   EventType = "pay_password_failed"
+	EventPayPasswordLocked   EventType = "pay_password_locked"
+	EventEmailVerified       EventType = "email_verified"
+	EventCodeSent            EventType = "code_sent"
+	EventSendThrottled       EventType = "send_throttled"
+	EventDeliveryFailed      EventType = "delivery_failed"
+	EventVerificationFailed  EventType = "verification_failed"
+	EventSMSBudgetExhausted  EventType = "sms_budget_exhausted"
+	EventForgotStarted       EventType = "forgot_password_started"
+)
+
+// Event is one security-relevant outcome. It never carries a secret;
+// Destination is masked.
+type Event struct {
+	Type   EventType
+	UserID string
+	Time   time.Time
+	// ClientIP is the client's address as the adapter determined it.
+	ClientIP string
+	// Destination is the masked phone or address concerned, if any.
+	Destination string
+	// Purpose is the message purpose, for code events.
+	Purpose Purpose
+	// Reason is a short machine-readable detail, e.g. "wrong_code",
+	// "expired_or_used", "voided", "ip", "destination", "budget".
+	Reason string
+}
+
+func (s *Service) emit(ctx context.Context, e Event) {
+	e.Time = s.now().UTC()
+	if e.ClientIP == "" {
+		e.ClientIP = ClientFrom(ctx).IP
+	}
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(ctx, e)
+	}
+}

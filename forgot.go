@@ -1,0 +1,199 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+func (s *Service) flowID(handle string) string        { return s.ticketID("flow", handle) }
+func (s *Service) flowScope(e164 string) string       { return s.key("forgot", e164) }
+func (s *Service) flowCodeScope(flowID string) string { return s.key("code-forgot", flowID) }
+
+// voidForgotFlows ends every pending forgot-password flow for phone.
+func (s *Service) voidForgotFlows(ctx context.Context, e164 string) {
+	if e164 == "" {
+		return
+	}
+	if err := s.store.DeleteTicketScope(ctx, s.flowScope(e164)); err != nil {
+		s.log.WarnContext(ctx, "security: could not void forgot-password flows", "error", err.Error())
+	}
+}
+
+// StartForgotPassword starts a forgot-password flow for phone and returns
+// its handle: 32 random bytes, stored only hashed, that the caller keeps (the
+// HTTP adapter sets it as a cookie and a header) and hands to both steps.
+// An SMS code goes to the phone only if an account has it bound; the
+// answer, and the work done to produce it, are the same either way, because
+// delivery happens in the background. A new flow for the same phone voids
+// the previous one. Errors: ErrInvalidPhone, *RateLimitError, ErrBusy (queue
+// full), and store failures.
+func (s *Service) StartForgotPassword(ctx context.Context, phone string) (string, error) {
+	p, err := s.normalizePhone(phone)
+	if err != nil {
+		return "", err
+	}
+	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: PurposeForgotPassword, ClientIP: ClientFrom(ctx).IP}
+	if err := s.throttleSend(ctx, req, ""); err != nil {
+		return "", err
+	}
+	handle, err := s.newHandle()
+	if err != nil {
+		return "", err
+	}
+	id := s.flowID(handle)
+	userID := ""
+	switch a, err := s.store.AccountByPhone(ctx, p.E164); {
+	case err == nil:
+		userID = a.UserID
+	case !errors.Is(err, ErrNotFound):
+		return "", s.storeErr(err)
+	}
+	// The same store writes whether or not an account matched; without one
+	// the code is never sent, so nobody can know it.
+	scope := s.flowCodeScope(id)
+	code, err := s.issueCode(ctx, scope, p.E164)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	t := Ticket{ID: id, Scope: s.flowScope(p.E164), UserID: userID, Destination: p.E164, ExpiresAt: now.Add(s.lim.FlowTTL)}
+	if err := s.store.PutTicket(ctx, t); err != nil {
+		return "", s.storeErr(err)
+	}
+	j := job{}
+	if userID != "" {
+		j.msg = &Message{Channel: ChannelSMS, To: p.E164, Purpose: PurposeForgotPassword, Code: code, TTL: s.lim.CodeTTL,
+			Locale: s.locale(ctx), UserID: userID, Time: now.UTC()}
+		j.onFail = func(ctx context.Context) { s.voidCode(ctx, scope) }
+	}
+	if err := s.enqueue(ctx, j); err != nil {
+		return "", err
+	}
+	s.emit(ctx, Event{Type: EventForgotStarted, Destination: Mask(p.E164), Purpose: PurposeForgotPassword})
+	return handle, nil
+}
+
+// flow loads the live flow of handle, or ErrFlowRequired.
+func (s *Service) flow(ctx context.Context, handle string) (*Ticket, error) {
+	if handle == "" || len(handle) > 128 {
+		return nil, ErrFlowRequired
+	}
+	t, err := s.store.GetTicket(ctx, s.flowID(handle), s.now())
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrFlowRequired
+	}
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	return t, nil
+}
+
+// VerifyForgotPassword is step 1: it checks the SMS code of the flow. On
+// success the flow is verified and step 2 must follow within
+// Limits.FlowVerifiedTTL (and the flow's own lifetime). Errors:
+// ErrFlowRequired (no live flow, or already verified), ErrInvalidCode,
+// ErrTooManyAttempts, *RateLimitError.
+func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string) error {
+	t, err := s.flow(ctx, handle)
+	if err != nil {
+		return err
+	}
+	if t.Verified {
+		return ErrFlowRequired
+	}
+	if err := s.verifyCode(ctx, s.flowCodeScope(t.ID), t.Destination, code, t.UserID, PurposeForgotPassword); err != nil {
+		return err
+	}
+	if t.UserID == "" {
+		// Nobody was sent this code; a lucky guess verifies nothing.
+		return ErrInvalidCode
+	}
+	now := s.now()
+	taken, err := s.store.TakeTicket(ctx, t.ID, now, false)
+	if errors.Is(err, ErrNotFound) {
+		return ErrFlowRequired
+	}
+	if err != nil {
+		return s.storeErr(err)
+	}
+	taken.Verified = true
+	if limit := now.Add(s.lim.FlowVerifiedTTL); limit.Before(taken.ExpiresAt) {
+		taken.ExpiresAt = limit
+	}
+	if err := s.store.PutTicket(ctx, *taken); err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// CompleteForgotPassword is step 2: with the verified flow of handle and
+// the same phone, it sets the new password (policy applied, and it must
+// differ from the current one). The flow ends, password checks are
+// unlocked, EventPasswordReset is emitted (end every session of the user on
+// it) and a notice is sent. Errors: ErrFlowRequired (no verified flow),
+// ErrPhoneMismatch, *PolicyError.
+func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, newPassword string) error {
+	p, err := s.normalizePhone(phone)
+	if err != nil {
+		return err
+	}
+	if newPassword == "" {
+		return fmt.Errorf("%w: password required", ErrInvalidArgument)
+	}
+	t, err := s.flow(ctx, handle)
+	if err != nil {
+		return err
+	}
+	if !t.Verified || t.UserID == "" {
+		return ErrFlowRequired
+	}
+	if t.Destination != p.E164 {
+		return ErrPhoneMismatch
+	}
+	a, err := s.account(ctx, t.UserID)
+	if err != nil {
+		return err
+	}
+	if a.Phone != t.Destination {
+		return ErrFlowRequired
+	}
+	n, err := s.checkNewPassword(ctx, newPassword, a)
+	if err != nil {
+		return err
+	}
+	if match, _, err := s.checkSecret(ctx, n, a.PasswordHash); err != nil && !errors.Is(err, errBadHash) {
+		return err
+	} else if match {
+		return weakPassword("same_as_current")
+	}
+	h, err := s.hashSecret(ctx, n)
+	if err != nil {
+		return err
+	}
+	// Single use: of concurrent completions exactly one takes the flow.
+	if _, err := s.store.TakeTicket(ctx, t.ID, s.now(), true); errors.Is(err, ErrNotFound) {
+		return ErrFlowRequired
+	} else if err != nil {
+		return s.storeErr(err)
+	}
+	_, after, err := s.updateAccount(ctx, t.UserID, func(cur *Account) error {
+		if cur.Phone != t.Destination {
+			return ErrFlowRequired
+		}
+		cur.PasswordHash = h
+		cur.PasswordChangedAt = s.now().UTC()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.store.ClearAttempts(ctx, s.passwordKey(t.UserID)); err != nil {
+		s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
+	}
+	s.voidForgotFlows(ctx, after.Phone)
+	s.emit(ctx, Event{Type: EventPasswordReset, UserID: t.UserID, Destination: Mask(t.Destination)})
+	s.notify(ctx, after, PurposePasswordReset, time.Time{})
+	return nil
+}

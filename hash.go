@@ -1,0 +1,133 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/alexedwards/argon2id"
+)
+
+// HashParams is the argon2id cost of new password and PIN hashes.
+type HashParams struct {
+	// Memory in KiB. Default 19456 (19 MiB).
+	Memory uint32
+	// Iterations (t). Default 2.
+	Iterations uint32
+	// Parallelism (p). Default 1.
+	Parallelism uint8
+}
+
+// Ceilings applied to stored hashes before they are run, so a corrupted or
+// tampered record cannot make a check allocate gigabytes.
+const (
+	maxHashMemory     = 256 * 1024
+	maxHashIterations = 10
+	maxHashParallel   = 16
+)
+
+func (h HashParams) withDefaults() (HashParams, error) {
+	if h == (HashParams{}) {
+		return HashParams{Memory: 19456, Iterations: 2, Parallelism: 1}, nil
+	}
+	if h.Iterations == 0 {
+		h.Iterations = 2
+	}
+	if h.Parallelism == 0 {
+		h.Parallelism = 1
+	}
+	// ASVS 5.0 appendix C / OWASP: t=1 needs m>=46 MiB, t=2 m>=19 MiB,
+	// t=3 m>=12 MiB, t=4 m>=9 MiB, t>=5 m>=7 MiB.
+	floor := map[uint32]uint32{1: 47104, 2: 19456, 3: 12288, 4: 9216}[h.Iterations]
+	if h.Iterations >= 5 {
+		floor = 7168
+	}
+	if h.Memory < floor {
+		return h, fmt.Errorf("security: Hash.Memory %d KiB below the floor %d KiB for t=%d", h.Memory, floor, h.Iterations)
+	}
+	if h.Memory > maxHashMemory || h.Iterations > maxHashIterations || h.Parallelism > maxHashParallel {
+		return h, errors.New("security: Hash parameters above the ceiling (m<=256 MiB, t<=10, p<=16)")
+	}
+	return h, nil
+}
+
+func (h HashParams) argon2() *argon2id.Params {
+	return &argon2id.Params{Memory: h.Memory, Iterations: h.Iterations, Parallelism: h.Parallelism, SaltLength: 16, KeyLength: 32}
+}
+
+// acquire takes one hashing slot, waiting at most as long as ctx allows.
+func (s *Service) acquire(ctx context.Context) (func(), error) {
+	select {
+	case s.hashSem <- struct{}{}:
+		return func() { <-s.hashSem }, nil
+	default:
+	}
+	select {
+	case s.hashSem <- struct{}{}:
+		return func() { <-s.hashSem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+	}
+}
+
+// hashSecret returns a new argon2id PHC string of secret.
+func (s *Service) hashSecret(ctx context.Context, secret string) (string, error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	h, err := argon2id.CreateHash(secret, s.hash.argon2())
+	if err != nil {
+		return "", fmt.Errorf("security: hashing: %w", err)
+	}
+	return h, nil
+}
+
+// errBadHash means a stored hash cannot be checked.
+var errBadHash = errors.New("security: stored hash is malformed or outside the allowed parameters")
+
+// checkSecret compares secret with the PHC string in constant time. It
+// reports whether they match and whether the hash should be upgraded to the
+// current parameters.
+func (s *Service) checkSecret(ctx context.Context, secret, phc string) (match, outdated bool, err error) {
+	if !validPHC(phc) {
+		return false, false, errBadHash
+	}
+	p, salt, key, _ := argon2id.DecodeHash(phc)
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer release()
+	match, _, err = argon2id.CheckHash(secret, phc)
+	if err != nil {
+		return false, false, errBadHash
+	}
+	outdated = p.Memory != s.hash.Memory || p.Iterations != s.hash.Iterations || p.Parallelism != s.hash.Parallelism ||
+		len(salt) != 16 || len(key) != 32
+	return match, outdated, nil
+}
+
+// newDecoyHash makes the hash that checks run against when there is no real
+// one, so a missing account costs the same time as a wrong password.
+func (s *Service) newDecoyHash() (string, error) {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("security: random source: %w", err)
+	}
+	return argon2id.CreateHash(string(b), s.hash.argon2())
+}
+
+// validPHC reports whether h is an argon2id PHC string this Service can
+// check (used when a host imports an existing hash).
+func validPHC(h string) bool {
+	if !strings.HasPrefix(h, "$argon2id$") {
+		return false
+	}
+	p, salt, key, err := argon2id.DecodeHash(h)
+	return err == nil && p.Memory > 0 && p.Memory <= maxHashMemory && p.Iterations > 0 && p.Iterations <= maxHashIterations &&
+		p.Parallelism > 0 && p.Parallelism <= maxHashParallel && len(salt) >= 16 && len(key) >= 16
+}

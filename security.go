@@ -1,0 +1,274 @@
+package security
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Config configures a Service. Its zero value, apart from Secret, means the
+// documented defaults; New refuses values outside their safe range.
+type Config struct {
+	// Secret keys every HMAC (codes, tokens, flow handles, store keys) and
+	// peppers pay passwords. Required, at least 32 bytes, from a vault or
+	// environment, never from source. Changing it voids pending codes,
+	// tokens and flows, resets throttles, and makes pay passwords unverifiable.
+	Secret []byte
+
+	// LinkBaseURL is the absolute URL email verification links are built
+	// on: the token is added as the "token" query parameter. Links are never
+	// built from a request's Host. Required to send email verifications; must
+	// be https unless AllowInsecureLinks.
+	LinkBaseURL string
+	// AllowInsecureLinks permits an http LinkBaseURL (development only).
+	AllowInsecureLinks bool
+
+	// DefaultRegion is the ISO 3166 region used to read national phone
+	// numbers. Default "CN".
+	DefaultRegion string
+	// AllowedCallingCodes is the SMS country allow-list, as calling codes
+	// ("86", "852"). Default: the calling code of DefaultRegion only.
+	AllowedCallingCodes []string
+	// Phones normalises phone numbers. Default: the built-in normaliser
+	// for DefaultRegion. Plug a libphonenumber port here for full coverage.
+	Phones PhoneNormalizer
+
+	// DefaultLocale is the locale of messages when the request has none.
+	// Default "zh-CN".
+	DefaultLocale string
+
+	// Limits are the throttles, lockouts and lifetimes. Zero fields take the
+	// defaults; see Limits.
+	Limits Limits
+
+	// Hash is the argon2id cost of new hashes. Zero means OWASP's first
+	// setting (m=19 MiB, t=2, p=1). New refuses settings below ASVS's floor.
+	Hash HashParams
+	// MaxConcurrentHashes bounds argon2id work in flight (and so its memory).
+	// Default runtime.GOMAXPROCS(0).
+	MaxConcurrentHashes int
+
+	// PasswordCheck, when set, is called with every new login password that
+	// passed the built-in policy: return a *PolicyError (wrapping
+	// ErrWeakPassword) to refuse it, e.g. the pwned package's checker or a
+	// host's larger blocklist. Any other error fails the request.
+	PasswordCheck func(ctx context.Context, password string) error
+	// Blocklist, when set, reports extra refused passwords: it is called with
+	// the NFKC-normalised, lower-cased password.
+	Blocklist func(normalized string) bool
+
+	// SendVeto, when set, is asked before any code is sent; a non-nil error
+	// refuses the send and is returned as is (a captcha requirement, a
+	// SIM-swap signal). It must not block for long.
+	SendVeto func(ctx context.Context, req SendRequest) error
+
+	// OnEvent receives security events (password changed, phone bound, ...),
+	// synchronously. Use it to end other sessions, audit, alert.
+	OnEvent func(ctx context.Context, e Event)
+
+	// Logger receives operational logs. Secrets never reach it; phones and
+	// addresses are masked. Default: slog.Default().
+	Logger *slog.Logger
+
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+	// Rand is the source of codes, tokens and handles. Default crypto/rand.
+	Rand io.Reader
+
+	// QueueSize bounds messages waiting for background delivery (public
+	// routes). Default 1024. When full, public sends answer ErrRateLimited.
+	QueueSize int
+	// Workers deliver background messages. Default 4.
+	Workers int
+	// DeliveryTimeout bounds one background delivery. Default 30s.
+	DeliveryTimeout time.Duration
+}
+
+// SendRequest describes a code about to be sent, for Config.SendVeto.
+type SendRequest struct {
+	Channel Channel
+	// To is the normalised destination (E.164 or email address).
+	To       string
+	Purpose  Purpose
+	UserID   string
+	ClientIP string
+}
+
+// Service runs the account-security flows on a Store and a Notifier. It is
+// safe for concurrent use. Close it to drain background deliveries.
+type Service struct {
+	store    Store
+	notifier Notifier
+	cfg      Config
+	lim      Limits
+	hash     HashParams
+	secret   []byte
+	phones   PhoneNormalizer
+	allowCC  map[string]bool
+	log      *slog.Logger
+	now      func() time.Time
+	rand     io.Reader
+	link     *url.URL
+	hashSem  chan struct{}
+	decoy    string
+
+	queue    chan job
+	wg       sync.WaitGroup
+	mu       sync.RWMutex
+	closed   bool
+	stopOnce sync.Once
+}
+
+// New returns a Service on store and notifier, or an error when cfg is
+// invalid.
+func New(store Store, notifier Notifier, cfg Config) (*Service, error) {
+	if store == nil {
+		return nil, errors.New("security: nil Store")
+	}
+	if notifier == nil {
+		return nil, errors.New("security: nil Notifier")
+	}
+	if len(cfg.Secret) < 32 {
+		return nil, errors.New("security: Config.Secret must be at least 32 bytes")
+	}
+	lim, err := cfg.Limits.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	hp, err := cfg.Hash.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		store:    store,
+		notifier: notifier,
+		cfg:      cfg,
+		lim:      lim,
+		hash:     hp,
+		secret:   append([]byte(nil), cfg.Secret...),
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		rand:     cfg.Rand,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.cfg.DefaultRegion == "" {
+		s.cfg.DefaultRegion = "CN"
+	}
+	if s.cfg.DefaultLocale == "" {
+		s.cfg.DefaultLocale = "zh-CN"
+	}
+	s.phones = cfg.Phones
+	if s.phones == nil {
+		if s.phones, err = NewPhoneNormalizer(s.cfg.DefaultRegion); err != nil {
+			return nil, err
+		}
+	}
+	codes := cfg.AllowedCallingCodes
+	if len(codes) == 0 {
+		cc, ok := callingCode(s.cfg.DefaultRegion)
+		if !ok {
+			return nil, fmt.Errorf("security: unknown DefaultRegion %q; set AllowedCallingCodes", s.cfg.DefaultRegion)
+		}
+		codes = []string{cc}
+	}
+	s.allowCC = make(map[string]bool, len(codes))
+	for _, c := range codes {
+		s.allowCC[c] = true
+	}
+	if cfg.LinkBaseURL != "" {
+		u, err := url.Parse(cfg.LinkBaseURL)
+		if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && cfg.AllowInsecureLinks)) {
+			return nil, errors.New("security: Config.LinkBaseURL must be an absolute https URL (http only with AllowInsecureLinks)")
+		}
+		s.link = u
+	}
+	n := cfg.MaxConcurrentHashes
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	s.hashSem = make(chan struct{}, n)
+	if s.decoy, err = s.newDecoyHash(); err != nil {
+		return nil, err
+	}
+	qs := cfg.QueueSize
+	if qs <= 0 {
+		qs = 1024
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	if s.cfg.DeliveryTimeout <= 0 {
+		s.cfg.DeliveryTimeout = 30 * time.Second
+	}
+	s.queue = make(chan job, qs)
+	for range workers {
+		s.wg.Add(1)
+		go s.deliverLoop()
+	}
+	return s, nil
+}
+
+// Close stops accepting background deliveries and waits, up to ctx, for the
+// queued ones to finish. Flows called after Close that need the queue
+// return ErrClosed.
+func (s *Service) Close(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.queue)
+		s.mu.Unlock()
+	})
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Client is what the Service knows of the request's origin. The HTTP adapter
+// fills it in; a host calling the Go API directly should too, since the
+// per-IP throttle keys on IP (requests without an IP share one bucket).
+type Client struct {
+	IP        string
+	Locale    string
+	UserAgent string
+}
+
+type clientKey struct{}
+
+// WithClient returns a copy of ctx carrying c.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// ClientFrom returns the Client carried by ctx, or the zero Client.
+func ClientFrom(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	return c
+}
+
+func (s *Service) locale(ctx context.Context) string {
+	if l := ClientFrom(ctx).Locale; l != "" {
+		return l
+	}
+	return s.cfg.DefaultLocale
+}
