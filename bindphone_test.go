@@ -1,0 +1,285 @@
+package security_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	security "github.com/acctsec/security"
+)
+
+func TestBindPhone(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", "138-0013-8000"))
+	msgs := e.out.to(phoneA)
+	require.Len(t, msgs, 1, "sent synchronously to the normalised number")
+	m := msgs[0]
+	assert.Equal(t, security.ChannelSMS, m.Channel)
+	assert.Equal(t, security.PurposeBindPhone, m.Purpose)
+	assert.Regexp(t, `^[0-9]{6}$`, m.Code)
+	assert.Equal(t, 5*time.Minute, m.TTL)
+	assert.Equal(t, "en", m.Locale)
+
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, ""), security.ErrInvalidArgument)
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", "not a phone", m.Code), security.ErrInvalidPhone)
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneB, m.Code), security.ErrInvalidCode, "a code for A cannot bind B")
+	e.register(t, "u2", "")
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneA, m.Code), security.ErrInvalidCode, "a code for u1 is nothing for u2")
+	require.NoError(t, e.svc.BindPhone(bg, "u1", "+86 138 0013 8000", m.Code))
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, m.Code), security.ErrInvalidCode, "replay")
+	a, _ := e.store.GetAccount(bg, "u1")
+	assert.Equal(t, phoneA, a.Phone)
+	assert.Equal(t, 1, e.events.count(security.EventPhoneBound))
+
+	t.Run("rebinding notifies the old phone", func(t *testing.T) {
+		e.bindPhone(t, "u1", phoneB)
+		e.waitFor(t, phoneA, 2)
+		assert.Equal(t, 1, e.out.count(phoneA, security.PurposePhoneUnbound))
+		a, _ := e.store.GetAccount(bg, "u1")
+		assert.Equal(t, phoneB, a.Phone)
+	})
+	t.Run("a phone on another account is refused only after the right code", func(t *testing.T) {
+		e.clock.Advance(time.Hour)
+		require.NoError(t, e.svc.SendPhoneCode(bg, "u2", phoneB), "sending reveals nothing")
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneB, wrongCode(e.out.lastCode(t, phoneB))), security.ErrInvalidCode)
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneB, e.out.lastCode(t, phoneB)), security.ErrPhoneTaken)
+		a, _ := e.store.GetAccount(bg, "u2")
+		assert.Empty(t, a.Phone)
+	})
+	t.Run("unknown user", func(t *testing.T) {
+		require.ErrorIs(t, e.svc.SendPhoneCode(bg, "ghost", phoneA), security.ErrAccountNotFound)
+		require.ErrorIs(t, e.svc.SendPhoneCode(bg, "", phoneA), security.ErrInvalidArgument)
+	})
+}
+
+func TestCodeBruteForce(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	code := e.out.lastCode(t, phoneA)
+	for range 4 {
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, wrongCode(code)), security.ErrInvalidCode)
+	}
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, "12a456"), security.ErrTooManyAttempts, "a malformed code is a try too; the 5th voids the code")
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, code), security.ErrInvalidCode, "the right code is void too")
+
+	// 4 wrong, then right: accepted (another phone: phoneA has 6
+	// failures of its 10 a day now).
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneB))
+	code = e.out.lastCode(t, phoneB)
+	for range 4 {
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneB, wrongCode(code)), security.ErrInvalidCode)
+	}
+	require.NoError(t, e.svc.BindPhone(bg, "u1", phoneB, code))
+}
+
+func TestCodeNewSendVoidsPrevious(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	c1 := e.out.lastCode(t, phoneA)
+	e.clock.Advance(61 * time.Second)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	c2 := e.out.lastCode(t, phoneA)
+	if c1 != c2 {
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, c1), security.ErrInvalidCode)
+	}
+	require.NoError(t, e.svc.BindPhone(bg, "u1", phoneA, c2))
+}
+
+func TestCodeExpiry(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	e.clock.Advance(5*time.Minute + time.Second)
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, e.out.lastCode(t, phoneA)), security.ErrInvalidCode)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	e.clock.Advance(4*time.Minute + 59*time.Second)
+	require.NoError(t, e.svc.BindPhone(bg, "u1", phoneA, e.out.lastCode(t, phoneA)))
+}
+
+func TestCodeConsumeRace(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	code := e.out.lastCode(t, phoneA)
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 50 {
+		wg.Go(func() {
+			<-start
+			if e.svc.BindPhone(bg, "u1", phoneA, code) == nil {
+				wins.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	require.Equal(t, int32(1), wins.Load())
+	require.Equal(t, 1, e.events.count(security.EventPhoneBound))
+}
+
+func TestCodeGuessRace(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	code := e.out.lastCode(t, phoneA)
+	var wrong, voided, other atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 100 {
+		wg.Go(func() {
+			<-start
+			switch err := e.svc.BindPhone(bg, "u1", phoneA, wrongCode(code)); {
+			case errors.Is(err, security.ErrTooManyAttempts):
+				voided.Add(1)
+			case errors.Is(err, security.ErrInvalidCode):
+				wrong.Add(1)
+			default:
+				other.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, int32(1), voided.Load(), "exactly one try voids the code")
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, code), security.ErrRateLimited, "10 failures block the destination")
+	// Only DestinationFailures (10) verifications ever reached the store:
+	// 4 wrong, 1 voiding, 5 finding no code.
+	assert.Equal(t, int32(10), wrong.Load()+voided.Load())
+	assert.Equal(t, int32(90), other.Load(), "the rest were refused by the destination block")
+}
+
+func TestSendThrottleByDestinationIgnoresFormatting(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", "13800138000"))
+	for _, variant := range []string{"+86 138 0013 8000", "+86-138-0013-8000", "008613800138000", "86 13800138000", "(+86)13800138000", "+8613800138000"} {
+		err := e.svc.SendPhoneCode(ctxFrom(variant), "u1", variant)
+		rl := requireRateLimited(t, err)
+		assert.LessOrEqual(t, rl.RetryAfter, time.Minute)
+	}
+	assert.Len(t, e.out.to(phoneA), 1)
+	for _, bad := range []string{"13800138000abc", "1380013800012345", "", "+999 1234", "+44 7700 900123"} {
+		require.ErrorIs(t, e.svc.SendPhoneCode(bg, "u1", bad), security.ErrInvalidPhone, bad)
+	}
+}
+
+func TestSendWindows(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	// 5 per hour, 61 s apart.
+	for i := range 5 {
+		require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA), "send %d", i)
+		e.clock.Advance(61 * time.Second)
+	}
+	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	// 10 per 24 h, 13 minutes apart from a fresh start.
+	e2 := newEnv(t)
+	e2.register(t, "u1", "")
+	for i := range 10 {
+		require.NoError(t, e2.svc.SendPhoneCode(ctxFrom(fmt.Sprint("198.51.100.", i)), "u1", phoneB), "send %d", i)
+		e2.clock.Advance(13 * time.Minute)
+		if i == 4 {
+			e2.clock.Advance(time.Hour) // keep the hourly window clear
+		}
+	}
+	requireRateLimited(t, e2.svc.SendPhoneCode(bg, "u1", phoneB))
+}
+
+func TestSendPerIPAndPerAccount(t *testing.T) {
+	e := newEnv(t)
+	for i := range 3 {
+		e.register(t, fmt.Sprint("u", i), "")
+	}
+	// 20 per IP per hour across destinations and accounts.
+	for i := range 20 {
+		user := fmt.Sprint("u", i%3)
+		phone := fmt.Sprintf("+86139%08d", i)
+		require.NoError(t, e.svc.SendPhoneCode(bg, user, phone), "send %d", i)
+	}
+	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u0", "+8613700000000"))
+
+	// 10 per account per hour across IPs.
+	e2 := newEnv(t)
+	e2.register(t, "u", "")
+	for i := range 10 {
+		require.NoError(t, e2.svc.SendPhoneCode(ctxFrom(fmt.Sprint("198.51.100.", i)), "u", fmt.Sprintf("+86139%08d", i)))
+	}
+	requireRateLimited(t, e2.svc.SendPhoneCode(ctxFrom("198.51.100.99"), "u", "+8613700000000"))
+}
+
+func TestDestinationFailuresBlockSending(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	// Request a code, guess 5 wrong, repeat: the budget does not reset.
+	for round := range 2 {
+		require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA), "round %d", round)
+		for range 5 {
+			require.Error(t, e.svc.BindPhone(bg, "u1", phoneA, "999999"))
+		}
+		e.clock.Advance(61 * time.Second)
+	}
+	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	assert.Len(t, e.out.to(phoneA), 2)
+	e.clock.Advance(24 * time.Hour)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+}
+
+func TestSMSBudgetAndVeto(t *testing.T) {
+	var vetoed []security.SendRequest
+	e := newEnv(t, func(c *security.Config) {
+		c.Limits.SMSBudgetPerHour = 3
+		c.SendVeto = func(ctx context.Context, r security.SendRequest) error {
+			if r.To == "+8613711112222" {
+				vetoed = append(vetoed, r)
+				return errors.New("captcha required")
+			}
+			return nil
+		}
+	})
+	e.register(t, "u1", "")
+	require.EqualError(t, e.svc.SendPhoneCode(bg, "u1", "13711112222"), "captcha required")
+	require.Len(t, vetoed, 1)
+	assert.Equal(t, testIP, vetoed[0].ClientIP)
+	for i := range 3 {
+		require.NoError(t, e.svc.SendPhoneCode(bg, "u1", fmt.Sprintf("+86139%08d", i)))
+	}
+	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", "+8613900000009"))
+	assert.Equal(t, 1, e.events.count(security.EventSMSBudgetExhausted))
+	assert.Len(t, e.out.all(), 3)
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", "+8613900000009", "123456"), security.ErrInvalidCode, "no usable code when the budget refused")
+}
+
+func TestCountryAllowList(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.AllowedCallingCodes = []string{"86", "852"} })
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", "+852 6123 4567"))
+	require.ErrorIs(t, e.svc.SendPhoneCode(bg, "u1", "+44 7700 900123"), security.ErrInvalidPhone)
+}
+
+func TestDeliveryFailure(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	e.out.fail(errors.New("provider down"))
+	err := e.svc.SendPhoneCode(bg, "u1", phoneA)
+	require.ErrorIs(t, err, security.ErrDeliveryFailed)
+	assert.Equal(t, 1, e.events.count(security.EventDeliveryFailed))
+	e.out.fail(nil)
+	// The failed send counted against the cooldown...
+	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	// ...and left no usable code: the code the provider was handed fails.
+	tried := e.out.attemptedCodes()
+	require.Len(t, tried, 1)
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, tried[0]), security.ErrInvalidCode)
+	assert.Equal(t, 1, e.events.count(security.EventDeliveryFailed))
+}

@@ -1,0 +1,79 @@
+package security_test
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	security "github.com/acctsec/security"
+)
+
+// recordingStore records the names of the store methods called, to show
+// two paths do the same store work.
+type recordingStore struct {
+	security.Store
+	mu  sync.Mutex
+	log []string
+}
+
+func (r *recordingStore) rec(name string) {
+	r.mu.Lock()
+	r.log = append(r.log, name)
+	r.mu.Unlock()
+}
+
+func (r *recordingStore) calls() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.log...)
+}
+
+func (r *recordingStore) GetAccount(ctx context.Context, id string) (*security.Account, error) {
+	r.rec("GetAccount")
+	return r.Store.GetAccount(ctx, id)
+}
+
+func (r *recordingStore) AccountByPhone(ctx context.Context, p string) (*security.Account, error) {
+	r.rec("AccountByPhone")
+	return r.Store.AccountByPhone(ctx, p)
+}
+
+func (r *recordingStore) AccountByEmail(ctx context.Context, e string) (*security.Account, error) {
+	r.rec("AccountByEmail")
+	return r.Store.AccountByEmail(ctx, e)
+}
+
+func (r *recordingStore) UpdateAccount(ctx context.Context, a *security.Account) error {
+	r.rec("UpdateAccount")
+	return r.Store.UpdateAccount(ctx, a)
+}
+
+func (r *recordingStore) PutCode(ctx context.Context, c security.Code) error {
+	r.rec("PutCode")
+	return r.Store.PutCode(ctx, c)
+}
+
+func (r *recordingStore) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, max int) (security.CodeResult, error) {
+	r.rec("VerifyCode")
+	return r.Store.VerifyCode(ctx, scope, mac, now, max)
+}
+
+func (r *recordingStore) PutTicket(ctx context.Context, t security.Ticket) error {
+	r.rec("PutTicket")
+	return r.Store.PutTicket(ctx, t)
+}
+
+func (r *recordingStore) Allow(ctx context.Context, key string, now time.Time, w []security.Window) (time.Duration, error) {
+	r.rec("Allow")
+	return r.Store.Allow(ctx, key, now, w)
+}
+
+func (r *recordingStore) AttemptStatus(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
+	r.rec("AttemptStatus")
+	return r.Store.AttemptStatus(ctx, key, now, p)
+}
+
+func (r *recordingStore) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
+	r.rec("BeginAttempt")
+	return r.Store.BeginAttempt(ctx, key, now, p)
+}
