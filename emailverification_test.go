@@ -1,0 +1,114 @@
+package security_test
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	security "github.com/acctsec/security"
+)
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	require.NoError(t, err)
+	assert.Equal(t, "accounts.example.com", u.Host, "links come from LinkBaseURL only")
+	tok := u.Query().Get("token")
+	require.GreaterOrEqual(t, len(tok), 43)
+	return tok
+}
+
+func lastMessage(t *testing.T, o *outbox, dest string) security.Message {
+	t.Helper()
+	msgs := o.to(dest)
+	require.NotEmpty(t, msgs)
+	return msgs[len(msgs)-1]
+}
+
+func TestEmailVerificationMember(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendEmailVerification(bg, "u1", " Bob@Example.com "))
+	m := lastMessage(t, e.out, "bob@example.com")
+	assert.Equal(t, security.ChannelEmail, m.Channel)
+	assert.Equal(t, security.PurposeVerifyEmail, m.Purpose)
+	assert.Regexp(t, `^[0-9]{6}$`, m.Code)
+	tok := tokenOf(t, m.Link)
+
+	require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "", "bob@example.com", m.Code), security.ErrInvalidCode, "a member's code is not a public one")
+	e.register(t, "u2", "")
+	require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "u2", "bob@example.com", m.Code), security.ErrInvalidCode, "nor another member's")
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "u1", "BOB@example.com", m.Code))
+	a, _ := e.store.GetAccount(bg, "u1")
+	assert.Equal(t, "bob@example.com", a.Email)
+	assert.True(t, a.EmailVerified)
+	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrInvalidCode, "verifying by code voids the link")
+	assert.Equal(t, 1, e.events.count(security.EventEmailVerified))
+
+	t.Run("by link, and an address on another account", func(t *testing.T) {
+		e.clock.Advance(time.Minute)
+		require.NoError(t, e.svc.SendEmailVerification(bg, "u2", "bob@example.com"))
+		tok := tokenOf(t, lastMessage(t, e.out, "bob@example.com").Link)
+		code := lastMessage(t, e.out, "bob@example.com").Code
+		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrEmailTaken)
+		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrInvalidCode, "single use")
+		require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "u2", "bob@example.com", code), security.ErrInvalidCode, "the link's use voided the code")
+		e.clock.Advance(time.Minute)
+		require.NoError(t, e.svc.SendEmailVerification(bg, "u2", "carol@example.com"))
+		require.NoError(t, e.svc.VerifyEmailToken(bg, tokenOf(t, lastMessage(t, e.out, "carol@example.com").Link)))
+		a, _ := e.store.GetAccount(bg, "u2")
+		assert.Equal(t, "carol@example.com", a.Email)
+	})
+}
+
+func TestEmailVerificationPublic(t *testing.T) {
+	e := newEnv(t)
+	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "u1", Password: goodPass, Email: "dave@example.com"}))
+	require.NoError(t, e.svc.SendEmailVerification(bg, "", "DAVE@example.com"))
+	require.NoError(t, e.svc.SendEmailVerification(bg, "", "nobody@example.com"), "same answer for an unknown address")
+	e.waitFor(t, "dave@example.com", 1)
+	m := lastMessage(t, e.out, "dave@example.com")
+	assert.Equal(t, "dave@example.com", m.To, "sent to the stored address")
+
+	e.clock.Advance(61 * time.Second)
+	require.NoError(t, e.svc.SendEmailVerification(bg, "", "dave@example.com"))
+	e.waitFor(t, "dave@example.com", 2)
+	m2 := lastMessage(t, e.out, "dave@example.com")
+	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tokenOf(t, m.Link)), security.ErrInvalidCode, "a new send voids the previous link")
+	require.NoError(t, e.svc.VerifyEmailToken(bg, tokenOf(t, m2.Link)))
+	a, _ := e.store.GetAccount(bg, "u1")
+	assert.True(t, a.EmailVerified)
+	e.drain(t)
+	assert.Empty(t, e.out.to("nobody@example.com"))
+}
+
+func TestEmailLinkExpiresAndThrottleIgnoresCase(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendEmailVerification(bg, "u1", "erin@example.com"))
+	for _, v := range []string{"ERIN@example.com", " erin@EXAMPLE.com", "Erin@Example.Com"} {
+		requireRateLimited(t, e.svc.SendEmailVerification(bg, "u1", v))
+	}
+	tok := tokenOf(t, lastMessage(t, e.out, "erin@example.com").Link)
+	e.clock.Advance(time.Hour + time.Second)
+	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrInvalidCode)
+}
+
+func TestEmailValidation(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	for _, bad := range []string{"", "plain", "a@b", "Alice <a@example.com>", "a@example.com\r\nBcc: x@y.z", "a@@example.com", "a b@example.com", "@example.com"} {
+		require.ErrorIs(t, e.svc.SendEmailVerification(bg, "u1", bad), security.ErrInvalidEmail, bad)
+	}
+	long := make([]byte, 250)
+	for i := range long {
+		long[i] = 'a'
+	}
+	require.ErrorIs(t, e.svc.SendEmailVerification(bg, "u1", string(long)+"@example.com"), security.ErrInvalidEmail)
+	got, err := security.NormalizeEmail("  ÄLICE@Example.COM ")
+	require.NoError(t, err)
+	assert.Equal(t, "Älice@example.com", got, "only ASCII folds, so look-alikes never match")
+}

@@ -1,0 +1,131 @@
+package pgstore_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/pgstore"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	macRight = []byte("0123456789abcdef0123456789abcdef")
+	macWrong = []byte("fedcba9876543210fedcba9876543210")
+)
+
+func TestVerifyCode(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, nil, pgstore.Config{})
+	exp := base.Add(5 * time.Minute)
+
+	type step struct {
+		mac  []byte
+		now  time.Time
+		want security.CodeResult
+	}
+	tests := []struct {
+		name  string
+		tries int
+		steps []step
+	}{
+		{"right", 0, []step{{macRight, base, security.CodeMatched}, {macRight, base, security.CodeMissing}}},
+		{"wrong then right", 0, []step{{macWrong, base, security.CodeWrong}, {macRight, base, security.CodeMatched}}},
+		{"voided on last try", 0, []step{
+			{macWrong, base, security.CodeWrong}, {macWrong, base, security.CodeWrong},
+			{macWrong, base, security.CodeVoided}, {macRight, base, security.CodeMissing},
+		}},
+		{"stored tries count", 2, []step{{macWrong, base, security.CodeVoided}, {macRight, base, security.CodeMissing}}},
+		{"expired at ExpiresAt", 0, []step{{macRight, exp, security.CodeMissing}}},
+		{"live just before", 0, []step{{macRight, exp.Add(-time.Nanosecond), security.CodeMatched}}},
+		{"empty mac is wrong", 0, []step{{nil, base, security.CodeWrong}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			scope := "s:" + tt.name
+			require.NoError(t, st.PutCode(ctx, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp, Tries: tt.tries}))
+			for i, s := range tt.steps {
+				got, err := st.VerifyCode(ctx, scope, s.mac, s.now, 3)
+				require.NoError(t, err)
+				assert.Equal(t, s.want, got, "step %d", i)
+			}
+		})
+	}
+
+	t.Run("never sent", func(t *testing.T) {
+		got, err := st.VerifyCode(ctx, "s:none", macRight, base, 3)
+		require.NoError(t, err)
+		assert.Equal(t, security.CodeMissing, got)
+	})
+	t.Run("replaced", func(t *testing.T) {
+		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s:r", MAC: macWrong, ExpiresAt: exp}))
+		got, err := st.VerifyCode(ctx, "s:r", macRight, base, 3)
+		require.NoError(t, err)
+		require.Equal(t, security.CodeWrong, got)
+		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s:r", MAC: macRight, ExpiresAt: exp}))
+		// The new code starts with no tries: two wrong ones are still allowed.
+		for _, want := range []security.CodeResult{security.CodeWrong, security.CodeWrong, security.CodeVoided} {
+			got, err = st.VerifyCode(ctx, "s:r", macWrong, base, 3)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		}
+	})
+	t.Run("deleted", func(t *testing.T) {
+		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s:d", MAC: macRight, ExpiresAt: exp}))
+		require.NoError(t, st.DeleteCode(ctx, "s:d"))
+		require.NoError(t, st.DeleteCode(ctx, "s:d"), "deleting nothing is fine")
+		got, err := st.VerifyCode(ctx, "s:d", macRight, base, 3)
+		require.NoError(t, err)
+		assert.Equal(t, security.CodeMissing, got)
+	})
+}
+
+func TestVerifyCodeConcurrent(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, nil, pgstore.Config{})
+
+	t.Run("one match", func(t *testing.T) {
+		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "c", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+		var matched, missing atomic.Int32
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Go(func() {
+				got, err := st.VerifyCode(ctx, "c", macRight, base, 5)
+				assert.NoError(t, err)
+				switch got {
+				case security.CodeMatched:
+					matched.Add(1)
+				case security.CodeMissing:
+					missing.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), matched.Load())
+		assert.Equal(t, int32(49), missing.Load())
+	})
+
+	t.Run("wrong tries counted exactly", func(t *testing.T) {
+		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "w", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+		counts := make(map[security.CodeResult]int)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for range 30 {
+			wg.Go(func() {
+				got, err := st.VerifyCode(ctx, "w", macWrong, base, 10)
+				assert.NoError(t, err)
+				mu.Lock()
+				counts[got]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, map[security.CodeResult]int{
+			security.CodeWrong: 9, security.CodeVoided: 1, security.CodeMissing: 20,
+		}, counts)
+	})
+}
