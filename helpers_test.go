@@ -195,11 +195,11 @@ func newEnv(t *testing.T, mutate ...func(*security.Config)) *env {
 	}
 	e.store = memstore.New(memstore.WithClock(e.clock.Now))
 	cfg := security.Config{
-		Secret:             testSecret,
-		LinkBaseURL:        "https://accounts.example.com/verify",
-		Now:                e.clock.Now,
-		OnEvent:            e.events.add,
-		Logger:             slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Secret:              testSecret,
+		LinkBaseURL:         "https://accounts.example.com/verify",
+		Now:                 e.clock.Now,
+		OnEvent:             e.events.add,
+		Logger:              slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		MaxConcurrentHashes: 4,
 	}
 	for _, m := range mutate {
@@ -290,4 +290,8 @@ func requireReason(t *testing.T, err error, sentinel error, reason string) {
 	var pe *security.PolicyError
 	require.True(t, errors.As(err, &pe), "want *PolicyError, got %v", err)
 	require.Equal(t, reason, pe.Reason)
+}
+
+func (*env) storeAndOutbox() (security.Store, *outbox) {
+	return memstore.New(memstore.WithSweepInterval(0)), &outbox{sent: make(chan struct{}, 16)}
 }

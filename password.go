@@ -76,7 +76,7 @@ func (s *Service) cheapPasswordPolicy(pw string) (string, error) {
 }
 
 // contextPolicy refuses a password containing the account's phone (its
-// national number or last 8 digits), email address or local part, or user ID.
+// national number or any 8 consecutive digits of it), email address or local part, or user ID.
 func (s *Service) contextPolicy(n string, a *Account) error {
 	lower := strings.ToLower(n)
 	var words []string
@@ -85,9 +85,10 @@ func (s *Service) contextPolicy(n string, a *Account) error {
 		if p, err := s.phones.Normalize(a.Phone); err == nil {
 			digits = strings.TrimPrefix(digits, p.CallingCode)
 		}
+		// The number, and every run of 8 of its digits.
 		words = append(words, digits)
-		if len(digits) > 8 {
-			words = append(words, digits[len(digits)-8:])
+		for i := 0; i+8 <= len(digits); i++ {
+			words = append(words, digits[i:i+8])
 		}
 	}
 	if a.Email != "" {

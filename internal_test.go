@@ -1,0 +1,127 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// nopStore satisfies Store for tests that never reach it.
+type nopStore struct{ Store }
+
+func newTestService(t *testing.T, cfg Config) *Service {
+	t.Helper()
+	if cfg.Secret == nil {
+		cfg.Secret = []byte(strings.Repeat("k", 32))
+	}
+	s, err := New(nopStore{}, NotifierFunc(func(context.Context, Message) error { return nil }), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	return s
+}
+
+func TestCodesAreUniformDigits(t *testing.T) {
+	s := newTestService(t, Config{})
+	const n = 100_000
+	var counts [6][10]int
+	leadingZero := 0
+	seen := make(map[string]bool, n)
+	dups := 0
+	for range n {
+		c, err := s.newCode()
+		require.NoError(t, err)
+		require.Len(t, c, 6)
+		if seen[c] {
+			dups++
+		}
+		seen[c] = true
+		if c[0] == '0' {
+			leadingZero++
+		}
+		for i := range 6 {
+			counts[i][c[i]-'0']++
+		}
+	}
+	// χ² per position, 9 degrees of freedom: 27.88 is p = 0.001.
+	for pos := range 6 {
+		chi := 0.0
+		for _, k := range counts[pos] {
+			d := float64(k) - n/10.0
+			chi += d * d / (n / 10.0)
+		}
+		assert.Less(t, chi, 27.88, "position %d", pos)
+	}
+	assert.InDelta(t, 0.10, float64(leadingZero)/n, 0.01, "leading zeros kept, about 10%%")
+	// Birthday expectation for 1e5 draws in 1e6: about 4,800 repeats.
+	assert.InDelta(t, 4837, dups, 400)
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy exhausted") }
+
+func TestRandomFailureFailsClosed(t *testing.T) {
+	s := newTestService(t, Config{})
+	s.rand = failingReader{}
+	_, err := s.newCode()
+	require.Error(t, err)
+	_, err = s.newHandle()
+	require.Error(t, err)
+	_, err = New(nopStore{}, NotifierFunc(func(context.Context, Message) error { return nil }),
+		Config{Secret: []byte(strings.Repeat("k", 32)), Rand: failingReader{}})
+	require.Error(t, err, "New needs randomness for the decoy hash")
+	var _ io.Reader = failingReader{}
+}
+
+func TestHashSlotsBoundedByContext(t *testing.T) {
+	s := newTestService(t, Config{MaxConcurrentHashes: 2})
+	release1, err := s.acquire(context.Background())
+	require.NoError(t, err)
+	release2, err := s.acquire(context.Background())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = s.hashSecret(ctx, "whatever password")
+	require.ErrorIs(t, err, ErrBusy)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	release1()
+	h, err := s.hashSecret(context.Background(), "whatever password")
+	require.NoError(t, err)
+	release2()
+	ok, outdated, err := s.checkSecret(context.Background(), "whatever password", h)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.False(t, outdated)
+}
+
+func TestStoredHashOutsideCeilingIsRefusedUnrun(t *testing.T) {
+	s := newTestService(t, Config{})
+	for _, h := range []string{
+		"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U",
+		"$argon2id$v=19$m=19456,t=50,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U",
+		"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U",
+		"$2a$10$abcdefghijklmnopqrstuv",
+		"",
+	} {
+		_, _, err := s.checkSecret(context.Background(), "pw", h)
+		require.ErrorIs(t, err, errBadHash, h)
+	}
+}
+
+func TestMask(t *testing.T) {
+	for in, want := range map[string]string{
+		"+8613800138000":    "+86138****8000",
+		"+85261234567":      "+852****4567",
+		"alice@example.com": "a***@example.com",
+		"":                  "",
+		"x":                 "x***",
+	} {
+		assert.Equal(t, want, Mask(in), in)
+	}
+}
