@@ -1,0 +1,94 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/acctsec/security"
+	"github.com/redis/go-redis/v9"
+)
+
+// A code lives in one hash, prefix + "code:{" + scope + "}", with fields
+// m (the MAC), x (expiry, unix ms) and t (wrong tries so far).
+
+// putCodeScript stores a code, replacing every field of an earlier one.
+// KEYS[1] code; ARGV mac, expiry ms, tries, ttl ms.
+var putCodeScript = redis.NewScript(`
+redis.call('HSET', KEYS[1], 'm', ARGV[1], 'x', ARGV[2], 't', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`)
+
+// verifyCodeScript checks a MAC against the live code and consumes it, or
+// counts the wrong try and deletes the code at the last one. The MACs are
+// compared over their whole length whatever the first difference.
+// KEYS[1] code; ARGV mac, now ms, max tries (<= 0: unlimited).
+// Returns a security.CodeResult.
+var verifyCodeScript = redis.NewScript(`
+local h = redis.call('HMGET', KEYS[1], 'm', 'x')
+if not h[1] or not h[2] then return 0 end
+if tonumber(h[2]) <= tonumber(ARGV[2]) then return 0 end
+local a, b = h[1], ARGV[1]
+local diff = 0
+if #a ~= #b then diff = 1 end
+for i = 1, #b do
+  diff = bit.bor(diff, bit.bxor(a:byte(i) or 0, b:byte(i)))
+end
+if diff == 0 then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+local t = redis.call('HINCRBY', KEYS[1], 't', 1)
+local max = tonumber(ARGV[3])
+if max > 0 and t >= max then
+  redis.call('DEL', KEYS[1])
+  return 3
+end
+return 2
+`)
+
+func (s *Store) codeKey(scope string) string { return s.tagged("code", scope) }
+
+// PutCode stores c, replacing (voiding) any code in the same scope.
+func (s *Store) PutCode(ctx context.Context, c security.Code) error {
+	if c.Scope == "" || len(c.MAC) == 0 {
+		return fmt.Errorf("redisstore: put code: empty scope or MAC: %w", security.ErrInvalidArgument)
+	}
+	err := putCodeScript.Run(ctx, s.client, []string{s.codeKey(c.Scope)},
+		c.MAC, ms(c.ExpiresAt), c.Tries, s.putTTL(c.ExpiresAt).Milliseconds()).Err()
+	if err != nil {
+		return fail(ctx, "put code", err)
+	}
+	return nil
+}
+
+// VerifyCode checks mac against the live code of scope at now and, in the
+// same script, consumes it on a match or counts the wrong try, deleting the
+// code when the count reaches maxTries (maxTries <= 0: no limit).
+//
+// The comparison runs in Lua over the whole MAC, accumulating the XOR of
+// every byte, so its time does not depend on where the MACs first differ.
+// Even a short-circuiting comparison would leak nothing useful: both sides
+// are HMAC-SHA-256 outputs keyed with a secret the attacker lacks, so learning
+// how many leading bytes of HMAC(guess) equal the stored MAC says nothing
+// about which guess is right, and the try limit bounds guesses anyway.
+func (s *Store) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, maxTries int) (security.CodeResult, error) {
+	r, err := verifyCodeScript.Run(ctx, s.client, []string{s.codeKey(scope)}, mac, ms(now), maxTries).Int64()
+	if err != nil {
+		return security.CodeMissing, fail(ctx, "verify code", err)
+	}
+	switch res := security.CodeResult(r); res {
+	case security.CodeMissing, security.CodeMatched, security.CodeWrong, security.CodeVoided:
+		return res, nil
+	}
+	return security.CodeMissing, fmt.Errorf("redisstore: verify code: unexpected script result %d", r)
+}
+
+// DeleteCode removes the code of scope, if any. It is one DEL.
+func (s *Store) DeleteCode(ctx context.Context, scope string) error {
+	if err := s.client.Del(ctx, s.codeKey(scope)).Err(); err != nil {
+		return fail(ctx, "delete code", err)
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	security "github.com/acctsec/security"
+	"github.com/acctsec/security/redisstore"
+)
+
+// TestNewRejectsNil checks the constructor's validation.
+func TestNewRejectsNil(t *testing.T) {
+	_, err := redisstore.New(nil)
+	require.Error(t, err)
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { _ = client.Close() })
+	_, err = redisstore.New(client, redisstore.WithClock(nil))
+	require.Error(t, err)
+}
+
+// TestUnreachable checks that with nothing listening every method fails
+// (never reports "not found" or a verdict) and the error carries no MAC.
+func TestUnreachable(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { require.NoError(t, client.Close()) })
+	s, err := redisstore.New(client)
+	require.NoError(t, err)
+	for _, o := range ops("down", time.Now()) {
+		t.Run(o.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			err := o.run(ctx, s)
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, security.ErrNotFound)
+			var u unexpected
+			assert.False(t, errors.As(err, &u), "a failure must be an error, not a verdict")
+			assert.Contains(t, err.Error(), "redisstore:")
+		})
+	}
+	t.Run("VerifyCodeError", func(t *testing.T) {
+		mac := randomMAC()
+		r, err := s.VerifyCode(t.Context(), "scope", mac, time.Now(), 5)
+		require.Error(t, err)
+		assert.Equal(t, security.CodeMissing, r)
+		assert.NotContains(t, err.Error(), hex.EncodeToString(mac))
+		assert.NotContains(t, err.Error(), string(mac))
+	})
+}
+
+// blackhole accepts connections and reads from them but never answers, like
+// a server that hangs mid-request. It stops when the test ends.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, 4096)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// TestHangingServer checks that a server that never answers makes every
+// method return the context's deadline error rather than block: the
+// deadline, not a driver timeout, ends the call.
+func TestHangingServer(t *testing.T) {
+	addr := blackhole(t)
+	client := redis.NewClient(&redis.Options{
+		Addr: addr, MaxRetries: -1, ContextTimeoutEnabled: true,
+		// Driver timeouts far beyond the context deadline, so only the
+		// context can end the calls.
+		DialTimeout: time.Hour, ReadTimeout: time.Hour, WriteTimeout: time.Hour,
+		Protocol: 2, DisableIdentity: true,
+	})
+	t.Cleanup(func() { require.NoError(t, client.Close()) })
+	s, err := redisstore.New(client)
+	require.NoError(t, err)
+	for _, o := range ops("hang", time.Now()) {
+		t.Run(o.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+			defer cancel()
+			err := o.run(ctx, s)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		})
+	}
+}

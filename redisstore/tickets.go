@@ -1,0 +1,182 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/acctsec/security"
+	"github.com/redis/go-redis/v9"
+)
+
+// Tickets are addressed by ID alone (GetTicket, TakeTicket) but grouped by
+// scope (PutTicket voids the previous ticket of its scope), and an ID and a
+// scope have unrelated natural hash tags. No layout puts "the ticket of this
+// ID" and "the ticket of this scope" in one Cluster slot for every pair, and
+// splitting them would make PutTicket a multi-slot, non-atomic operation
+// that could leave two live tickets in one scope. So every ticket key shares
+// the one hash tag "{tickets}":
+//
+//	prefix + "{tickets}:t:" + id     hash: s scope, u user, d destination,
+//	                                 v verified ("1"/"0"), x expiry (unix ms),
+//	                                 n nanoseconds of the expiry below the ms
+//	prefix + "{tickets}:s:" + scope  string: the ID of the scope's ticket
+//
+// Every ticket operation is then one script on one slot and fully atomic.
+// The cost: on Cluster all tickets live on one shard. Tickets are few
+// (one per forgot-password flow or emailed link) and small, so that shard
+// carries a trivial share of the load; codes, rate limits and counters,
+// which are the bulk, spread over all slots by their own keys.
+
+// putTicketScript stores a ticket, first unlinking an earlier ticket of the
+// same ID from its old scope and deleting the scope's previous ticket.
+// KEYS[1] ticket, KEYS[2] scope pointer (only when scope ~= "");
+// ARGV base, id, scope, user, destination, verified, expiry ms, expiry ns
+// below the ms, ttl ms.
+var putTicketScript = redis.NewScript(`
+local base, id, scope = ARGV[1], ARGV[2], ARGV[3]
+local old = redis.call('HGET', KEYS[1], 's')
+if old and old ~= '' and old ~= scope then
+  local sk = base .. 's:' .. old
+  if redis.call('GET', sk) == id then redis.call('DEL', sk) end
+end
+if scope ~= '' then
+  local prev = redis.call('GET', KEYS[2])
+  if prev and prev ~= id then
+    local pk = base .. 't:' .. prev
+    if redis.call('HGET', pk, 's') == scope then redis.call('DEL', pk) end
+  end
+  redis.call('SET', KEYS[2], id, 'PX', ARGV[9])
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 's', scope, 'u', ARGV[4], 'd', ARGV[5], 'v', ARGV[6], 'x', ARGV[7], 'n', ARGV[8])
+redis.call('PEXPIRE', KEYS[1], ARGV[9])
+return 1
+`)
+
+// getTicketScript returns the fields of the live ticket, or nil.
+// KEYS[1] ticket; ARGV now ms.
+var getTicketScript = redis.NewScript(`
+local h = redis.call('HMGET', KEYS[1], 's', 'u', 'd', 'v', 'x', 'n')
+if not h[5] or tonumber(h[5]) <= tonumber(ARGV[1]) then return false end
+return h
+`)
+
+// takeTicketScript returns the fields of the live ticket and deletes it
+// with its scope pointer, or returns nil and changes nothing.
+// KEYS[1] ticket; ARGV base, id, now ms, want verified ("1"/"0").
+var takeTicketScript = redis.NewScript(`
+local h = redis.call('HMGET', KEYS[1], 's', 'u', 'd', 'v', 'x', 'n')
+if not h[5] or tonumber(h[5]) <= tonumber(ARGV[3]) then return false end
+if ARGV[4] == '1' and h[4] ~= '1' then return false end
+redis.call('DEL', KEYS[1])
+if h[1] ~= '' then
+  local sk = ARGV[1] .. 's:' .. h[1]
+  if redis.call('GET', sk) == ARGV[2] then redis.call('DEL', sk) end
+end
+return h
+`)
+
+// deleteTicketScopeScript deletes the ticket of a scope and the pointer.
+// KEYS[1] scope pointer; ARGV base, scope.
+var deleteTicketScopeScript = redis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+if id then
+  local tk = ARGV[1] .. 't:' .. id
+  if redis.call('HGET', tk, 's') == ARGV[2] then redis.call('DEL', tk) end
+  redis.call('DEL', KEYS[1])
+end
+return 1
+`)
+
+func (s *Store) ticketBase() string           { return s.prefix + "{tickets}:" }
+func (s *Store) ticketKey(id string) string   { return s.ticketBase() + "t:" + id }
+func (s *Store) scopeKey(scope string) string { return s.ticketBase() + "s:" + scope }
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// PutTicket stores t, deleting any other ticket of the same non-empty scope.
+func (s *Store) PutTicket(ctx context.Context, t security.Ticket) error {
+	if t.ID == "" || t.ExpiresAt.IsZero() {
+		return fmt.Errorf("redisstore: put ticket: empty ID or expiry: %w", security.ErrInvalidArgument)
+	}
+	keys := []string{s.ticketKey(t.ID)}
+	if t.Scope != "" {
+		keys = append(keys, s.scopeKey(t.Scope))
+	}
+	err := putTicketScript.Run(ctx, s.client, keys,
+		s.ticketBase(), t.ID, t.Scope, t.UserID, t.Destination, flag(t.Verified),
+		ms(t.ExpiresAt), t.ExpiresAt.Nanosecond()%int(time.Millisecond),
+		s.putTTL(t.ExpiresAt).Milliseconds()).Err()
+	if err != nil {
+		return fail(ctx, "put ticket", err)
+	}
+	return nil
+}
+
+// GetTicket returns the live ticket id at now, or security.ErrNotFound.
+func (s *Store) GetTicket(ctx context.Context, id string, now time.Time) (*security.Ticket, error) {
+	v, err := getTicketScript.Run(ctx, s.client, []string{s.ticketKey(id)}, ms(now)).Slice()
+	return decodeTicket(ctx, "get ticket", id, v, err)
+}
+
+// TakeTicket returns and deletes the live ticket id at now in one script;
+// of concurrent callers exactly one gets it, the rest security.ErrNotFound.
+// When verified is true an unverified ticket is left alone and ErrNotFound
+// returned.
+func (s *Store) TakeTicket(ctx context.Context, id string, now time.Time, verified bool) (*security.Ticket, error) {
+	v, err := takeTicketScript.Run(ctx, s.client, []string{s.ticketKey(id)},
+		s.ticketBase(), id, ms(now), flag(verified)).Slice()
+	return decodeTicket(ctx, "take ticket", id, v, err)
+}
+
+// DeleteTicketScope removes the ticket of scope, if any. An empty scope
+// groups nothing, so it removes nothing (and sends nothing).
+func (s *Store) DeleteTicketScope(ctx context.Context, scope string) error {
+	if scope == "" {
+		return nil
+	}
+	err := deleteTicketScopeScript.Run(ctx, s.client, []string{s.scopeKey(scope)}, s.ticketBase(), scope).Err()
+	if err != nil {
+		return fail(ctx, "delete ticket scope", err)
+	}
+	return nil
+}
+
+// decodeTicket turns the fields s, u, d, v, x, n returned by a script into
+// a Ticket.
+func decodeTicket(ctx context.Context, op, id string, v []any, err error) (*security.Ticket, error) {
+	if errors.Is(err, redis.Nil) {
+		return nil, security.ErrNotFound
+	}
+	if err != nil {
+		return nil, fail(ctx, op, err)
+	}
+	if len(v) != 6 {
+		return nil, fmt.Errorf("redisstore: %s: malformed record", op)
+	}
+	f := make([]string, len(v))
+	for i, x := range v {
+		f[i], _ = x.(string)
+	}
+	x, xerr := strconv.ParseInt(f[4], 10, 64)
+	ns, nerr := strconv.ParseInt(f[5], 10, 64)
+	if xerr != nil || nerr != nil {
+		return nil, fmt.Errorf("redisstore: %s: malformed expiry", op)
+	}
+	return &security.Ticket{
+		ID:          id,
+		Scope:       f[0],
+		UserID:      f[1],
+		Destination: f[2],
+		Verified:    f[3] == "1",
+		ExpiresAt:   fromMS(x).Add(time.Duration(ns)),
+	}, nil
+}
