@@ -1,0 +1,320 @@
+package httpadapter
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/messages"
+)
+
+// DefaultMaxBodyBytes is the default cap on a request body (and, separately,
+// on the query string).
+const DefaultMaxBodyBytes = 16 << 10
+
+// FlowHeader is the request and response header that carries the
+// forgot-password flow handle, for clients that do not keep cookies.
+const FlowHeader = "X-Security-Flow"
+
+// flowCookieMaxAge is the longest flow lifetime security.Limits allows
+// (FlowTTL up to 30 minutes); the Service enforces the configured one.
+const flowCookieMaxAge = 30 * 60
+
+// Options configure a Handler. The zero value serves the documented routes
+// at the root with no signed-in users.
+type Options struct {
+	// UserID returns the signed-in user of a request. Without it, or when
+	// it returns false or "", member routes answer "401" before reading the
+	// body or calling the Service. The acting user only ever comes from
+	// here, never from a parameter.
+	UserID func(r *http.Request) (userID string, ok bool)
+
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For (or X-Real-IP) is believed. By default the client IP
+	// is the connection's address and those headers are ignored. When the
+	// connection comes from a trusted proxy, the right-most address of
+	// X-Forwarded-For that is not itself trusted is the client.
+	TrustedProxies []netip.Prefix
+
+	// PathPrefix is where the routes are mounted, e.g. "/api" serves
+	// "/api/member/userservice/security". Leave it empty when an outer
+	// router strips the prefix (http.StripPrefix, chi's Mount).
+	PathPrefix string
+
+	// AlwaysHTTP200 makes every HTTP status 200, for legacy clients that
+	// read only the envelope's code. By default the HTTP status mirrors it.
+	AlwaysHTTP200 bool
+
+	// InsecureCookies drops the Secure attribute of the flow cookie, for
+	// development over plain HTTP. Never set it in production.
+	InsecureCookies bool
+
+	// FlowCookieName is the name of the forgot-password flow cookie.
+	// Default "acctsec_flow".
+	FlowCookieName string
+
+	// MaxBodyBytes caps the request body and, separately, the query string.
+	// Default DefaultMaxBodyBytes (16 KiB). Larger requests answer "413".
+	MaxBodyBytes int64
+
+	// DefaultLocale is the locale when Accept-Language names no supported
+	// language: "zh-CN" or "en". Default "": English response texts, and
+	// the Service's Config.DefaultLocale for SMS and email.
+	DefaultLocale string
+
+	// Logger receives one record per response: Debug for answers below 500,
+	// Error (with the error's text) for 5xx. Parameters, URLs, cookies and
+	// flow handles are never logged. Default slog.Default().
+	Logger *slog.Logger
+
+	// CrossOrigin checks state-changing requests (every route except the
+	// status and the email-link GETs, including the GET routes that send
+	// an SMS). Default: a fresh http.CrossOriginProtection, which refuses
+	// browser requests from other origins using Sec-Fetch-Site and Origin
+	// and lets non-browser clients through. Configure one with
+	// AddTrustedOrigin to admit a separate front-end origin.
+	CrossOrigin *http.CrossOriginProtection
+	// DisableCrossOriginProtection turns the check off. Only do so when
+	// the host checks origins or CSRF tokens itself: with cookie sessions,
+	// any site a signed-in user visits could otherwise drive these routes.
+	DisableCrossOriginProtection bool
+}
+
+// Handler serves the account-security routes on a Service. It is safe for
+// concurrent use.
+type Handler struct {
+	svc        *security.Service
+	userID     func(*http.Request) (string, bool)
+	trusted    []netip.Prefix
+	prefix     string
+	always200  bool
+	secure     bool
+	cookieName string
+	cookiePath string
+	max        int64
+	locale     string
+	log        *slog.Logger
+	cop        *http.CrossOriginProtection
+	routes     map[string]*resource
+}
+
+// New returns a Handler serving the routes of the account-security API on
+// svc. It panics if svc is nil.
+func New(svc *security.Service, opts Options) *Handler {
+	if svc == nil {
+		panic("httpadapter: nil *security.Service")
+	}
+	h := &Handler{
+		svc:        svc,
+		userID:     opts.UserID,
+		trusted:    append([]netip.Prefix(nil), opts.TrustedProxies...),
+		prefix:     strings.TrimSuffix(opts.PathPrefix, "/"),
+		always200:  opts.AlwaysHTTP200,
+		secure:     !opts.InsecureCookies,
+		cookieName: opts.FlowCookieName,
+		max:        opts.MaxBodyBytes,
+		locale:     opts.DefaultLocale,
+		log:        opts.Logger,
+		cop:        opts.CrossOrigin,
+		routes:     routeTable(),
+	}
+	if h.prefix != "" && h.prefix[0] != '/' {
+		h.prefix = "/" + h.prefix
+	}
+	for i, p := range h.trusted {
+		h.trusted[i] = p.Masked()
+	}
+	if h.cookieName == "" {
+		h.cookieName = "acctsec_flow"
+	}
+	h.cookiePath = h.prefix + pathForgot
+	if h.max <= 0 {
+		h.max = DefaultMaxBodyBytes
+	}
+	if h.locale != "" {
+		h.locale = messages.NormalizeLocale(h.locale, "")
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if opts.DisableCrossOriginProtection {
+		h.cop = nil
+	} else if h.cop == nil {
+		h.cop = http.NewCrossOriginProtection()
+	}
+	return h
+}
+
+// call is one request on its way through a route.
+type call struct {
+	ctx    context.Context
+	w      http.ResponseWriter
+	r      *http.Request
+	userID string
+	p      params
+	// data, when set, is the raw JSON data of a success (the status route).
+	data []byte
+}
+
+// ServeHTTP routes r to its endpoint.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	zh := h.isZH(r)
+	path, ok := h.strip(r.URL.Path)
+	res := h.routes[path]
+	if !ok || res == nil {
+		h.fail(w, r, zh, "", ErrNotFound)
+		return
+	}
+	if res.noReferrer {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+	}
+	ep := res.find(r.Method)
+	if ep == nil {
+		w.Header().Set("Allow", res.allow)
+		h.fail(w, r, zh, "", ErrMethodNotAllowed)
+		return
+	}
+	if !ep.safe && h.cop != nil {
+		if err := h.crossOriginCheck(r); err != nil {
+			h.fail(w, r, zh, ep.name, errCrossOrigin)
+			return
+		}
+	}
+	c := &call{w: w, r: r}
+	if ep.member || ep.optionalUser {
+		if h.userID != nil {
+			if id, ok := h.userID(r); ok && id != "" {
+				c.userID = id
+			}
+		}
+		if ep.member && c.userID == "" {
+			h.fail(w, r, zh, ep.name, ErrUnauthenticated)
+			return
+		}
+	}
+	c.p.names = ep.names
+	if err := h.decode(r, &c.p); err != nil {
+		h.fail(w, r, zh, ep.name, err)
+		return
+	}
+	if err := ep.check(&c.p); err != nil {
+		h.fail(w, r, zh, ep.name, err)
+		return
+	}
+	if err := r.Context().Err(); err != nil {
+		// The client is gone or out of time: do no work for it.
+		h.fail(w, r, zh, ep.name, err)
+		return
+	}
+	c.ctx = security.WithClient(r.Context(), h.client(r))
+	if err := ep.serve(h, c); err != nil {
+		h.fail(w, r, zh, ep.name, err)
+		return
+	}
+	data := c.data
+	if data == nil {
+		data = successData
+	}
+	h.write(w, r, ep.success, "success", data)
+	h.logResult(r, ep.name, ep.success, "success", nil)
+}
+
+// strip removes the PathPrefix from path.
+func (h *Handler) strip(path string) (string, bool) {
+	if h.prefix == "" {
+		return path, true
+	}
+	rest, ok := strings.CutPrefix(path, h.prefix)
+	if !ok || rest == "" || rest[0] != '/' {
+		return "", false
+	}
+	return rest, true
+}
+
+// crossOriginCheck applies the CrossOriginProtection to every endpoint that
+// changes state, including the documented GET routes that send an SMS:
+// http.CrossOriginProtection lets GET through, so those are checked as if
+// they were POSTs.
+func (h *Handler) crossOriginCheck(r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return h.cop.Check(r)
+	}
+	r2 := *r
+	r2.Method = http.MethodPost
+	return h.cop.Check(&r2)
+}
+
+func (h *Handler) decode(r *http.Request, p *params) error {
+	var body = r.Body
+	if body == http.NoBody {
+		body = nil
+	}
+	return decodeParams(p, r.URL.RawQuery, r.Header.Get("Content-Type"), r.ContentLength, body, h.max)
+}
+
+// isZH reports whether response texts should be Simplified Chinese.
+func (h *Handler) isZH(r *http.Request) bool {
+	return h.localeOf(r) == messages.LocaleZhCN
+}
+
+func (h *Handler) localeOf(r *http.Request) string {
+	al := r.Header.Get("Accept-Language")
+	if al == "" {
+		return h.locale
+	}
+	return messages.MatchLocale(al, h.locale)
+}
+
+// maxUserAgent bounds the User-Agent handed to the Service.
+const maxUserAgent = 256
+
+func (h *Handler) client(r *http.Request) security.Client {
+	ua := r.UserAgent()
+	if len(ua) > maxUserAgent {
+		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+	}
+	return security.Client{IP: clientIP(r, h.trusted), Locale: h.localeOf(r), UserAgent: ua}
+}
+
+// flowHandle returns the flow handle of a forgot-password step: the
+// X-Security-Flow header if present, else the flow cookie.
+func (h *Handler) flowHandle(r *http.Request) string {
+	if v := r.Header.Get(FlowHeader); v != "" {
+		return v
+	}
+	if c, err := r.Cookie(h.cookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+func (h *Handler) flowCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     h.cookieName,
+		Value:    value,
+		Path:     h.cookiePath,
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   h.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+func (h *Handler) logResult(r *http.Request, route, code, key string, err error) {
+	ctx := r.Context()
+	if err != nil && code >= "500" {
+		h.log.LogAttrs(ctx, slog.LevelError, "httpadapter: request failed",
+			slog.String("route", route), slog.String("method", r.Method),
+			slog.String("code", code), slog.String("data", key), slog.String("error", err.Error()))
+		return
+	}
+	if !h.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	h.log.LogAttrs(ctx, slog.LevelDebug, "httpadapter: request",
+		slog.String("route", route), slog.String("method", r.Method),
+		slog.String("code", code), slog.String("data", key))
+}
