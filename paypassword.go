@@ -2,6 +2,7 @@ package security
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -181,7 +182,7 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	if err != nil {
 		return err
 	}
-	if oldPIN == newPIN {
+	if subtle.ConstantTimeCompare([]byte(oldPIN), []byte(newPIN)) == 1 {
 		return weakPIN("same_as_current")
 	}
 	if err := s.checkNewPIN(ctx, newPIN, a); err != nil {
