@@ -163,6 +163,11 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 	if err != nil {
 		return err
 	}
+	ctx, release, err := s.holdSlot(ctx) // compare with the current, hash the new
+	if err != nil {
+		return err
+	}
+	defer release()
 	if match, _, err := s.checkSecret(ctx, n, a.PasswordHash); err != nil && !errors.Is(err, errBadHash) {
 		return err
 	} else if match {

@@ -57,8 +57,30 @@ func (h HashParams) argon2() *argon2id.Params {
 	return &argon2id.Params{Memory: h.Memory, Iterations: h.Iterations, Parallelism: h.Parallelism, SaltLength: 16, KeyLength: 32}
 }
 
+// slotKey marks a context whose flow already holds a hashing slot.
+type slotKey struct{}
+
+// holdSlot takes one hashing slot for the whole of a flow that hashes more
+// than once (check the old secret, then hash the new one). Hashes on the
+// returned context reuse it. Under a flood, a flow that has started then
+// finishes, instead of queueing again behind new arrivals for its second
+// hash and timing out with its first hash wasted.
+func (s *Service) holdSlot(ctx context.Context) (context.Context, func(), error) {
+	if ctx.Value(slotKey{}) == s {
+		return ctx, func() {}, nil
+	}
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return context.WithValue(ctx, slotKey{}, s), release, nil
+}
+
 // acquire takes one hashing slot, waiting at most as long as ctx allows.
 func (s *Service) acquire(ctx context.Context) (func(), error) {
+	if ctx.Value(slotKey{}) == s {
+		return func() {}, nil
+	}
 	select {
 	case s.hashSem <- struct{}{}:
 		return func() { <-s.hashSem }, nil

@@ -131,7 +131,12 @@ func (s *Service) passwordKey(userID string) string { return s.key("pw", userID)
 // them until the password is reset (Limits). A hash with outdated
 // parameters is upgraded on success.
 func (s *Service) VerifyPassword(ctx context.Context, userID, password string) error {
-	_, err := s.checkPassword(ctx, userID, password)
+	ctx, release, err := s.holdSlot(ctx) // the check, and an upgrade if due
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = s.checkPassword(ctx, userID, password)
 	return err
 }
 
@@ -242,6 +247,14 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	if err != nil {
 		return err
 	}
+	if err := s.hookPolicy(ctx, n); err != nil {
+		return err
+	}
+	ctx, release, err := s.holdSlot(ctx) // check the old, hash the new
+	if err != nil {
+		return err
+	}
+	defer release()
 	a, err := s.checkPassword(ctx, userID, oldPassword)
 	if err != nil {
 		return err
@@ -250,9 +263,6 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 		return weakPassword("same_as_current")
 	}
 	if err := s.contextPolicy(n, a); err != nil {
-		return err
-	}
-	if err := s.hookPolicy(ctx, n); err != nil {
 		return err
 	}
 	h, err := s.hashSecret(ctx, n)

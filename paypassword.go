@@ -72,6 +72,11 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) error 
 	if a.PayPasswordHash != "" {
 		return ErrPayPasswordSet
 	}
+	ctx, release, err := s.holdSlot(ctx) // compare with the login password, hash
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := s.checkNewPIN(ctx, pin, a); err != nil {
 		return err
 	}
@@ -101,7 +106,12 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) error 
 // consecutive count. At most the allowed number of PINs is ever evaluated,
 // however many requests race.
 func (s *Service) VerifyPayPassword(ctx context.Context, userID, pin string) error {
-	_, err := s.checkPIN(ctx, userID, pin)
+	ctx, release, err := s.holdSlot(ctx) // the check, and an upgrade if due
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = s.checkPIN(ctx, userID, pin)
 	return err
 }
 
@@ -178,6 +188,11 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	if reason, weak := wordlist.WeakPIN(newPIN); weak {
 		return weakPIN(reason)
 	}
+	ctx, release, err := s.holdSlot(ctx) // old PIN, login-password comparison, new hash
+	if err != nil {
+		return err
+	}
+	defer release()
 	a, err := s.checkPIN(ctx, userID, oldPIN)
 	if err != nil {
 		return err
@@ -230,6 +245,11 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 	if a.Phone != p.E164 {
 		return ErrPhoneMismatch
 	}
+	ctx, release, err := s.holdSlot(ctx) // login-password comparison, new hash
+	if err != nil {
+		return err
+	}
+	defer release()
 	if newPIN != "" {
 		if err := s.checkNewPIN(ctx, newPIN, a); err != nil {
 			return err
