@@ -21,21 +21,16 @@ return 1
 `)
 
 // verifyCodeScript checks a MAC against the live code and consumes it, or
-// counts the wrong try and deletes the code at the last one. The MACs are
-// compared over their whole length whatever the first difference.
+// counts the wrong try and deletes the code at the last one. Redis runs Lua
+// 5.1, which interns every string when it is created, so == compares two
+// pointers: its time does not depend on the bytes.
 // KEYS[1] code; ARGV mac, now ms, max tries (<= 0: unlimited).
 // Returns a security.CodeResult.
 var verifyCodeScript = redis.NewScript(`
 local h = redis.call('HMGET', KEYS[1], 'm', 'x')
 if not h[1] or not h[2] then return 0 end
 if tonumber(h[2]) <= tonumber(ARGV[2]) then return 0 end
-local a, b = h[1], ARGV[1]
-local diff = 0
-if #a ~= #b then diff = 1 end
-for i = 1, #b do
-  diff = bit.bor(diff, bit.bxor(a:byte(i) or 0, b:byte(i)))
-end
-if diff == 0 then
+if h[1] == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 1
 end
@@ -67,9 +62,9 @@ func (s *Store) PutCode(ctx context.Context, c security.Code) error {
 // same script, consumes it on a match or counts the wrong try, deleting the
 // code when the count reaches maxTries (maxTries <= 0: no limit).
 //
-// The comparison runs in Lua over the whole MAC, accumulating the XOR of
-// every byte, so its time does not depend on where the MACs first differ.
-// Even a short-circuiting comparison would leak nothing useful: both sides
+// The comparison is Lua's ==, a pointer comparison of interned strings in
+// the Lua 5.1 Redis embeds, so its time does not depend on where the MACs
+// first differ. Even a short-circuiting comparison would leak nothing: both sides
 // are HMAC-SHA-256 outputs keyed with a secret the attacker lacks, so learning
 // how many leading bytes of HMAC(guess) equal the stored MAC says nothing
 // about which guess is right, and the try limit bounds guesses anyway.

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/httpadapter"
+	"github.com/acctsec/security/notify"
+	"github.com/acctsec/security/pgstore"
+	"github.com/acctsec/security/redisstore"
+)
+
+// appConfig is what newApp builds a replica from. Pool and Redis stay
+// owned by the caller, who closes them after app.close.
+type appConfig struct {
+	Pool  *pgxpool.Pool
+	Redis redis.UniversalClient
+	// Schema and Prefix isolate this deployment (defaults: pgstore's and
+	// redisstore's).
+	Schema, Prefix string
+	// Secret is the Service secret; nil generates a random one.
+	Secret []byte
+	// Base is the server's own "http://host:port", for email links.
+	Base   string
+	Stdout io.Writer
+	Logger *slog.Logger
+	// Now is the clock of the Service, of redisstore's TTLs and of
+	// pgstore's cleanup (nil: time.Now). Tests share one between replicas.
+	Now func() time.Time
+	// RequestTimeout bounds each request, store calls included
+	// (0: no deadline beyond the client's).
+	RequestTimeout time.Duration
+	// CleanupInterval is the period of pgstore's cleanup loop (<= 0:
+	// pgstore.DefaultCleanupInterval).
+	CleanupInterval time.Duration
+	// TrustedProxies are passed to the adapter (X-Forwarded-For).
+	TrustedProxies []netip.Prefix
+}
+
+// app is one replica: the Service on pgstore + redisstore and its handler.
+type app struct {
+	svc         *security.Service
+	accounts    *pgstore.Store
+	state       *redisstore.Store
+	adapter     *httpadapter.Handler
+	handler     http.Handler
+	stopCleanup func()
+}
+
+// newApp migrates the schema (ctx bounds it), composes the stores, starts
+// pgstore's cleanup loop and returns the replica. Close it with close.
+func newApp(ctx context.Context, cfg appConfig) (*app, error) {
+	if cfg.Pool == nil || cfg.Redis == nil {
+		return nil, errors.New("production: Pool and Redis are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	secret := cfg.Secret
+	if secret == nil {
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, err
+		}
+	}
+	accounts, err := pgstore.New(cfg.Pool, pgstore.Config{
+		Schema: cfg.Schema,
+		Now:    cfg.Now,
+		CleanupReport: func(deleted int64, err error) {
+			if err != nil {
+				cfg.Logger.Warn("pgstore cleanup failed", "error", err.Error())
+			} else if deleted > 0 {
+				cfg.Logger.Debug("pgstore cleanup", "deleted", deleted)
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := accounts.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	opts := []redisstore.Option{redisstore.WithClock(cfg.Now)}
+	if cfg.Prefix != "" {
+		opts = append(opts, redisstore.WithPrefix(cfg.Prefix))
+	}
+	state, err := redisstore.New(cfg.Redis, opts...)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := security.New(security.Compose(accounts, state), notify.NewWriter(cfg.Stdout), security.Config{
+		Secret:             secret,
+		LinkBaseURL:        cfg.Base + "/web/userservice/security/verifyMail",
+		AllowInsecureLinks: true,
+		Logger:             cfg.Logger,
+		Now:                cfg.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{svc: svc, accounts: accounts, state: state}
+	a.adapter = httpadapter.New(svc, httpadapter.Options{
+		UserID:          demoUserID,
+		TrustedProxies:  cfg.TrustedProxies,
+		InsecureCookies: true,
+		Logger:          cfg.Logger,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/demo/register", http.NewCrossOriginProtection().Handler(http.HandlerFunc(a.register)))
+	mux.Handle("/", a.adapter)
+	a.handler = withTimeout(mux, cfg.RequestTimeout)
+	// The loop's context is not ctx, which only bounds the start-up.
+	a.stopCleanup = accounts.StartCleanup(context.Background(), cfg.CleanupInterval)
+	return a, nil
+}
+
+// withTimeout gives every request a deadline, so a store that stopped
+// answering costs a request at most d ("503" unavailable), not forever.
+func withTimeout(h http.Handler, d time.Duration) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// demoUserID trusts the X-User-ID header. DEMO ONLY: a real host reads its
+// session here.
+func demoUserID(r *http.Request) (string, bool) {
+	id := r.Header.Get("X-User-ID")
+	return id, id != ""
+}
+
+// register serves POST /demo/register (userId, password, optional phone
+// and email): it creates the security record and answers "201". DEMO ONLY:
+// a real host creates the record in its own sign-up.
+func (a *app) register(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		a.adapter.WriteError(w, r, httpadapter.ErrMethodNotAllowed)
+		return
+	}
+	p, err := a.adapter.Params(r, "userId", "password", "phone", "email")
+	if err != nil {
+		a.adapter.WriteError(w, r, err)
+		return
+	}
+	for _, name := range []string{"userId", "password"} {
+		if p[name] == "" {
+			a.adapter.WriteError(w, r, httpadapter.MissingParam(name))
+			return
+		}
+	}
+	err = a.svc.CreateAccount(r.Context(), security.NewAccount{
+		UserID: p["userId"], Password: p["password"], Phone: p["phone"], Email: p["email"],
+	})
+	if err != nil {
+		a.adapter.WriteError(w, r, err)
+		return
+	}
+	a.adapter.WriteSuccess(w, r, "201")
+}
+
+// close drains queued messages and stops the cleanup loop. The pool and
+// the Redis client are the caller's to close afterwards.
+func (a *app) close(ctx context.Context) error {
+	err := a.svc.Close(ctx)
+	a.stopCleanup()
+	return err
+}

@@ -1,0 +1,242 @@
+// Command production is the example server of the account-security API on
+// the production stores: account records (and everything durable) in
+// PostgreSQL through pgstore, codes, tickets, throttles and lockout counters
+// in Redis through redisstore, joined with security.Compose. Any number of
+// replicas pointed at the same database, schema, Redis and prefix, with the
+// same ACCTSEC_SECRET, share every code, flow, throttle and lockout.
+//
+//	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:]
+//
+// Every flag has an environment variable (the flag wins when both are set):
+//
+//	-postgres          ACCTSEC_POSTGRES_URL     default postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+//	-redis             ACCTSEC_REDIS_URL        default redis://127.0.0.1:6379/0
+//	-addr              ACCTSEC_ADDR             default 127.0.0.1:8287
+//	-schema            ACCTSEC_SCHEMA           default acctsec (pgstore.DefaultSchema)
+//	-prefix            ACCTSEC_PREFIX           default acctsec: (redisstore.DefaultPrefix)
+//	-request-timeout   ACCTSEC_REQUEST_TIMEOUT  default 10s: the deadline of each request's store calls
+//	-cleanup-interval  ACCTSEC_CLEANUP_INTERVAL default 1m: pgstore's background cleanup period
+//
+// ACCTSEC_SECRET (environment only, never a flag: argv is visible to every
+// local user) is the Service secret, base64 of at least 32 bytes; replicas
+// must share it. Without it a random one is generated, which is only good
+// for a single replica that may lose its codes and pay passwords at exit.
+//
+// The schema is migrated at start (safe when replicas start together),
+// pgstore's cleanup loop runs until shutdown, and SIGINT or SIGTERM shut the
+// server down cleanly: in-flight requests finish, queued messages are
+// delivered, the cleanup loop stops, the pool and the client are closed.
+//
+// Like examples/server it keeps the DEMO parts: members are identified by
+// the X-User-ID header, POST /demo/register creates accounts for anyone,
+// and outgoing SMS and email, codes included, are printed as JSON lines on
+// stdout. A real host replaces those three with its session, its sign-up
+// and a real notifier (notify/sms, notify/smtp).
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults of the flags.
+const (
+	defaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	defaultRedisURL    = "redis://127.0.0.1:6379/0"
+	defaultAddr        = "127.0.0.1:8287"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "production:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are the parsed flags and environment.
+type settings struct {
+	addr, postgres, redis, schema, prefix string
+	requestTimeout, cleanupInterval       time.Duration
+	secret                                []byte
+}
+
+// parseSettings reads args, falling back to the environment (getenv), then
+// to the defaults.
+func parseSettings(args []string, getenv func(string) string, stderr io.Writer) (settings, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	envDur := func(name string, def time.Duration) (time.Duration, error) {
+		v := getenv(name)
+		if v == "" {
+			return def, nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		return d, nil
+	}
+	var s settings
+	reqTimeout, err := envDur("ACCTSEC_REQUEST_TIMEOUT", 10*time.Second)
+	if err != nil {
+		return s, err
+	}
+	cleanup, err := envDur("ACCTSEC_CLEANUP_INTERVAL", time.Minute)
+	if err != nil {
+		return s, err
+	}
+	fs := flag.NewFlagSet("production", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&s.addr, "addr", env("ACCTSEC_ADDR", defaultAddr), "listen address (ACCTSEC_ADDR)")
+	fs.StringVar(&s.postgres, "postgres", env("ACCTSEC_POSTGRES_URL", defaultPostgresURL), "PostgreSQL URL (ACCTSEC_POSTGRES_URL)")
+	fs.StringVar(&s.redis, "redis", env("ACCTSEC_REDIS_URL", defaultRedisURL), "Redis URL (ACCTSEC_REDIS_URL)")
+	fs.StringVar(&s.schema, "schema", env("ACCTSEC_SCHEMA", ""), "PostgreSQL schema (ACCTSEC_SCHEMA; default acctsec)")
+	fs.StringVar(&s.prefix, "prefix", env("ACCTSEC_PREFIX", ""), "Redis key prefix (ACCTSEC_PREFIX; default acctsec:)")
+	fs.DurationVar(&s.requestTimeout, "request-timeout", reqTimeout, "deadline of each request (ACCTSEC_REQUEST_TIMEOUT)")
+	fs.DurationVar(&s.cleanupInterval, "cleanup-interval", cleanup, "period of pgstore's cleanup loop (ACCTSEC_CLEANUP_INTERVAL)")
+	if err := fs.Parse(args); err != nil {
+		return s, err
+	}
+	if fs.NArg() > 0 {
+		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if v := getenv("ACCTSEC_SECRET"); v != "" {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(b) < 32 {
+			// Never echo the value.
+			return s, errors.New("ACCTSEC_SECRET must be the standard base64 of at least 32 bytes")
+		}
+		s.secret = b
+	}
+	return s, nil
+}
+
+// connect opens the pool and the client of s. ContextTimeoutEnabled makes
+// the request deadline bound Redis reads and writes, not only dials.
+func connect(ctx context.Context, s settings) (*pgxpool.Pool, *redis.Client, error) {
+	pcfg, err := pgxpool.ParseConfig(s.postgres)
+	if err != nil {
+		return nil, nil, errors.New("-postgres: not a valid PostgreSQL URL") // the URL may hold a password
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: %w", err)
+	}
+	ropt, err := redis.ParseURL(s.redis)
+	if err != nil {
+		pool.Close()
+		return nil, nil, errors.New("-redis: not a valid Redis URL")
+	}
+	ropt.ContextTimeoutEnabled = true
+	return pool, redis.NewClient(ropt), nil
+}
+
+// run serves until ctx ends, then shuts down cleanly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	s, err := parseSettings(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	pool, rdb, err := connect(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	defer rdb.Close()
+
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if s.secret == nil {
+		logger.Warn("ACCTSEC_SECRET not set: using a random secret; replicas will not share codes, and pay passwords are lost at exit")
+	}
+	startCtx, cancelStart := context.WithTimeout(ctx, 30*time.Second)
+	a, err := newApp(startCtx, appConfig{
+		Pool:            pool,
+		Redis:           rdb,
+		Schema:          s.schema,
+		Prefix:          s.prefix,
+		Secret:          s.secret,
+		Base:            base,
+		Stdout:          stdout,
+		Logger:          logger,
+		RequestTimeout:  s.requestTimeout,
+		CleanupInterval: s.cleanupInterval,
+	})
+	cancelStart()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	printUsage(stderr, base)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		_ = a.close(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return errors.Join(err, a.close(sctx))
+}
+
+func printUsage(w io.Writer, base string) {
+	fmt.Fprintf(w, `
+account-security example server on %[1]s: accounts in PostgreSQL, codes and counters in Redis
+  DEMO PARTS: X-User-ID identifies members, anyone can register, no TLS.
+  Outgoing SMS and email (codes and links) are printed as JSON lines on stdout.
+
+Try it:
+  curl -s -d userId=alice -d password=Plover-Orchid-71 -d email=alice@example.com %[1]s/demo/register
+  curl -s -H 'X-User-ID: alice' '%[1]s/member/userservice/security?phone=13800138000'
+  curl -s -X PUT -H 'X-User-ID: alice' -d phone=13800138000 -d message=<code> %[1]s/member/userservice/security/bindingPhone
+  curl -s -X PUT -H 'X-User-ID: alice' -d payPasswordFirst=472915 %[1]s/member/userservice/security/payPassword
+  curl -s -H 'X-User-ID: alice' %[1]s/member/userservice/security/status
+  curl -s -c jar -b jar '%[1]s/web/userservice/security?phone=13800138000'
+  curl -s -c jar -b jar -d message=<code> %[1]s/web/userservice/security
+  curl -s -c jar -b jar -X PUT -d phone=13800138000 -d passwordFirst=Quartz-Meadow-58 %[1]s/web/userservice/security
+  curl -s -d email=alice@example.com %[1]s/web/userservice/security/sendMail
+  curl -s -d email=alice@example.com -d message=<code> %[1]s/web/userservice/security/verifyMail
+
+`, base)
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseSettings(t *testing.T) {
+	secret := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    settings
+		wantErr string
+	}{
+		{name: "defaults", want: settings{addr: defaultAddr, postgres: defaultPostgresURL, redis: defaultRedisURL,
+			requestTimeout: 10 * time.Second, cleanupInterval: time.Minute}},
+		{name: "environment",
+			env: map[string]string{"ACCTSEC_POSTGRES_URL": "postgres://db/x", "ACCTSEC_REDIS_URL": "redis://r:1/2",
+				"ACCTSEC_ADDR": ":9", "ACCTSEC_SCHEMA": "s", "ACCTSEC_PREFIX": "p:", "ACCTSEC_REQUEST_TIMEOUT": "3s",
+				"ACCTSEC_CLEANUP_INTERVAL": "5m", "ACCTSEC_SECRET": secret},
+			want: settings{addr: ":9", postgres: "postgres://db/x", redis: "redis://r:1/2", schema: "s", prefix: "p:",
+				requestTimeout: 3 * time.Second, cleanupInterval: 5 * time.Minute, secret: bytes.Repeat([]byte{7}, 32)}},
+		{name: "flags win over environment",
+			args: []string{"-postgres", "postgres://flag/x", "-redis", "redis://flag:1/0", "-addr", ":8", "-schema", "fs",
+				"-prefix", "fp:", "-request-timeout", "1s", "-cleanup-interval", "30s"},
+			env: map[string]string{"ACCTSEC_POSTGRES_URL": "postgres://db/x", "ACCTSEC_REDIS_URL": "redis://r:1/2",
+				"ACCTSEC_SCHEMA": "s", "ACCTSEC_PREFIX": "p:", "ACCTSEC_REQUEST_TIMEOUT": "3s"},
+			want: settings{addr: ":8", postgres: "postgres://flag/x", redis: "redis://flag:1/0", schema: "fs", prefix: "fp:",
+				requestTimeout: time.Second, cleanupInterval: 30 * time.Second}},
+		{name: "short secret", env: map[string]string{"ACCTSEC_SECRET": base64.StdEncoding.EncodeToString([]byte("short"))},
+			wantErr: "ACCTSEC_SECRET"},
+		{name: "secret not base64", env: map[string]string{"ACCTSEC_SECRET": "not base64 at all!"}, wantErr: "ACCTSEC_SECRET"},
+		{name: "bad duration", env: map[string]string{"ACCTSEC_REQUEST_TIMEOUT": "soon"}, wantErr: "ACCTSEC_REQUEST_TIMEOUT"},
+		{name: "unknown flag", args: []string{"-nope"}, wantErr: "nope"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) string { return tc.env[k] }
+			got, err := parseSettings(tc.args, getenv, io.Discard)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				if v := tc.env["ACCTSEC_SECRET"]; v != "" {
+					assert.NotContains(t, err.Error(), v)
+				}
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// signalWriter collects output and closes ready once it contains want.
+type signalWriter struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	want  string
+	ready chan struct{}
+	once  sync.Once
+}
+
+func (s *signalWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Write(p)
+	if strings.Contains(s.b.String(), s.want) {
+		s.once.Do(func() { close(s.ready) })
+	}
+	return len(p), nil
+}
+
+// TestRunShutsDown: run migrates its schema, serves, prints its curl
+// examples and returns cleanly (cleanup loop stopped, pool and client
+// closed: TestMain checks for goroutines) when its context ends.
+func TestRunShutsDown(t *testing.T) {
+	requireServices(t)
+	schema, prefix := isolate(t)
+	env := map[string]string{"ACCTSEC_POSTGRES_URL": postgresURL(), "ACCTSEC_REDIS_URL": redisURL(), "ACCTSEC_PREFIX": prefix}
+	getenv := func(k string) string { return env[k] }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &signalWriter{want: "curl -s", ready: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-schema", schema}, getenv, io.Discard, stderr)
+	}()
+	select {
+	case <-stderr.ready:
+	case err := <-done:
+		t.Fatalf("run returned early: %v", err)
+	}
+	cancel()
+	require.NoError(t, <-done)
+	stderr.mu.Lock()
+	defer stderr.mu.Unlock()
+	assert.Contains(t, stderr.b.String(), "/demo/register")
+	assert.Contains(t, stderr.b.String(), "ACCTSEC_SECRET not set")
+
+	// A database nobody listens on: run fails at Migrate, within its start-up deadline.
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-postgres", "postgres://postgres@127.0.0.1:1/test?sslmode=disable"},
+		getenv, io.Discard, io.Discard)
+	require.Error(t, err)
+	require.Error(t, run(context.Background(), []string{"-addr", "256.0.0.1:bad"}, getenv, io.Discard, io.Discard))
+}
