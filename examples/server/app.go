@@ -25,8 +25,9 @@ type app struct {
 
 // newApp builds the demo on base (its own "http://host:port"): memstore,
 // messages as JSON lines on stdout, email links back to base, the library's
-// default limits. now is the clock (nil: time.Now); tests move it.
-func newApp(base string, stdout io.Writer, logger *slog.Logger, now func() time.Time) (*app, error) {
+// default limits. A non-nil email notifier takes the email (SMS is still
+// printed). now is the clock (nil: time.Now); tests move it.
+func newApp(base string, stdout io.Writer, email security.Notifier, logger *slog.Logger, now func() time.Time) (*app, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
@@ -34,8 +35,12 @@ func newApp(base string, stdout io.Writer, logger *slog.Logger, now func() time.
 	if now == nil {
 		now = time.Now
 	}
+	var notifier security.Notifier = notify.NewWriter(stdout)
+	if email != nil {
+		notifier = notify.Router{SMS: notifier, Email: email}
+	}
 	store := memstore.New(memstore.WithClock(now))
-	svc, err := security.New(store, notify.NewWriter(stdout), security.Config{
+	svc, err := security.New(store, notifier, security.Config{
 		Secret:             secret,
 		LinkBaseURL:        base + "/web/userservice/security/verifyMail",
 		AllowInsecureLinks: true,

@@ -5,6 +5,23 @@
 //
 //	go run ./examples/server [-addr 127.0.0.1:8287]
 //
+// Given -smtp-host it sends email for real, over SMTP, and still prints SMS
+// on stdout:
+//
+//	ACCTSEC_SMTP_PASSWORD=... go run ./examples/server \
+//		-smtp-host smtp.example.com -smtp-user no-reply@acme.example \
+//		-smtp-from 'Acme <no-reply@acme.example>' [-smtp-port 587] [-smtp-tls starttls|implicit|none]
+//
+// The password is read from the environment variable ACCTSEC_SMTP_PASSWORD,
+// never from a flag, so it does not show in the process list. -smtp-tls
+// starttls (the default) requires the server to offer STARTTLS; implicit
+// speaks TLS from the first byte (port 465 unless -smtp-port says
+// otherwise); none is for a local development server (Mailpit, MailHog).
+// The demo's mailer is a small net/smtp client, so that the root module
+// does not depend on an SMTP library; production code should use the
+// notify/smtp module (github.com/acctsec/security/notify/smtp), which adds
+// LOGIN, opportunistic STARTTLS, private CAs and finer errors.
+//
 // It is not a production server: members are identified by the X-User-ID
 // request header (anyone can claim any user), POST /demo/register creates
 // accounts for anyone, flow cookies work over plain HTTP, and everything is
@@ -22,8 +39,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/messages"
 )
 
 func main() {
@@ -41,16 +62,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8287", "listen address")
+	var sc smtpConfig
+	fs.StringVar(&sc.Host, "smtp-host", "", "SMTP server; when set, email is sent over SMTP instead of printed")
+	fs.IntVar(&sc.Port, "smtp-port", 587, "SMTP port (465 by default with -smtp-tls implicit)")
+	fs.StringVar(&sc.User, "smtp-user", "", "SMTP user for PLAIN auth (password: $"+passwordEnv+")")
+	fs.StringVar(&sc.From, "smtp-from", "", "sender address, e.g. 'Acme <no-reply@acme.example>'")
+	fs.StringVar(&sc.TLS, "smtp-tls", tlsStartTLS, "starttls, implicit or none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	var mailer security.Notifier
+	smtpFlag, portSet := "", false
+	fs.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "smtp-") && f.Name != "smtp-host" {
+			smtpFlag = f.Name
+		}
+		portSet = portSet || f.Name == "smtp-port"
+	})
+	if sc.Host == "" && smtpFlag != "" {
+		return fmt.Errorf("-%s needs -smtp-host", smtpFlag)
+	}
+	if sc.Host != "" {
+		if sc.TLS == tlsImplicit && !portSet {
+			sc.Port = 465
+		}
+		sc.Password = os.Getenv(passwordEnv)
+		m, err := newDemoMailer(sc)
+		if err != nil {
+			return err
+		}
+		mailer = m
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	a, err := newApp(base, stdout, logger, nil)
+	a, err := newApp(base, stdout, mailer, logger, nil)
 	if err != nil {
 		ln.Close()
 		return err
@@ -64,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	printUsage(stderr, base)
+	printUsage(stderr, base, mailer != nil)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -84,11 +133,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return errors.Join(err, a.close(sctx))
 }
 
-func printUsage(w io.Writer, base string) {
+// passwordEnv holds the SMTP password: an environment variable, not a flag,
+// so it stays out of ps.
+const passwordEnv = "ACCTSEC_SMTP_PASSWORD"
+
+// newDemoMailer renders the demo's texts and builds its SMTP mailer.
+func newDemoMailer(sc smtpConfig) (*smtpMailer, error) {
+	r, err := messages.New(messages.Options{AppName: "acctsec demo"})
+	if err != nil {
+		return nil, err
+	}
+	return newSMTPMailer(sc, r)
+}
+
+func printUsage(w io.Writer, base string, smtp bool) {
+	outgoing := "Outgoing SMS and email (codes and links) are printed as JSON lines on stdout."
+	if smtp {
+		outgoing = "Email is sent over SMTP; outgoing SMS (codes) are printed as JSON lines on stdout."
+	}
 	fmt.Fprintf(w, `
 account-security DEMO server on %[1]s
   DEMO ONLY: X-User-ID identifies members, anyone can register, no TLS, data in memory.
-  Outgoing SMS and email (codes and links) are printed as JSON lines on stdout.
+  %[2]s
 
 Try it:
   curl -s -d userId=alice -d password=Plover-Orchid-71 -d email=alice@example.com %[1]s/demo/register
@@ -102,5 +168,5 @@ Try it:
   curl -s -d email=alice@example.com %[1]s/web/userservice/security/sendMail
   curl -s -d email=alice@example.com -d message=<code> %[1]s/web/userservice/security/verifyMail
 
-`, base)
+`, base, outgoing)
 }

@@ -48,7 +48,7 @@ func newDemo(t *testing.T) *demo {
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	d := &demo{t: t, base: base, lines: lines, now: time.Now()}
-	a, err := newApp(base, lines, slog.New(slog.NewTextHandler(io.Discard, nil)), d.clock)
+	a, err := newApp(base, lines, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), d.clock)
 	require.NoError(t, err)
 	srv.Config.Handler = a.handler
 	srv.Start()
