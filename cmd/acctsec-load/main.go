@@ -20,9 +20,10 @@
 // Only loopback targets are accepted, every run ends by itself (-d, at most
 // 10 minutes, and -n requests), and "429" answers are counted apart from
 // errors: the server's throttles (per IP, account and phone, and its hourly
-// SMS budget) are expected to refuse some sends. To keep the per-IP
-// throttle from refusing nearly all of them, each flow connects from its
-// own 127.x.y.z source address (-spread-ips).
+// SMS budget) may refuse some sends. A spawned server runs with
+// -max-limits (every throttle at the top of its range), and each flow
+// connects from its own 127.x.y.z source address (-spread-ips), so that the
+// per-IP throttle does not refuse nearly all of them.
 package main
 
 import (

@@ -103,10 +103,11 @@ func buildServer(ctx context.Context, dir, tmp string, stderr io.Writer) (string
 // address.
 const usagePrefix = "account-security DEMO server on "
 
-// spawnServer starts bin on a free loopback port, feeds its stdout to
-// codes and returns once it has printed its address.
+// spawnServer starts bin on a free loopback port with -max-limits (every
+// throttle at the top of its range, so that fewer sends answer "429"),
+// feeds its stdout to codes and returns once it has printed its address.
 func spawnServer(ctx context.Context, bin string, codes *codeBook, logs io.Writer) (*server, error) {
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-max-limits")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/acctsec/security"
-	"github.com/acctsec/security/httpadapter"
+	"github.com/acctsec/security/examples/internal/demo"
 	"github.com/acctsec/security/notify"
 	"github.com/acctsec/security/pgstore"
 	"github.com/acctsec/security/redisstore"
@@ -34,6 +34,9 @@ type appConfig struct {
 	Base   string
 	Stdout io.Writer
 	Logger *slog.Logger
+	// Limits are the Service's throttles (the zero value: the library's
+	// defaults).
+	Limits security.Limits
 	// Now is the clock of the Service, of redisstore's TTLs and of
 	// pgstore's cleanup (nil: time.Now). Tests share one between replicas.
 	Now func() time.Time
@@ -52,7 +55,6 @@ type app struct {
 	svc         *security.Service
 	accounts    *pgstore.Store
 	state       *redisstore.Store
-	adapter     *httpadapter.Handler
 	handler     http.Handler
 	stopCleanup func()
 }
@@ -105,6 +107,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		Secret:             secret,
 		LinkBaseURL:        cfg.Base + "/web/userservice/security/verifyMail",
 		AllowInsecureLinks: true,
+		Limits:             cfg.Limits,
 		Logger:             cfg.Logger,
 		Now:                cfg.Now,
 	})
@@ -112,16 +115,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		return nil, err
 	}
 	a := &app{svc: svc, accounts: accounts, state: state}
-	a.adapter = httpadapter.New(svc, httpadapter.Options{
-		UserID:          demoUserID,
-		TrustedProxies:  cfg.TrustedProxies,
-		InsecureCookies: true,
-		Logger:          cfg.Logger,
-	})
-	mux := http.NewServeMux()
-	mux.Handle("/demo/register", http.NewCrossOriginProtection().Handler(http.HandlerFunc(a.register)))
-	mux.Handle("/", a.adapter)
-	a.handler = withTimeout(mux, cfg.RequestTimeout)
+	a.handler = withTimeout(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies}), cfg.RequestTimeout)
 	// The loop's context is not ctx, which only bounds the start-up.
 	a.stopCleanup = accounts.StartCleanup(context.Background(), cfg.CleanupInterval)
 	return a, nil
@@ -138,43 +132,6 @@ func withTimeout(h http.Handler, d time.Duration) http.Handler {
 		defer cancel()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// demoUserID trusts the X-User-ID header. DEMO ONLY: a real host reads its
-// session here.
-func demoUserID(r *http.Request) (string, bool) {
-	id := r.Header.Get("X-User-ID")
-	return id, id != ""
-}
-
-// register serves POST /demo/register (userId, password, optional phone
-// and email): it creates the security record and answers "201". DEMO ONLY:
-// a real host creates the record in its own sign-up.
-func (a *app) register(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		a.adapter.WriteError(w, r, httpadapter.ErrMethodNotAllowed)
-		return
-	}
-	p, err := a.adapter.Params(r, "userId", "password", "phone", "email")
-	if err != nil {
-		a.adapter.WriteError(w, r, err)
-		return
-	}
-	for _, name := range []string{"userId", "password"} {
-		if p[name] == "" {
-			a.adapter.WriteError(w, r, httpadapter.MissingParam(name))
-			return
-		}
-	}
-	err = a.svc.CreateAccount(r.Context(), security.NewAccount{
-		UserID: p["userId"], Password: p["password"], Phone: p["phone"], Email: p["email"],
-	})
-	if err != nil {
-		a.adapter.WriteError(w, r, err)
-		return
-	}
-	a.adapter.WriteSuccess(w, r, "201")
 }
 
 // close drains queued messages and stops the cleanup loop. The pool and

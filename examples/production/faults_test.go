@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acctsec/security"
+	"github.com/acctsec/security/examples/internal/demotest"
 	"github.com/acctsec/security/pgstore"
 	"github.com/acctsec/security/redisstore"
 )
@@ -139,7 +140,7 @@ func TestFaultDeadBackends(t *testing.T) {
 	}
 
 	t.Run("newApp", func(t *testing.T) {
-		_, err := newApp(context.Background(), appConfig{Pool: deadPool, Redis: newRedis(t, ""), Schema: schema, Stdout: make(lines, 1)})
+		_, err := newApp(context.Background(), appConfig{Pool: deadPool, Redis: newRedis(t, ""), Schema: schema, Stdout: make(demotest.Lines, 1)})
 		require.Error(t, err)
 	})
 }
@@ -167,14 +168,14 @@ type faultRig struct {
 	r      *replica
 	pg, rd *proxy
 	tracer *cutTracer
-	out    lines
+	out    demotest.Lines
 }
 
 func newFaultRig(t *testing.T, requestTimeout time.Duration) *faultRig {
 	t.Helper()
 	requireServices(t)
 	schema, prefix := isolate(t)
-	f := &faultRig{pg: startProxy(t, pgUpstream(t)), rd: startProxy(t, redisUpstream(t)), out: make(lines, 1024)}
+	f := &faultRig{pg: startProxy(t, pgUpstream(t)), rd: startProxy(t, redisUpstream(t)), out: make(demotest.Lines, 1024)}
 	f.tracer = &cutTracer{px: f.pg}
 	pool := newPool(t, withHost(t, postgresURL(), f.pg.Addr()), func(c *pgxpool.Config) {
 		c.ConnConfig.Tracer = f.tracer
@@ -184,7 +185,7 @@ func newFaultRig(t *testing.T, requestTimeout time.Duration) *faultRig {
 	f.r = startReplica(t, replicaConfig{
 		name: "F", pool: pool, redis: newRedis(t, f.rd.Addr()),
 		schema: schema, prefix: prefix, secret: secret,
-		clock: newFakeClock(), out: f.out, requestTimeout: requestTimeout,
+		clock: demotest.NewClock(), out: f.out, requestTimeout: requestTimeout,
 	})
 	return f
 }
@@ -272,7 +273,7 @@ func TestFaultAdapter(t *testing.T) {
 		// Bind: the code is verified (and consumed) in Redis, then the
 		// write of the account fails: the old phone stays bound.
 		requireAnswer(t, r.do(t, sendCode("alice", phoneN(2), nil)), "200", "")
-		code := f.out.next(t, "bind_phone").Code
+		code := f.out.Next(t, "bind_phone").Code
 		f.tracer.armed.Store(true)
 		requireOpaque(t, r.do(t, req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
 			user: "alice", form: form("phone", phoneN(2), "message", code)}), "500", "internal", internalMsg)
@@ -329,5 +330,5 @@ func TestFaultUnresponsive(t *testing.T) {
 		})
 	}
 	requireAnswer(t, r.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
-	assert.Equal(t, "+86"+phoneN(1), f.out.next(t, "bind_phone").To)
+	assert.Equal(t, "+86"+phoneN(1), f.out.Next(t, "bind_phone").To)
 }

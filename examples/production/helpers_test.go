@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,6 +24,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/examples/internal/demotest"
 )
 
 // TestMain fails the run when a test leaves a goroutine behind: every
@@ -187,58 +189,6 @@ func redisUpstream(t *testing.T) string {
 	return opt.Addr
 }
 
-// fakeClock is the clock every replica of a test shares.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().Truncate(time.Millisecond)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// lines collects the JSON lines the dev notifiers print.
-type lines chan []byte
-
-func (c lines) Write(b []byte) (int, error) {
-	c <- append([]byte(nil), b...)
-	return len(b), nil
-}
-
-// message is one printed line.
-type message struct {
-	Channel, To, Purpose, Code, Link string
-}
-
-// next returns the next printed message carrying a code, skipping notices.
-func (c lines) next(t *testing.T, purpose string) message {
-	t.Helper()
-	for {
-		select {
-		case b := <-c:
-			var m message
-			require.NoError(t, json.Unmarshal(bytes.TrimSpace(b), &m), string(b))
-			if m.Code == "" && m.Link == "" {
-				continue
-			}
-			require.Equal(t, purpose, m.Purpose)
-			return m
-		case <-time.After(20 * time.Second): // hang guard only
-			t.Fatal("no message printed")
-		}
-	}
-}
-
 // replica is one app behind its own httptest server.
 type replica struct {
 	name string
@@ -253,9 +203,10 @@ type replicaConfig struct {
 	redis          *redis.Client
 	schema, prefix string
 	secret         []byte
-	clock          *fakeClock
-	out            lines
+	clock          *demotest.Clock
+	out            demotest.Lines
 	requestTimeout time.Duration
+	limits         security.Limits
 }
 
 var trustLoopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -277,6 +228,7 @@ func startReplica(t *testing.T, rc replicaConfig) *replica {
 		Base:            base,
 		Stdout:          rc.out,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Limits:          rc.limits,
 		Now:             rc.clock.Now,
 		RequestTimeout:  rc.requestTimeout,
 		CleanupInterval: time.Hour,

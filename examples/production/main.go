@@ -5,9 +5,10 @@
 // replicas pointed at the same database, schema, Redis and prefix, with the
 // same ACCTSEC_SECRET, share every code, flow, throttle and lockout.
 //
-//	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:]
+//	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:] [-max-limits]
 //
-// Every flag has an environment variable (the flag wins when both are set):
+// Every flag but -max-limits has an environment variable (the flag wins
+// when both are set):
 //
 //	-postgres          ACCTSEC_POSTGRES_URL     default postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 //	-redis             ACCTSEC_REDIS_URL        default redis://127.0.0.1:6379/0
@@ -16,6 +17,10 @@
 //	-prefix            ACCTSEC_PREFIX           default acctsec: (redisstore.DefaultPrefix)
 //	-request-timeout   ACCTSEC_REQUEST_TIMEOUT  default 10s: the deadline of each request's store calls
 //	-cleanup-interval  ACCTSEC_CLEANUP_INTERVAL default 1m: pgstore's background cleanup period
+//
+// -max-limits raises every throttle to the top of its allowed range
+// (demo.MaxLimits), for load tests, and warns on stderr. It has no
+// environment variable, so that a deployment cannot keep it on unseen.
 //
 // ACCTSEC_SECRET (environment only, never a flag: argv is visible to every
 // local user) is the Service secret, base64 of at least 32 bytes; replicas
@@ -43,7 +48,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -51,6 +55,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/acctsec/security/examples/internal/demo"
 )
 
 // Defaults of the flags.
@@ -73,6 +79,7 @@ func main() {
 type settings struct {
 	addr, postgres, redis, schema, prefix string
 	requestTimeout, cleanupInterval       time.Duration
+	maxLimits                             bool
 	secret                                []byte
 }
 
@@ -114,6 +121,7 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	fs.StringVar(&s.prefix, "prefix", env("ACCTSEC_PREFIX", ""), "Redis key prefix (ACCTSEC_PREFIX; default acctsec:)")
 	fs.DurationVar(&s.requestTimeout, "request-timeout", reqTimeout, "deadline of each request (ACCTSEC_REQUEST_TIMEOUT)")
 	fs.DurationVar(&s.cleanupInterval, "cleanup-interval", cleanup, "period of pgstore's cleanup loop (ACCTSEC_CLEANUP_INTERVAL)")
+	fs.BoolVar(&s.maxLimits, demo.MaxLimitsFlag, false, demo.MaxLimitsUsage)
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
@@ -158,6 +166,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	limits := demo.Limits(s.maxLimits, logger)
 	pool, rdb, err := connect(ctx, s)
 	if err != nil {
 		return err
@@ -183,6 +192,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Base:            base,
 		Stdout:          stdout,
 		Logger:          logger,
+		Limits:          limits,
 		RequestTimeout:  s.requestTimeout,
 		CleanupInterval: s.cleanupInterval,
 	})
@@ -191,52 +201,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	printUsage(stderr, base)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		_ = a.close(context.Background())
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	return errors.Join(err, a.close(sctx))
-}
-
-func printUsage(w io.Writer, base string) {
-	fmt.Fprintf(w, `
-account-security example server on %[1]s: accounts in PostgreSQL, codes and counters in Redis
-  DEMO PARTS: X-User-ID identifies members, anyone can register, no TLS.
-  Outgoing SMS and email (codes and links) are printed as JSON lines on stdout.
-
-Try it:
-  curl -s -d userId=alice -d password=Plover-Orchid-71 -d email=alice@example.com %[1]s/demo/register
-  curl -s -H 'X-User-ID: alice' '%[1]s/member/userservice/security?phone=13800138000'
-  curl -s -X PUT -H 'X-User-ID: alice' -d phone=13800138000 -d message=<code> %[1]s/member/userservice/security/bindingPhone
-  curl -s -X PUT -H 'X-User-ID: alice' -d payPasswordFirst=472915 %[1]s/member/userservice/security/payPassword
-  curl -s -H 'X-User-ID: alice' %[1]s/member/userservice/security/status
-  curl -s -c jar -b jar '%[1]s/web/userservice/security?phone=13800138000'
-  curl -s -c jar -b jar -d message=<code> %[1]s/web/userservice/security
-  curl -s -c jar -b jar -X PUT -d phone=13800138000 -d passwordFirst=Quartz-Meadow-58 %[1]s/web/userservice/security
-  curl -s -d email=alice@example.com %[1]s/web/userservice/security/sendMail
-  curl -s -d email=alice@example.com -d message=<code> %[1]s/web/userservice/security/verifyMail
-
-`, base)
+	demo.PrintUsage(stderr, base,
+		"account-security example server on "+base+": accounts in PostgreSQL, codes and counters in Redis",
+		"  DEMO PARTS: X-User-ID identifies members, anyone can register, no TLS.",
+		"  Outgoing SMS and email (codes and links) are printed as JSON lines on stdout.")
+	return demo.Serve(ctx, ln, a.handler, logger, a.close)
 }

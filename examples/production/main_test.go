@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/acctsec/security/examples/internal/demotest"
 )
 
 func TestParseSettings(t *testing.T) {
@@ -33,16 +33,17 @@ func TestParseSettings(t *testing.T) {
 				requestTimeout: 3 * time.Second, cleanupInterval: 5 * time.Minute, secret: bytes.Repeat([]byte{7}, 32)}},
 		{name: "flags win over environment",
 			args: []string{"-postgres", "postgres://flag/x", "-redis", "redis://flag:1/0", "-addr", ":8", "-schema", "fs",
-				"-prefix", "fp:", "-request-timeout", "1s", "-cleanup-interval", "30s"},
+				"-prefix", "fp:", "-request-timeout", "1s", "-cleanup-interval", "30s", "-max-limits"},
 			env: map[string]string{"ACCTSEC_POSTGRES_URL": "postgres://db/x", "ACCTSEC_REDIS_URL": "redis://r:1/2",
 				"ACCTSEC_SCHEMA": "s", "ACCTSEC_PREFIX": "p:", "ACCTSEC_REQUEST_TIMEOUT": "3s"},
 			want: settings{addr: ":8", postgres: "postgres://flag/x", redis: "redis://flag:1/0", schema: "fs", prefix: "fp:",
-				requestTimeout: time.Second, cleanupInterval: 30 * time.Second}},
+				requestTimeout: time.Second, cleanupInterval: 30 * time.Second, maxLimits: true}},
 		{name: "short secret", env: map[string]string{"ACCTSEC_SECRET": base64.StdEncoding.EncodeToString([]byte("short"))},
 			wantErr: "ACCTSEC_SECRET"},
 		{name: "secret not base64", env: map[string]string{"ACCTSEC_SECRET": "not base64 at all!"}, wantErr: "ACCTSEC_SECRET"},
 		{name: "bad duration", env: map[string]string{"ACCTSEC_REQUEST_TIMEOUT": "soon"}, wantErr: "ACCTSEC_REQUEST_TIMEOUT"},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "nope"},
+		{name: "max-limits takes a bool", args: []string{"-max-limits=maybe"}, wantErr: "max-limits"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected"},
 	}
 	for _, tc := range tests {
@@ -62,51 +63,28 @@ func TestParseSettings(t *testing.T) {
 	}
 }
 
-// signalWriter collects output and closes ready once it contains want.
-type signalWriter struct {
-	mu    sync.Mutex
-	b     bytes.Buffer
-	want  string
-	ready chan struct{}
-	once  sync.Once
-}
-
-func (s *signalWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Write(p)
-	if strings.Contains(s.b.String(), s.want) {
-		s.once.Do(func() { close(s.ready) })
-	}
-	return len(p), nil
-}
-
 // TestRunShutsDown: run migrates its schema, serves, prints its curl
-// examples and returns cleanly (cleanup loop stopped, pool and client
-// closed: TestMain checks for goroutines) when its context ends.
+// examples (and a warning with -max-limits) and returns cleanly (cleanup
+// loop stopped, pool and client closed: TestMain checks for goroutines)
+// when its context ends.
 func TestRunShutsDown(t *testing.T) {
 	requireServices(t)
 	schema, prefix := isolate(t)
 	env := map[string]string{"ACCTSEC_POSTGRES_URL": postgresURL(), "ACCTSEC_REDIS_URL": redisURL(), "ACCTSEC_PREFIX": prefix}
 	getenv := func(k string) string { return env[k] }
 
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &signalWriter{want: "curl -s", ready: make(chan struct{})}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-schema", schema}, getenv, io.Discard, stderr)
-	}()
-	select {
-	case <-stderr.ready:
-	case err := <-done:
-		t.Fatalf("run returned early: %v", err)
-	}
-	cancel()
-	require.NoError(t, <-done)
-	stderr.mu.Lock()
-	defer stderr.mu.Unlock()
-	assert.Contains(t, stderr.b.String(), "/demo/register")
-	assert.Contains(t, stderr.b.String(), "ACCTSEC_SECRET not set")
+	demotest.CheckMaxLimitsFlag(t, func(t *testing.T, extra ...string) string {
+		args := append([]string{"-addr", "127.0.0.1:0", "-schema", schema}, extra...)
+		stderr, stop := demotest.Start(t, func(ctx context.Context, stderr io.Writer) error {
+			return run(ctx, args, getenv, io.Discard, stderr)
+		})
+		require.NoError(t, stop())
+		out := stderr.String()
+		assert.Contains(t, out, "\naccount-security example server on http://127.0.0.1:")
+		assert.Contains(t, out, "ACCTSEC_SECRET not set")
+		assert.Contains(t, out, "/demo/register")
+		return out
+	})
 
 	// A database nobody listens on: run fails at Migrate, within its start-up deadline.
 	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-postgres", "postgres://postgres@127.0.0.1:1/test?sslmode=disable"},

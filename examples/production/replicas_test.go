@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acctsec/security"
+	"github.com/acctsec/security/examples/internal/demo"
+	"github.com/acctsec/security/examples/internal/demotest"
 )
 
 // cluster is two replicas (separate Services, pools and clients, one
@@ -22,8 +24,8 @@ import (
 // shared fake clock and one stream of printed messages.
 type cluster struct {
 	a, b  *replica
-	clock *fakeClock
-	out   lines
+	clock *demotest.Clock
+	out   demotest.Lines
 }
 
 const (
@@ -34,11 +36,17 @@ const (
 
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
+	return newClusterLimits(t, security.Limits{})
+}
+
+// newClusterLimits is newCluster with the replicas' Limits.
+func newClusterLimits(t *testing.T, limits security.Limits) *cluster {
+	t.Helper()
 	requireServices(t)
 	schema, prefix := isolate(t)
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	c := &cluster{clock: newFakeClock(), out: make(lines, 1024)}
+	c := &cluster{clock: demotest.NewClock(), out: make(demotest.Lines, 1024)}
 	for i, name := range []string{"A", "B"} {
 		r := startReplica(t, replicaConfig{
 			name:   name,
@@ -48,6 +56,7 @@ func newCluster(t *testing.T) *cluster {
 			secret: secret,
 			clock:  c.clock,
 			out:    c.out,
+			limits: limits,
 		})
 		if i == 0 {
 			c.a = r
@@ -91,7 +100,7 @@ func TestReplicasShareCodes(t *testing.T) {
 	c := newCluster(t)
 	register(t, c.a, "alice", "")
 	requireAnswer(t, c.a.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
-	m := c.out.next(t, "bind_phone")
+	m := c.out.Next(t, "bind_phone")
 	assert.Equal(t, "+86"+phoneN(1), m.To)
 
 	requireAnswer(t, c.b.do(t, req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
@@ -123,6 +132,17 @@ func TestReplicasShareThrottles(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 60, retry)
 		c.clock.Advance(61 * time.Second)
+		requireAnswer(t, c.b.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
+	})
+
+	t.Run("phone cooldown with max limits", func(t *testing.T) {
+		c := newClusterLimits(t, demo.MaxLimits())
+		register(t, c.a, "alice", "")
+		requireAnswer(t, c.a.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
+		refused := c.b.do(t, sendCode("alice", phoneN(1), nil))
+		requireAnswer(t, refused, "429", "rate_limited")
+		assert.Equal(t, "30", refused.Header.Get("Retry-After"))
+		c.clock.Advance(31 * time.Second)
 		requireAnswer(t, c.b.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
 	})
 
@@ -161,7 +181,7 @@ func TestReplicasOneCodeOneSuccess(t *testing.T) {
 	c := newCluster(t)
 	register(t, c.a, "alice", "")
 	requireAnswer(t, c.b.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
-	code := c.out.next(t, "bind_phone").Code
+	code := c.out.Next(t, "bind_phone").Code
 
 	const n = 50
 	answers := make([]answer, n)
@@ -202,7 +222,7 @@ func TestReplicasForgotPassword(t *testing.T) {
 	requireAnswer(t, start, "200", "")
 	flow := start.Header.Get("X-Security-Flow")
 	require.NotEmpty(t, flow)
-	code := c.out.next(t, "forgot_password").Code
+	code := c.out.Next(t, "forgot_password").Code
 	h := map[string]string{"X-Security-Flow": flow}
 
 	// Step 2 before step 1 is refused on either replica.

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acctsec/security"
+	"github.com/acctsec/security/examples/internal/demotest"
 )
 
 // gotMail is one message the test SMTP server accepted.
@@ -207,26 +208,17 @@ var (
 // to the SMTP server and is not printed; SMS is still printed.
 func TestRunSendsEmailOverSMTP(t *testing.T) {
 	ms := startMailServer(t, false)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	stdout := &lockedBuffer{}
-	stderr := &signalWriter{want: "curl -s", ready: make(chan struct{})}
-	done := make(chan error, 1)
 	args := []string{"-addr", "127.0.0.1:0", "-smtp-host", "127.0.0.1", "-smtp-port", strconv.Itoa(ms.port),
 		"-smtp-tls", "none", "-smtp-from", "acctsec demo <no-reply@demo.example>"}
-	go func() { done <- run(ctx, args, stdout, stderr) }()
-	select {
-	case <-stderr.ready:
-	case err := <-done:
-		t.Fatalf("run returned early: %v", err)
-	}
-	stderr.mu.Lock()
-	m := baseRE.FindStringSubmatch(stderr.b.String())
-	usage := stderr.b.String()
-	stderr.mu.Unlock()
+	stderr, stop := demotest.Start(t, func(ctx context.Context, stderr io.Writer) error {
+		return run(ctx, args, stdout, stderr)
+	})
+	usage := stderr.String()
+	m := baseRE.FindStringSubmatch(usage)
 	require.NotNil(t, m, usage)
 	assert.Contains(t, usage, "Email is sent over SMTP")
-	d := &demo{t: t, base: m[1], client: &http.Client{}}
+	d := &harness{t: t, base: m[1], client: &http.Client{}}
 	form := func(kv ...string) url.Values {
 		f := url.Values{}
 		for i := 0; i < len(kv); i += 2 {
@@ -277,8 +269,7 @@ func TestRunSendsEmailOverSMTP(t *testing.T) {
 	d.call(http.MethodPost, "/web/userservice/security/verifyMail", user, form("email", addr, "message", code), "201")
 	assert.Len(t, ms.messages(), 1, "nothing else went by email")
 
-	cancel()
-	require.NoError(t, <-done)
+	require.NoError(t, stop())
 }
 
 func newTestMailer(t *testing.T, port int, mode string) *smtpMailer {

@@ -3,7 +3,10 @@
 // each outgoing SMS and email, codes and links included, as one JSON line
 // on stdout. Logs go to stderr.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8287]
+//	go run ./examples/server [-addr 127.0.0.1:8287] [-max-limits]
+//
+// -max-limits raises every throttle to the top of its allowed range
+// (demo.MaxLimits), for load tests; it warns on stderr when set.
 //
 // Given -smtp-host it sends email for real, over SMTP, and still prints SMS
 // on stdout:
@@ -30,20 +33,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/acctsec/security"
+	"github.com/acctsec/security/examples/internal/demo"
 	"github.com/acctsec/security/messages"
 )
 
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8287", "listen address")
+	maxLimits := fs.Bool(demo.MaxLimitsFlag, false, demo.MaxLimitsUsage)
 	var sc smtpConfig
 	fs.StringVar(&sc.Host, "smtp-host", "", "SMTP server; when set, email is sent over SMTP instead of printed")
 	fs.IntVar(&sc.Port, "smtp-port", 587, "SMTP port (465 by default with -smtp-tls implicit)")
@@ -94,43 +96,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		mailer = m
 	}
+	limits := demo.Limits(*maxLimits, logger)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	a, err := newApp(base, stdout, mailer, logger, nil)
+	a, err := newApp(base, stdout, mailer, logger, limits, nil)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	outgoing := "Outgoing SMS and email (codes and links) are printed as JSON lines on stdout."
+	if mailer != nil {
+		outgoing = "Email is sent over SMTP; outgoing SMS (codes) are printed as JSON lines on stdout."
 	}
-	printUsage(stderr, base, mailer != nil)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		_ = a.close(context.Background())
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	return errors.Join(err, a.close(sctx))
+	demo.PrintUsage(stderr, base,
+		"account-security DEMO server on "+base,
+		"  DEMO ONLY: X-User-ID identifies members, anyone can register, no TLS, data in memory.",
+		"  "+outgoing)
+	return demo.Serve(ctx, ln, a.handler, logger, a.close)
 }
 
 // passwordEnv holds the SMTP password: an environment variable, not a flag,
@@ -144,29 +129,4 @@ func newDemoMailer(sc smtpConfig) (*smtpMailer, error) {
 		return nil, err
 	}
 	return newSMTPMailer(sc, r)
-}
-
-func printUsage(w io.Writer, base string, smtp bool) {
-	outgoing := "Outgoing SMS and email (codes and links) are printed as JSON lines on stdout."
-	if smtp {
-		outgoing = "Email is sent over SMTP; outgoing SMS (codes) are printed as JSON lines on stdout."
-	}
-	fmt.Fprintf(w, `
-account-security DEMO server on %[1]s
-  DEMO ONLY: X-User-ID identifies members, anyone can register, no TLS, data in memory.
-  %[2]s
-
-Try it:
-  curl -s -d userId=alice -d password=Plover-Orchid-71 -d email=alice@example.com %[1]s/demo/register
-  curl -s -H 'X-User-ID: alice' '%[1]s/member/userservice/security?phone=13800138000'
-  curl -s -X PUT -H 'X-User-ID: alice' -d phone=13800138000 -d message=<code> %[1]s/member/userservice/security/bindingPhone
-  curl -s -X PUT -H 'X-User-ID: alice' -d payPasswordFirst=472915 %[1]s/member/userservice/security/payPassword
-  curl -s -H 'X-User-ID: alice' %[1]s/member/userservice/security/status
-  curl -s -c jar -b jar '%[1]s/web/userservice/security?phone=13800138000'
-  curl -s -c jar -b jar -d message=<code> %[1]s/web/userservice/security
-  curl -s -c jar -b jar -X PUT -d phone=13800138000 -d passwordFirst=Quartz-Meadow-58 %[1]s/web/userservice/security
-  curl -s -d email=alice@example.com %[1]s/web/userservice/security/sendMail
-  curl -s -d email=alice@example.com -d message=<code> %[1]s/web/userservice/security/verifyMail
-
-`, base, outgoing)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,43 +11,32 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/examples/internal/demo"
+	"github.com/acctsec/security/examples/internal/demotest"
 )
 
-// lineWriter hands each Write (the dev notifier writes one JSON line per
-// Write) to a channel.
-type lineWriter chan []byte
-
-func (c lineWriter) Write(b []byte) (int, error) {
-	c <- append([]byte(nil), b...)
-	return len(b), nil
-}
-
-// outLine is one message the dev notifier printed.
-type outLine struct {
-	Channel, To, Purpose, Code, Link string
-}
-
-type demo struct {
+// harness drives one demo app behind an httptest server.
+type harness struct {
 	t      *testing.T
 	base   string
 	client *http.Client
-	lines  lineWriter
-	mu     sync.Mutex
-	now    time.Time
+	lines  demotest.Lines
+	clock  *demotest.Clock
 }
 
-func newDemo(t *testing.T) *demo {
-	lines := make(lineWriter, 64)
+func newHarness(t *testing.T, limits security.Limits) *harness {
+	lines := make(demotest.Lines, 64)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	d := &demo{t: t, base: base, lines: lines, now: time.Now()}
-	a, err := newApp(base, lines, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), d.clock)
+	h := &harness{t: t, base: base, lines: lines, clock: demotest.NewClock()}
+	a, err := newApp(base, lines, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), limits, h.clock.Now)
 	require.NoError(t, err)
 	srv.Config.Handler = a.handler
 	srv.Start()
@@ -58,24 +46,12 @@ func newDemo(t *testing.T) *demo {
 	})
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	d.client = &http.Client{Jar: jar}
-	return d
-}
-
-func (d *demo) clock() time.Time {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.now
-}
-
-func (d *demo) advance(by time.Duration) {
-	d.mu.Lock()
-	d.now = d.now.Add(by)
-	d.mu.Unlock()
+	h.client = &http.Client{Jar: jar}
+	return h
 }
 
 // call sends form as the query (GET) or a form body and checks the code.
-func (d *demo) call(method, path, user string, form url.Values, code string) *http.Response {
+func (d *harness) call(method, path, user string, form url.Values, code string) *http.Response {
 	d.t.Helper()
 	target := d.base + path
 	var body io.Reader
@@ -103,28 +79,9 @@ func (d *demo) call(method, path, user string, form url.Values, code string) *ht
 	return resp
 }
 
-// next returns the next printed message with a code, skipping notices.
-func (d *demo) next(purpose string) outLine {
-	d.t.Helper()
-	for {
-		select {
-		case b := <-d.lines:
-			var l outLine
-			require.NoError(d.t, json.Unmarshal(bytes.TrimSpace(b), &l), string(b))
-			if l.Code == "" && l.Link == "" {
-				continue
-			}
-			require.Equal(d.t, purpose, l.Purpose)
-			return l
-		case <-time.After(20 * time.Second): // hang guard only
-			d.t.Fatal("no message printed")
-		}
-	}
-}
-
 // TestDemoFlows drives the demo the way the printed curl examples do.
 func TestDemoFlows(t *testing.T) {
-	d := newDemo(t)
+	d := newHarness(t, security.Limits{})
 	const user, phone = "alice", "13800138000"
 	v := url.Values{}
 	form := func(kv ...string) url.Values {
@@ -140,7 +97,7 @@ func TestDemoFlows(t *testing.T) {
 	d.call(http.MethodGet, "/demo/register", "", v, "405")
 
 	d.call(http.MethodGet, "/member/userservice/security", user, form("phone", phone), "200")
-	l := d.next("bind_phone")
+	l := d.lines.Next(t, "bind_phone")
 	assert.Equal(t, "sms", l.Channel)
 	assert.Equal(t, "+8613800138000", l.To)
 	d.call(http.MethodPut, "/member/userservice/security/bindingPhone", user, form("phone", phone, "message", l.Code), "201")
@@ -149,15 +106,15 @@ func TestDemoFlows(t *testing.T) {
 
 	// Forgot password, the flow carried by the cookie over plain HTTP,
 	// after the phone's 60 s send cooldown.
-	d.advance(61 * time.Second)
+	d.clock.Advance(61 * time.Second)
 	d.call(http.MethodGet, "/web/userservice/security", "", form("phone", phone), "200")
-	l = d.next("forgot_password")
+	l = d.lines.Next(t, "forgot_password")
 	d.call(http.MethodPost, "/web/userservice/security", "", form("message", l.Code), "201")
 	d.call(http.MethodPut, "/web/userservice/security", "", form("phone", phone, "passwordFirst", "Quartz-Meadow-58"), "201")
 
 	// Email: the printed link points back at the demo and verifies.
 	d.call(http.MethodPost, "/web/userservice/security/sendMail", "", form("email", "alice@example.com"), "200")
-	l = d.next("verify_email")
+	l = d.lines.Next(t, "verify_email")
 	require.True(t, strings.HasPrefix(l.Link, d.base+"/web/userservice/security/verifyMail?token="), l.Link)
 	resp, err := d.client.Get(l.Link)
 	require.NoError(t, err)
@@ -165,43 +122,48 @@ func TestDemoFlows(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 }
 
-// signalWriter collects output and closes ready once it contains want.
-type signalWriter struct {
-	mu    sync.Mutex
-	b     bytes.Buffer
-	want  string
-	ready chan struct{}
-	once  sync.Once
-}
-
-func (s *signalWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Write(p)
-	if strings.Contains(s.b.String(), s.want) {
-		s.once.Do(func() { close(s.ready) })
-	}
-	return len(p), nil
-}
-
-// TestRunShutsDown: run prints its curl examples and returns cleanly when
-// its context ends.
+// TestRunShutsDown: run prints its curl examples (and a warning with
+// -max-limits) and returns cleanly when its context ends.
 func TestRunShutsDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &signalWriter{want: "curl -s", ready: make(chan struct{})}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, io.Discard, stderr) }()
-	select {
-	case <-stderr.ready:
-	case err := <-done:
-		t.Fatalf("run returned early: %v", err)
-	}
-	cancel()
-	require.NoError(t, <-done)
-	stderr.mu.Lock()
-	defer stderr.mu.Unlock()
-	assert.Contains(t, stderr.b.String(), "DEMO")
-	assert.Contains(t, stderr.b.String(), "/demo/register")
-
+	demotest.CheckMaxLimitsFlag(t, func(t *testing.T, extra ...string) string {
+		args := append([]string{"-addr", "127.0.0.1:0"}, extra...)
+		stderr, stop := demotest.Start(t, func(ctx context.Context, stderr io.Writer) error {
+			return run(ctx, args, io.Discard, stderr)
+		})
+		require.NoError(t, stop())
+		out := stderr.String()
+		assert.Contains(t, out, "\naccount-security DEMO server on http://127.0.0.1:")
+		assert.Contains(t, out, "DEMO ONLY")
+		assert.Contains(t, out, "/demo/register")
+		assert.Contains(t, out, "Outgoing SMS and email (codes and links) are printed")
+		return out
+	})
 	require.Error(t, run(context.Background(), []string{"-addr", "256.0.0.1:bad"}, io.Discard, io.Discard))
+	require.Error(t, run(context.Background(), []string{"-max-limits=maybe"}, io.Discard, io.Discard))
+}
+
+// TestMaxLimitsReachTheService: with demo.MaxLimits a phone can be sent a
+// second code after 31 s (the cooldown's floor), which the default 60 s
+// cooldown refuses.
+func TestMaxLimitsReachTheService(t *testing.T) {
+	tests := []struct {
+		name   string
+		limits security.Limits
+		second string
+	}{
+		{name: "defaults", second: "429"},
+		{name: "max limits", limits: demo.MaxLimits(), second: "200"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newHarness(t, tc.limits)
+			f := url.Values{"userId": {"alice"}, "password": {"Plover-Orchid-71"}}
+			d.call(http.MethodPost, "/demo/register", "", f, "201")
+			send := url.Values{"phone": {"13800138000"}}
+			d.call(http.MethodGet, "/member/userservice/security", "alice", send, "200")
+			d.lines.Next(t, "bind_phone")
+			d.clock.Advance(31 * time.Second)
+			d.call(http.MethodGet, "/member/userservice/security", "alice", send, tc.second)
+		})
+	}
 }

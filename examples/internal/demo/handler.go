@@ -1,0 +1,75 @@
+package demo
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/httpadapter"
+)
+
+// Options are what the examples vary in the handler.
+type Options struct {
+	// Logger receives the adapter's records (default slog.Default()).
+	Logger *slog.Logger
+	// TrustedProxies are passed to the adapter (X-Forwarded-For).
+	TrustedProxies []netip.Prefix
+}
+
+// NewHandler returns the examples' routes on svc: POST /demo/register,
+// behind cross-origin protection, and every route of an httpadapter whose
+// members are named by MemberID and whose flow cookie works over plain
+// HTTP.
+func NewHandler(svc *security.Service, opts Options) http.Handler {
+	ad := httpadapter.New(svc, httpadapter.Options{
+		UserID:          MemberID,
+		TrustedProxies:  opts.TrustedProxies,
+		InsecureCookies: true,
+		Logger:          opts.Logger,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/demo/register", http.NewCrossOriginProtection().Handler(register(svc, ad)))
+	mux.Handle("/", ad)
+	return mux
+}
+
+// MemberID trusts the X-User-ID header. DEMO ONLY: a real host reads its
+// session here.
+func MemberID(r *http.Request) (string, bool) {
+	id := r.Header.Get("X-User-ID")
+	return id, id != ""
+}
+
+// register serves POST /demo/register (userId, password, optional phone
+// and email): it creates the security record and answers "201", through
+// ad's envelope. DEMO ONLY: a real host creates the record in its own
+// sign-up.
+func register(svc *security.Service, ad *httpadapter.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			ad.WriteError(w, r, httpadapter.ErrMethodNotAllowed)
+			return
+		}
+		p, err := ad.Params(r, "userId", "password", "phone", "email")
+		if err != nil {
+			ad.WriteError(w, r, err)
+			return
+		}
+		for _, name := range []string{"userId", "password"} {
+			if p[name] == "" {
+				ad.WriteError(w, r, httpadapter.MissingParam(name))
+				return
+			}
+		}
+		err = svc.CreateAccount(r.Context(), security.NewAccount{
+			UserID: p["userId"], Password: p["password"], Phone: p["phone"], Email: p["email"],
+		})
+		if err != nil {
+			ad.WriteError(w, r, err)
+			return
+		}
+		ad.WriteSuccess(w, r, "201")
+	})
+}

@@ -1,0 +1,72 @@
+package demotest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Banner is the text Start waits for: the first curl example of the usage
+// text, printed once the server listens.
+const Banner = "curl -s"
+
+// Output collects what a run writes, safe for its goroutines.
+type Output struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	want  string
+	ready chan struct{}
+	once  sync.Once
+}
+
+// Write appends p and marks the output ready once it contains the text
+// Start waits for.
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.b.Write(p)
+	if strings.Contains(o.b.String(), o.want) {
+		o.once.Do(func() { close(o.ready) })
+	}
+	return len(p), nil
+}
+
+// String returns everything written so far.
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+// Start calls run in a goroutine with a context and the stderr it should
+// write to, and returns once that stderr contains Banner (it fails t if
+// run returns first). stop cancels the context and returns run's error;
+// it also runs when the test ends, so a failed test leaves no server
+// behind.
+func Start(t testing.TB, run func(ctx context.Context, stderr io.Writer) error) (stderr *Output, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr = &Output{want: Banner, ready: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, stderr) }()
+	select {
+	case <-stderr.ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("run returned early: %v\n%s", err, stderr.String())
+	}
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			err = <-done
+		})
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stderr, stop
+}
