@@ -153,3 +153,50 @@ func BenchmarkBareEvalsha(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkVerifyCodePaired runs VerifyCode and the bare EVALSHA in turn
+// inside each operation, from parallel goroutines, so that both see the
+// same machine: on a noisy host their ratio is the figure to trust. It
+// reports the time of each and their throughput ratio (bare/verify).
+func BenchmarkVerifyCodePaired(b *testing.B) {
+	client, prefix := benchClient(b)
+	st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	mac := make([]byte, 32)
+	_, _ = rand.Read(mac)
+	sha, err := client.ScriptLoad(ctx, "return 1").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range b.N {
+		c := security.Code{Scope: "pair-" + strconv.Itoa(i), MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}
+		if err := st.PutCode(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next, verifyNs, bareNs atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			t0 := time.Now()
+			res, err := st.VerifyCode(ctx, "pair-"+strconv.FormatInt(i, 10), mac, now, 5)
+			t1 := time.Now()
+			if err != nil || res != security.CodeMatched {
+				b.Fatalf("VerifyCode = %d, %v", res, err)
+			}
+			if err := client.EvalSha(ctx, sha, nil).Err(); err != nil {
+				b.Fatal(err)
+			}
+			verifyNs.Add(int64(t1.Sub(t0)))
+			bareNs.Add(int64(time.Since(t1)))
+		}
+	})
+	b.ReportMetric(float64(verifyNs.Load())/float64(b.N), "verify-ns/op")
+	b.ReportMetric(float64(bareNs.Load())/float64(b.N), "bare-ns/op")
+	b.ReportMetric(float64(bareNs.Load())/float64(verifyNs.Load()), "verify/bare-throughput")
+}
