@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -115,7 +116,7 @@ func (s *Service) Status(ctx context.Context, userID string) (*Status, error) {
 		Phone: Mask(a.Phone), PhoneBound: a.Phone != "",
 		Email: Mask(a.Email), EmailVerified: a.Email != "" && a.EmailVerified,
 		PayPasswordSet:    a.PayPasswordHash != "",
-		PasswordChangedAt: a.PasswordChangedAt,
+		PasswordChangedAt: a.PasswordChangedAt.UTC().Truncate(time.Second),
 	}
 	if st.PayPasswordSet {
 		ps, err := s.payStatus(ctx, a)
@@ -163,4 +164,46 @@ func (s *Service) updateAccount(ctx context.Context, userID string, fn func(a *A
 		}
 	}
 	return nil, nil, s.storeErr(ErrConflict)
+}
+
+// Unlock lifts every lock on userID's password and pay-password checks and
+// forgets their failures. It is an administrator's action, for after the
+// user's identity was checked some other way: a user can lift them alone
+// through the forgot-password flow and the pay-password reset.
+func (s *Service) Unlock(ctx context.Context, userID string) error {
+	if userID == "" {
+		return fmt.Errorf("%w: user required", ErrInvalidArgument)
+	}
+	for _, k := range []string{s.passwordKey(userID), s.payKey(userID)} {
+		if err := s.store.ClearAttempts(ctx, k); err != nil {
+			return s.storeErr(err)
+		}
+	}
+	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Reason: "account"})
+	return nil
+}
+
+// UnblockDestination forgets the failed verifications of a phone number or
+// email address, so codes can be sent to and checked for it again before
+// Limits.DestinationFailureWindow has passed. An administrator's action.
+func (s *Service) UnblockDestination(ctx context.Context, phoneOrEmail string) error {
+	dest := ""
+	if strings.Contains(phoneOrEmail, "@") {
+		addr, err := NormalizeEmail(phoneOrEmail)
+		if err != nil {
+			return err
+		}
+		dest = addr
+	} else {
+		p, err := s.phones.Normalize(phoneOrEmail)
+		if err != nil {
+			return err
+		}
+		dest = p.E164
+	}
+	if err := s.store.ClearAttempts(ctx, s.key("fail", dest)); err != nil {
+		return s.storeErr(err)
+	}
+	s.emit(ctx, Event{Type: EventUnlocked, Destination: Mask(dest), Reason: "destination"})
+	return nil
 }

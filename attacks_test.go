@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -86,7 +88,7 @@ func TestRebindingEndsForgotFlowsOfTheOldPhone(t *testing.T) {
 	e.register(t, "u1", phoneA)
 	h := e.forgotStarted(t, phoneA)
 	code := e.out.lastCode(t, phoneA)
-	e.bindPhone(t, "u1", phoneB)
+	e.changePhone(t, "u1", phoneB)
 	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, h, code), security.ErrFlowRequired)
 }
 
@@ -138,8 +140,9 @@ func TestStoreFailureLeavesNothingHalfApplied(t *testing.T) {
 	fs.set("UpdateAccount", true)
 	err = svc.ChangePassword(bg, "u1", goodPass, goodPass2)
 	require.ErrorIs(t, err, errStoreDown, "the cause stays in the chain for the host's logs")
+	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneA))
 	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneB))
-	err = svc.BindPhone(bg, "u1", phoneB, out.lastCode(t, phoneB))
+	err = svc.ChangePhone(bg, "u1", phoneB, out.lastCode(t, phoneB), out.lastCode(t, phoneA))
 	require.ErrorIs(t, err, errStoreDown)
 	require.Error(t, svc.UpdatePayPassword(bg, "u1", pin1, pin2))
 	fs.set("UpdateAccount", false)
@@ -155,4 +158,115 @@ func TestStoreFailureLeavesNothingHalfApplied(t *testing.T) {
 	n := len(out.all())
 	require.ErrorIs(t, svc.SendPhoneCode(bg, "u1", "+8613700000009"), errStoreDown)
 	assert.Len(t, out.all(), n)
+}
+
+func TestIPv6ThrottleCountsTheWhole64(t *testing.T) {
+	e := newEnv(t)
+	for i := range 21 {
+		ip := fmt.Sprintf("2001:db8:1:2::%x", i+1)
+		_, err := e.svc.StartForgotPassword(ctxFrom(ip), fmt.Sprintf("+86139%08d", i))
+		if i < 20 {
+			require.NoError(t, err, "send %d", i)
+			continue
+		}
+		requireRateLimited(t, err)
+	}
+	_, err := e.svc.StartForgotPassword(ctxFrom("2001:db8:1:3::1"), "+8613700000000")
+	require.NoError(t, err, "the next /64 has its own bucket")
+	_, err = e.svc.StartForgotPassword(ctxFrom("::ffff:198.51.100.9"), "+8613700000001")
+	require.NoError(t, err, "IPv4-mapped addresses count as IPv4")
+}
+
+func TestNoticesCannotSpendTheCodeBudget(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.Limits.SMSBudgetPerHour = 2 })
+	e.register(t, "u1", phoneA)
+	pw := []string{goodPass, goodPass2, "third good password", "fourth good password"}
+	for i := range 3 {
+		require.NoError(t, e.svc.ChangePassword(bg, "u1", pw[i], pw[i+1]))
+	}
+	e.drain(t)
+	assert.Equal(t, 2, e.out.count(phoneA, security.PurposePasswordChanged), "the notice budget is spent...")
+	assert.Equal(t, 1, e.events.count(security.EventSMSBudgetExhausted))
+
+	e2 := newEnv(t, func(c *security.Config) { c.Limits.SMSBudgetPerHour = 2 })
+	e2.register(t, "u1", phoneA)
+	e2.register(t, "u2", "")
+	for i := range 3 {
+		require.NoError(t, e2.svc.ChangePassword(bg, "u1", pw[i], pw[i+1]))
+	}
+	require.NoError(t, e2.svc.SendPhoneCode(bg, "u2", phoneB), "...but codes have their own")
+}
+
+func TestNoticesAreCappedPerAccount(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.Limits.SendsPerAccountHour = 2 })
+	e.register(t, "u1", phoneA)
+	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin1))
+	pins := []string{pin1, pin2, "802461", "913572"}
+	for i := range 3 {
+		require.NoError(t, e.svc.UpdatePayPassword(bg, "u1", pins[i], pins[i+1]))
+	}
+	e.drain(t)
+	assert.Equal(t, 2, len(e.out.to(phoneA)), "4 notices, 2 sent")
+	dropped := 0
+	for _, ev := range e.events.all() {
+		if ev.Type == security.EventDeliveryFailed && ev.Reason == "notice_throttled" {
+			dropped++
+		}
+	}
+	assert.Equal(t, 2, dropped, "every dropped notice is reported")
+}
+
+func TestUnlock(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", phoneA)
+	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin1))
+	for range 5 {
+		require.ErrorIs(t, e.svc.VerifyPassword(bg, "u1", "wrong password"), security.ErrWrongPassword)
+		require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", pin2), security.ErrWrongPayPassword)
+	}
+	requireLocked(t, e.svc.VerifyPassword(bg, "u1", goodPass))
+	requireLocked(t, e.svc.VerifyPayPassword(bg, "u1", pin1))
+	require.NoError(t, e.svc.Unlock(bg, "u1"))
+	require.NoError(t, e.svc.VerifyPassword(bg, "u1", goodPass))
+	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin1))
+	assert.Equal(t, 1, e.events.count(security.EventUnlocked))
+
+	// A destination blocked by failed verifications.
+	e.register(t, "u2", "")
+	for round := range 2 {
+		e.clock.Advance(time.Minute)
+		require.NoError(t, e.svc.SendPhoneCode(bg, "u2", phoneB), "round %d", round)
+		for range 5 {
+			require.Error(t, e.svc.BindPhone(bg, "u2", phoneB, "999999"))
+		}
+	}
+	e.clock.Advance(time.Minute)
+	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u2", phoneB))
+	require.NoError(t, e.svc.UnblockDestination(bg, "139 0013 9000"))
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u2", phoneB))
+	require.ErrorIs(t, e.svc.UnblockDestination(bg, "not a phone"), security.ErrInvalidPhone)
+}
+
+func TestMessageHidesItsSecretsFromFormatting(t *testing.T) {
+	m := security.Message{Channel: security.ChannelSMS, To: phoneA, Purpose: security.PurposeBindPhone, Code: "482913",
+		Link: "https://x.example/v?token=SECRETTOKEN"}
+	var b strings.Builder
+	logger := slog.New(slog.NewJSONHandler(&b, nil))
+	logger.Info("sending", "message", m)
+	for _, s := range []string{fmt.Sprint(m), fmt.Sprintf("%v %+v %s %#v", m, m, m, m), b.String()} {
+		assert.NotContains(t, s, "482913")
+		assert.NotContains(t, s, "SECRETTOKEN")
+		assert.NotContains(t, s, phoneA)
+	}
+}
+
+func TestSendVetoRefusal(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) {
+		c.SendVeto = func(context.Context, security.SendRequest) error {
+			return fmt.Errorf("solve the captcha: %w", security.ErrSendRefused)
+		}
+	})
+	e.register(t, "u1", "")
+	require.ErrorIs(t, e.svc.SendPhoneCode(bg, "u1", phoneA), security.ErrSendRefused)
+	assert.Empty(t, e.out.all())
 }

@@ -6,13 +6,31 @@ import (
 	"time"
 )
 
-// BindPhone binds phone to userID with the code SendPhoneCode sent to it.
-// The code is scoped to (userID, phone): a code for another phone or user
-// is ErrInvalidCode. A phone bound to another account is refused with
-// ErrPhoneTaken, revealed only now that the code proved possession. Binding
-// the phone already bound is a no-op. A notice goes to the previous phone,
-// and its pending forgot-password flows end.
+// BindPhone binds phone to userID, which has no phone yet, with the code
+// SendPhoneCode sent to it. The code is scoped to (userID, phone): a code
+// for another phone or user is ErrInvalidCode. A phone bound to another
+// account is refused with ErrPhoneTaken, revealed only now that the code
+// proved possession. Binding the phone already bound is a no-op. When the
+// account already has another phone, BindPhone answers
+// ErrPhoneProofRequired: use ChangePhone.
 func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) error {
+	return s.bindPhone(ctx, userID, phone, code, "")
+}
+
+// ChangePhone replaces userID's bound phone by phone. It needs two codes
+// from SendPhoneCode: code, sent to the new phone, and currentCode, sent to
+// the phone bound now. Without the second, a stolen session could move the
+// account to the thief's phone and then reset the pay password and the
+// login password through it. A notice goes to the previous phone, and its
+// pending forgot-password flows end.
+func (s *Service) ChangePhone(ctx context.Context, userID, phone, code, currentCode string) error {
+	if currentCode == "" {
+		return fmt.Errorf("%w: current phone code required", ErrInvalidArgument)
+	}
+	return s.bindPhone(ctx, userID, phone, code, currentCode)
+}
+
+func (s *Service) bindPhone(ctx context.Context, userID, phone, code, currentCode string) error {
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
@@ -23,8 +41,18 @@ func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) err
 	if code == "" {
 		return fmt.Errorf("%w: code required", ErrInvalidArgument)
 	}
-	if _, err := s.account(ctx, userID); err != nil {
+	a, err := s.account(ctx, userID)
+	if err != nil {
 		return err
+	}
+	current := a.Phone
+	if current != "" && current != p.E164 {
+		if currentCode == "" {
+			return ErrPhoneProofRequired
+		}
+		if err := s.verifyCode(ctx, s.memberCodeScope(userID, current), current, currentCode, userID, PurposeConfirmPhone); err != nil {
+			return err
+		}
 	}
 	if err := s.verifyCode(ctx, s.memberCodeScope(userID, p.E164), p.E164, code, userID, PurposeBindPhone); err != nil {
 		return err
@@ -32,6 +60,9 @@ func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) err
 	before, after, err := s.updateAccount(ctx, userID, func(a *Account) error {
 		if a.Phone == p.E164 {
 			return errUnchanged
+		}
+		if a.Phone != current {
+			return ErrPhoneProofRequired // changed meanwhile: the proof was for another phone
 		}
 		a.Phone = p.E164
 		return nil

@@ -39,9 +39,23 @@ func TestBindPhone(t *testing.T) {
 	assert.Equal(t, phoneA, a.Phone)
 	assert.Equal(t, 1, e.events.count(security.EventPhoneBound))
 
+	t.Run("changing the phone needs a code from the bound one", func(t *testing.T) {
+		e.clock.Advance(time.Minute)
+		require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneB))
+		newCode := e.out.lastCode(t, phoneB)
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneB, newCode), security.ErrPhoneProofRequired,
+			"a stolen session alone cannot move the account to another phone")
+		require.ErrorIs(t, e.svc.ChangePhone(bg, "u1", phoneB, newCode, ""), security.ErrInvalidArgument)
+		require.ErrorIs(t, e.svc.ChangePhone(bg, "u1", phoneB, newCode, "123456"), security.ErrInvalidCode)
+		require.ErrorIs(t, e.svc.ChangePhone(bg, "u1", phoneB, newCode, newCode), security.ErrInvalidCode,
+			"the new phone's code proves nothing about the old one")
+		a, _ := e.store.GetAccount(bg, "u1")
+		require.Equal(t, phoneA, a.Phone)
+	})
 	t.Run("rebinding notifies the old phone", func(t *testing.T) {
-		e.bindPhone(t, "u1", phoneB)
-		e.waitFor(t, phoneA, 2)
+		e.changePhone(t, "u1", phoneB)
+		assert.Equal(t, 1, e.out.count(phoneA, security.PurposeConfirmPhone), "the proof came from the old phone")
+		e.waitFor(t, phoneA, 3)
 		assert.Equal(t, 1, e.out.count(phoneA, security.PurposePhoneUnbound))
 		a, _ := e.store.GetAccount(bg, "u1")
 		assert.Equal(t, phoneB, a.Phone)

@@ -11,9 +11,11 @@ import (
 // no-op: public flows queue one when no account matched, so that both
 // answers do the same work.
 type job struct {
-	ctx    context.Context
+	client Client // the request's client, for events; not its context
 	msg    *Message
 	onFail func(ctx context.Context)
+	// sentEvent: emit EventCodeSent after a successful delivery.
+	sentEvent bool
 }
 
 // enqueue hands j to the background workers without waiting.
@@ -23,9 +25,9 @@ func (s *Service) enqueue(ctx context.Context, j job) error {
 	if s.closed {
 		return ErrClosed
 	}
-	// Keep the request's values (client IP for events), drop its
-	// cancellation: the handler returns before delivery happens.
-	j.ctx = context.WithoutCancel(ctx)
+	// The handler returns before delivery happens, so the job keeps only
+	// what events need of the request: its client.
+	j.client = ClientFrom(ctx)
 	select {
 	case s.queue <- j:
 		return nil
@@ -40,27 +42,48 @@ func (s *Service) deliverLoop() {
 		if j.msg == nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(j.ctx, s.cfg.DeliveryTimeout)
-		if err := s.deliver(ctx, *j.msg); err != nil && j.onFail != nil {
+		ctx, cancel := context.WithTimeout(WithClient(context.Background(), j.client), s.cfg.DeliveryTimeout)
+		err := s.deliver(ctx, *j.msg)
+		switch {
+		case err != nil && j.onFail != nil:
 			j.onFail(ctx)
+		case err == nil && j.sentEvent:
+			s.emit(ctx, Event{Type: EventCodeSent, UserID: j.msg.UserID, Destination: Mask(j.msg.To), Purpose: j.msg.Purpose})
 		}
 		cancel()
 	}
 }
 
-// deliver sends m now: SMS first spends one unit of the hourly budget.
-// Failures are logged (masked) and emitted, and returned wrapping
-// ErrDeliveryFailed or ErrRateLimited.
+// deliver sends m now. An SMS first spends one unit of its hourly budget:
+// codes and notices have separate budgets, so notices (which a user can
+// trigger by changing a password again and again) cannot stop codes for
+// everyone; SMS notices are also capped per account. Failures are logged
+// (masked) and emitted, and returned wrapping ErrDeliveryFailed or
+// ErrRateLimited.
 func (s *Service) deliver(ctx context.Context, m Message) error {
 	if m.Channel == ChannelSMS {
-		wait, err := s.store.Allow(ctx, s.key("sms-budget"), s.now(), []Window{{time.Hour, s.lim.SMSBudgetPerHour}})
+		budget := "sms-budget"
+		if m.Purpose.IsNotice() {
+			budget = "sms-notice-budget"
+			if m.UserID != "" {
+				wait, err := s.store.Allow(ctx, s.key("notice-account", m.UserID), s.now(), []Window{{time.Hour, s.lim.SendsPerAccountHour}})
+				if err != nil {
+					return s.storeErr(err)
+				}
+				if wait > 0 {
+					s.dropped(ctx, m, "notice_throttled")
+					return rateLimited(wait)
+				}
+			}
+		}
+		wait, err := s.store.Allow(ctx, s.key(budget), s.now(), []Window{{time.Hour, s.lim.SMSBudgetPerHour}})
 		if err != nil {
 			return s.storeErr(err)
 		}
 		if wait > 0 {
 			s.log.WarnContext(ctx, "security: SMS budget spent, message dropped", slog.String("purpose", string(m.Purpose)), slog.String("to", Mask(m.To)))
-			s.emit(ctx, Event{Type: EventSMSBudgetExhausted, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: "budget"})
-			return &RateLimitError{RetryAfter: ceilSecond(wait)}
+			s.emit(ctx, Event{Type: EventSMSBudgetExhausted, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: budget})
+			return rateLimited(wait)
 		}
 	}
 	if err := s.notifier.Send(ctx, m); err != nil {
@@ -94,9 +117,15 @@ func (s *Service) notify(ctx context.Context, a *Account, p Purpose, lockedUntil
 
 func (s *Service) enqueueNotice(ctx context.Context, m Message) {
 	if err := s.enqueue(ctx, job{msg: &m}); err != nil {
-		s.log.WarnContext(ctx, "security: notice not queued", slog.String("purpose", string(m.Purpose)),
-			slog.String("to", Mask(m.To)), slog.String("error", err.Error()))
+		s.dropped(ctx, m, "queue_full")
 	}
+}
+
+// dropped reports a message that will not be sent.
+func (s *Service) dropped(ctx context.Context, m Message, reason string) {
+	s.log.WarnContext(ctx, "security: message dropped", slog.String("purpose", string(m.Purpose)),
+		slog.String("to", Mask(m.To)), slog.String("reason", reason))
+	s.emit(ctx, Event{Type: EventDeliveryFailed, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: reason})
 }
 
 func ceilSecond(d time.Duration) time.Duration {

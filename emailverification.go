@@ -90,7 +90,7 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 		s.emit(ctx, Event{Type: EventCodeSent, UserID: userID, Destination: Mask(addr), Purpose: PurposeVerifyEmail})
 		return nil
 	}
-	j := job{onFail: void}
+	j := job{onFail: void, sentEvent: true}
 	if owner != "" {
 		m.UserID = owner
 		j.msg = m
@@ -115,16 +115,32 @@ func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code strin
 }
 
 // VerifyEmailToken verifies the address of the link token (single use,
-// Limits.LinkTTL). The requester recorded at sending decides what it does,
-// as for VerifyEmailCode. Any failure is ErrInvalidCode.
-func (s *Service) VerifyEmailToken(ctx context.Context, token string) error {
+// Limits.LinkTTL) for userID, the signed-in user opening the link, or "".
+// The requester recorded at sending decides what it does, as for
+// VerifyEmailCode. A link a signed-in user asked for only works for that
+// user, signed in (ErrSignInRequired, and the link stays usable): otherwise
+// a mail scanner following a link that an attacker had sent to a victim's
+// address would bind that address to the attacker's account. A link sent
+// without a signed-in requester goes only to the address as stored on its
+// account, and anyone holding it may use it. Any other failure is
+// ErrInvalidCode.
+func (s *Service) VerifyEmailToken(ctx context.Context, userID, token string) error {
 	if token == "" {
 		return fmt.Errorf("%w: token required", ErrInvalidArgument)
 	}
 	if len(token) > 128 {
 		return ErrInvalidCode
 	}
-	t, err := s.store.TakeTicket(ctx, s.linkID(token), s.now(), false)
+	id := s.linkID(token)
+	now := s.now()
+	peek, err := s.store.GetTicket(ctx, id, now)
+	if err == nil && peek.UserID != "" && peek.UserID != userID {
+		return ErrSignInRequired
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return s.storeErr(err)
+	}
+	t, err := s.store.TakeTicket(ctx, id, now, false)
 	if errors.Is(err, ErrNotFound) {
 		s.emit(ctx, Event{Type: EventVerificationFailed, Purpose: PurposeVerifyEmail, Reason: "bad_token"})
 		return ErrInvalidCode

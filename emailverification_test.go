@@ -45,20 +45,31 @@ func TestEmailVerificationMember(t *testing.T) {
 	a, _ := e.store.GetAccount(bg, "u1")
 	assert.Equal(t, "bob@example.com", a.Email)
 	assert.True(t, a.EmailVerified)
-	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrInvalidCode, "verifying by code voids the link")
+	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "u1", tok), security.ErrInvalidCode, "verifying by code voids the link")
 	assert.Equal(t, 1, e.events.count(security.EventEmailVerified))
 
+	t.Run("a member's link works only for that member, signed in", func(t *testing.T) {
+		e.clock.Advance(time.Minute)
+		require.NoError(t, e.svc.SendEmailVerification(bg, "u2", "frank@example.com"))
+		tok := tokenOf(t, lastMessage(t, e.out, "frank@example.com").Link)
+		// A mail scanner (no session) or another user opening it changes nothing.
+		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "", tok), security.ErrSignInRequired)
+		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "u1", tok), security.ErrSignInRequired)
+		a, _ := e.store.GetAccount(bg, "u2")
+		require.NotEqual(t, "frank@example.com", a.Email)
+		require.NoError(t, e.svc.VerifyEmailToken(bg, "u2", tok), "still usable by its requester")
+	})
 	t.Run("by link, and an address on another account", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
 		require.NoError(t, e.svc.SendEmailVerification(bg, "u2", "bob@example.com"))
 		tok := tokenOf(t, lastMessage(t, e.out, "bob@example.com").Link)
 		code := lastMessage(t, e.out, "bob@example.com").Code
-		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrEmailTaken)
-		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrInvalidCode, "single use")
+		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "u2", tok), security.ErrEmailTaken)
+		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "u2", tok), security.ErrInvalidCode, "single use")
 		require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "u2", "bob@example.com", code), security.ErrInvalidCode, "the link's use voided the code")
 		e.clock.Advance(time.Minute)
 		require.NoError(t, e.svc.SendEmailVerification(bg, "u2", "carol@example.com"))
-		require.NoError(t, e.svc.VerifyEmailToken(bg, tokenOf(t, lastMessage(t, e.out, "carol@example.com").Link)))
+		require.NoError(t, e.svc.VerifyEmailToken(bg, "u2", tokenOf(t, lastMessage(t, e.out, "carol@example.com").Link)))
 		a, _ := e.store.GetAccount(bg, "u2")
 		assert.Equal(t, "carol@example.com", a.Email)
 	})
@@ -77,8 +88,8 @@ func TestEmailVerificationPublic(t *testing.T) {
 	require.NoError(t, e.svc.SendEmailVerification(bg, "", "dave@example.com"))
 	e.waitFor(t, "dave@example.com", 2)
 	m2 := lastMessage(t, e.out, "dave@example.com")
-	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tokenOf(t, m.Link)), security.ErrInvalidCode, "a new send voids the previous link")
-	require.NoError(t, e.svc.VerifyEmailToken(bg, tokenOf(t, m2.Link)))
+	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "", tokenOf(t, m.Link)), security.ErrInvalidCode, "a new send voids the previous link")
+	require.NoError(t, e.svc.VerifyEmailToken(bg, "", tokenOf(t, m2.Link)))
 	a, _ := e.store.GetAccount(bg, "u1")
 	assert.True(t, a.EmailVerified)
 	e.drain(t)
@@ -94,7 +105,7 @@ func TestEmailLinkExpiresAndThrottleIgnoresCase(t *testing.T) {
 	}
 	tok := tokenOf(t, lastMessage(t, e.out, "erin@example.com").Link)
 	e.clock.Advance(time.Hour + time.Second)
-	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, tok), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "u1", tok), security.ErrInvalidCode)
 }
 
 func TestEmailValidation(t *testing.T) {

@@ -32,6 +32,16 @@ var (
 	// ErrPhoneMismatch: the phone is not the account's bound phone (or not the
 	// phone of the forgot-password flow).
 	ErrPhoneMismatch = errors.New("security: phone does not match")
+	// ErrPhoneProofRequired: changing a bound phone needs a code sent to the
+	// phone bound now (ChangePhone), so a stolen session cannot move the
+	// account to the thief's phone.
+	ErrPhoneProofRequired = errors.New("security: a code sent to the bound phone is required to change it")
+	// ErrSignInRequired: an email link requested by a signed-in user must be
+	// opened by that user, signed in.
+	ErrSignInRequired = errors.New("security: sign in as the user who asked for this link")
+	// ErrSendRefused: Config.SendVeto refused the send. Wrap it in a veto's
+	// error to have it reported as a refusal rather than a failure.
+	ErrSendRefused = errors.New("security: send refused")
 	// ErrNoPhone: the account has no bound phone.
 	ErrNoPhone = errors.New("security: no phone bound")
 	// ErrFlowRequired: a forgot-password step without its flow, or step 2

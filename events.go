@@ -28,6 +28,7 @@ const (
 	EventVerificationFailed  EventType = "verification_failed"
 	EventSMSBudgetExhausted  EventType = "sms_budget_exhausted"
 	EventForgotStarted       EventType = "forgot_password_started"
+	EventUnlocked            EventType = "unlocked"
 )
 
 // Event is one security-relevant outcome. It never carries a secret;
@@ -38,6 +39,8 @@ type Event struct {
 	Time   time.Time
 	// ClientIP is the client's address as the adapter determined it.
 	ClientIP string
+	// UserAgent is the client's User-Agent, when the adapter passed one.
+	UserAgent string
 	// Destination is the masked phone or address concerned, if any.
 	Destination string
 	// Purpose is the message purpose, for code events.
@@ -49,8 +52,12 @@ type Event struct {
 
 func (s *Service) emit(ctx context.Context, e Event) {
 	e.Time = s.now().UTC()
+	c := ClientFrom(ctx)
 	if e.ClientIP == "" {
-		e.ClientIP = ClientFrom(ctx).IP
+		e.ClientIP = c.IP
+	}
+	if e.UserAgent == "" {
+		e.UserAgent = c.UserAgent
 	}
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(ctx, e)

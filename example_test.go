@@ -2,6 +2,7 @@ package security_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log"
@@ -10,32 +11,43 @@ import (
 	"github.com/acctsec/security/memstore"
 )
 
-// codes is a Notifier for the examples: it remembers the last code sent.
-type codes struct{ last string }
+// codes is a Notifier for the examples: it hands each code on, through a
+// channel, as a phone would to its user.
+type codes chan string
 
-func (c *codes) Send(_ context.Context, m security.Message) error {
+func (c codes) Send(_ context.Context, m security.Message) error {
 	if m.Code != "" {
-		c.last = m.Code
+		c <- m.Code
 	}
 	return nil
 }
 
-func newExampleService(n security.Notifier) *security.Service {
-	svc, err := security.New(memstore.New(), n, security.Config{
-		Secret:      []byte("replace me with 32+ random bytes from a vault"),
+// newExampleService returns a Service on a fresh memstore, and a func that
+// closes both.
+func newExampleService(n security.Notifier) (*security.Service, func()) {
+	secret := make([]byte, 32) // in production: from a vault, the same on every replica
+	if _, err := rand.Read(secret); err != nil {
+		log.Fatal(err)
+	}
+	store := memstore.New()
+	svc, err := security.New(store, n, security.Config{
+		Secret:      secret,
 		LinkBaseURL: "https://accounts.example.com/verify-email",
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	return svc
+	return svc, func() {
+		_ = svc.Close(context.Background()) // drains background deliveries
+		_ = store.Close()
+	}
 }
 
 func Example() {
 	ctx := security.WithClient(context.Background(), security.Client{IP: "203.0.113.7", Locale: "zh-CN"})
-	sent := &codes{}
-	svc := newExampleService(sent)
-	defer svc.Close(ctx)
+	sent := make(codes, 8)
+	svc, done := newExampleService(sent)
+	defer done()
 
 	// The host creates the security record when it creates the user.
 	if err := svc.CreateAccount(ctx, security.NewAccount{UserID: "42", Password: "correct horse battery"}); err != nil {
@@ -49,7 +61,7 @@ func Example() {
 	if err := svc.SendPhoneCode(ctx, "42", "138 0013 8000"); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(svc.BindPhone(ctx, "42", "+86 138-0013-8000", sent.last))
+	fmt.Println(svc.BindPhone(ctx, "42", "+86 138-0013-8000", <-sent))
 	st, _ := svc.Status(ctx, "42")
 	fmt.Println(st.Phone)
 	// Output:
@@ -61,8 +73,8 @@ func Example() {
 
 func ExampleService_VerifyPayPassword() {
 	ctx := context.Background()
-	svc := newExampleService(&codes{})
-	defer svc.Close(ctx)
+	svc, done := newExampleService(make(codes, 8))
+	defer done()
 	_ = svc.CreateAccount(ctx, security.NewAccount{UserID: "42", Password: "correct horse battery"})
 
 	fmt.Println(svc.SetPayPassword(ctx, "42", "123456")) // too easy
@@ -80,8 +92,9 @@ func ExampleService_VerifyPayPassword() {
 
 func ExampleService_StartForgotPassword() {
 	ctx := context.Background()
-	sent := &codes{}
-	svc := newExampleService(sent)
+	sent := make(codes, 8)
+	svc, done := newExampleService(sent)
+	defer done()
 	_ = svc.CreateAccount(ctx, security.NewAccount{UserID: "42", Password: "correct horse battery", Phone: "13800138000"})
 
 	// Start: the handle goes back to the client (the HTTP adapter uses a
@@ -90,9 +103,9 @@ func ExampleService_StartForgotPassword() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = svc.Close(ctx) // here: wait for the background delivery
+	code := <-sent // the user reads the SMS
 
-	fmt.Println(svc.VerifyForgotPassword(ctx, handle, sent.last))                                 // step 1
+	fmt.Println(svc.VerifyForgotPassword(ctx, handle, code))                                      // step 1
 	fmt.Println(svc.CompleteForgotPassword(ctx, handle, "13800138000", "a brand new passphrase")) // step 2
 	fmt.Println(svc.VerifyPassword(ctx, "42", "a brand new passphrase"))
 	// Output:
@@ -103,8 +116,8 @@ func ExampleService_StartForgotPassword() {
 
 func ExampleRateLimitError() {
 	ctx := context.Background()
-	svc := newExampleService(&codes{})
-	defer svc.Close(ctx)
+	svc, done := newExampleService(make(codes, 8))
+	defer done()
 	_ = svc.CreateAccount(ctx, security.NewAccount{UserID: "42", Password: "correct horse battery"})
 	_ = svc.SendPhoneCode(ctx, "42", "13800138000")
 

@@ -69,8 +69,9 @@ func (s *benchHeapSampler) Stop() (inuse, live uint64) {
 // over the heap in use before the flood. That bounds the live heap. The heap
 // in use also holds garbage the collector has not yet reclaimed: under GOGC
 // it may grow to (1+GOGC/100) times the live heap, and under a memory limit
-// (GOMEMLIMIT) the collector holds it under the limit, so with the limit set
-// to the bound the heap in use stays under it too.
+// (GOMEMLIMIT) the collector holds it near the limit: a soft limit, which an
+// allocation burst between two collections can pass by at most one more
+// argon2id buffer per slot.
 func TestFloodOfPasswordChanges(t *testing.T) {
 	if testing.Short() {
 		t.Skip("flood test skipped in -short mode")
@@ -107,7 +108,10 @@ func TestFloodOfPasswordChanges(t *testing.T) {
 		bound := uint64(slots*hashMiB+slackMiB)<<20 + r.baseline
 		t.Logf("GOMEMLIMIT=%.1f MiB, %d slots: %d succeeded, %d busy/deadline; baseline %.1f MiB; peak live heap %.1f MiB; peak heap in use %.1f MiB (bound %.1f)",
 			benchMiB(uint64(limit)), slots, r.ok, r.busy, benchMiB(r.baseline), benchMiB(r.peakLive), benchMiB(r.peakInuse), benchMiB(bound))
-		require.LessOrEqual(t, r.peakInuse, bound, "peak heap in use above MaxConcurrentHashes x 19 MiB + 64 MiB over the baseline")
+		require.LessOrEqual(t, r.peakLive, bound, "peak live heap above MaxConcurrentHashes x 19 MiB + 64 MiB over the baseline")
+		// The memory limit is soft: between two collections an allocation
+		// burst can pass it, by at most one more argon2id buffer per slot.
+		require.LessOrEqual(t, r.peakInuse, bound+uint64(slots*hashMiB)<<20, "peak heap in use far above the memory limit")
 	})
 }
 

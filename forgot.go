@@ -67,6 +67,7 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (string
 		j.msg = &Message{Channel: ChannelSMS, To: p.E164, Purpose: PurposeForgotPassword, Code: code, TTL: s.lim.CodeTTL,
 			Locale: s.locale(ctx), UserID: userID, Time: now.UTC()}
 		j.onFail = func(ctx context.Context) { s.voidCode(ctx, scope) }
+		j.sentEvent = true
 	}
 	if err := s.enqueue(ctx, j); err != nil {
 		return "", err
@@ -177,6 +178,7 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 	if err != nil {
 		return err
 	}
+	release()
 	// Single use: of concurrent completions exactly one takes the flow.
 	if _, err := s.store.TakeTicket(ctx, t.ID, s.now(), true); errors.Is(err, ErrNotFound) {
 		return ErrFlowRequired

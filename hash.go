@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -73,7 +74,9 @@ func (s *Service) holdSlot(ctx context.Context) (context.Context, func(), error)
 	if err != nil {
 		return ctx, nil, err
 	}
-	return context.WithValue(ctx, slotKey{}, s), release, nil
+	// Idempotent, so a flow can give the slot back early (before hooks
+	// and store writes) and still defer it.
+	return context.WithValue(ctx, slotKey{}, s), sync.OnceFunc(release), nil
 }
 
 // acquire takes one hashing slot, waiting at most as long as ctx allows.

@@ -253,6 +253,18 @@ func (e *env) drain(t *testing.T) {
 	require.NoError(t, e.svc.Close(ctx))
 }
 
+// changePhone moves userID from its bound phone to phone, with a code to
+// each (past the send cooldown).
+func (e *env) changePhone(t *testing.T, userID, phone string) {
+	t.Helper()
+	a, err := e.store.GetAccount(bg, userID)
+	require.NoError(t, err)
+	e.clock.Advance(time.Minute)
+	require.NoError(t, e.svc.SendPhoneCode(bg, userID, a.Phone))
+	require.NoError(t, e.svc.SendPhoneCode(bg, userID, phone))
+	require.NoError(t, e.svc.ChangePhone(bg, userID, phone, e.out.lastCode(t, phone), e.out.lastCode(t, a.Phone)))
+}
+
 // bindPhone sends a code to phone for userID and binds it.
 func (e *env) bindPhone(t *testing.T, userID, phone string) {
 	t.Helper()

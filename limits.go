@@ -1,6 +1,7 @@
 package security
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -126,10 +127,7 @@ func (l Limits) withDefaults() (Limits, error) {
 			errs = append(errs, fmt.Errorf("security: Limits.FlowVerifiedTTL above FlowTTL"))
 		}
 	}
-	if len(errs) > 0 {
-		return l, errs[0]
-	}
-	return l, nil
+	return l, errors.Join(errs...)
 }
 
 func (l Limits) destinationSends() []Window {

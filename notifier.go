@@ -2,6 +2,7 @@ package security
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -78,10 +79,24 @@ type Message struct {
 	LockedUntil time.Time
 }
 
-// String describes m without its secrets, so a Message is safe to log.
+// String describes m without its secrets, so a Message is safe to print
+// with %v and %s.
 func (m Message) String() string {
 	return string(m.Channel) + " " + string(m.Purpose) + " to " + Mask(m.To)
 }
+
+// GoString keeps %#v from printing the code and link.
+func (m Message) GoString() string { return "security.Message{" + m.String() + "}" }
+
+// LogValue makes log/slog record m without its code and link.
+func (m Message) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("channel", string(m.Channel)), slog.String("purpose", string(m.Purpose)),
+		slog.String("to", Mask(m.To)), slog.String("locale", m.Locale))
+}
+
+// Note: encoding/json still marshals every exported field, code and link
+// included, because a webhook notifier must carry them. Never marshal a
+// Message into a log.
 
 // Notifier delivers messages. Send returns only when the message has been
 // handed to the provider, or with an error; it must honour ctx.

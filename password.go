@@ -269,6 +269,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	if err != nil {
 		return err
 	}
+	release() // no more hashing: hooks and writes need no slot
 	verified := a.PasswordHash
 	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
 		if cur.PasswordHash != verified {

@@ -84,6 +84,7 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) error 
 	if err != nil {
 		return err
 	}
+	release()
 	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
 		if cur.PayPasswordHash != "" {
 			return ErrPayPasswordSet
@@ -207,6 +208,7 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	if err != nil {
 		return err
 	}
+	release()
 	verified := a.PayPasswordHash
 	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
 		if cur.PayPasswordHash != verified {
@@ -242,9 +244,6 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 	if a.Phone == "" {
 		return ErrNoPhone
 	}
-	if a.Phone != p.E164 {
-		return ErrPhoneMismatch
-	}
 	ctx, release, err := s.holdSlot(ctx) // login-password comparison, new hash
 	if err != nil {
 		return err
@@ -255,8 +254,13 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 			return err
 		}
 	}
+	// The code first: its scope holds the phone, so a guessed phone number
+	// is a failed verification, counted, not a free "mismatch" oracle.
 	if err := s.verifyCode(ctx, s.memberCodeScope(userID, p.E164), p.E164, code, userID, PurposeConfirmPhone); err != nil {
 		return err
+	}
+	if a.Phone != p.E164 {
+		return ErrPhoneMismatch
 	}
 	h := ""
 	if newPIN != "" {
@@ -279,8 +283,10 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 		return err
 	}
 	if err := s.store.ClearAttempts(ctx, s.payKey(userID)); err != nil {
-		return s.storeErr(err)
+		// The PIN is reset; a lock left behind ends on its own or with Unlock.
+		s.log.ErrorContext(ctx, "security: could not lift the pay-password lock after a reset", "error", err.Error())
 	}
+	release()
 	s.emit(ctx, Event{Type: EventPayPasswordReset, UserID: userID})
 	s.notify(ctx, after, PurposePayPasswordReset, time.Time{})
 	return nil
@@ -308,7 +314,7 @@ func (s *Service) payStatus(ctx context.Context, a *Account) (PayPasswordStatus,
 	if !st.Allowed {
 		ps.Locked = true
 		if !st.Forever {
-			t := st.LockedUntil.UTC()
+			t := st.LockedUntil.UTC().Truncate(time.Second)
 			ps.LockedUntil = &t
 		}
 	}

@@ -50,7 +50,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	m := lastMessage(t, e.out, "zed@example.com")
 	tok := tokenOf(t, m.Link)
 	secrets = append(secrets, m.Code, tok)
-	require.NoError(t, e.svc.VerifyEmailToken(bg, tok))
+	require.NoError(t, e.svc.VerifyEmailToken(bg, "u1", tok))
 
 	// A provider failure logs its error, which must not echo the code.
 	e.out.fail(assert.AnError)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -28,7 +29,7 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, userID stri
 		run    func() (time.Duration, error)
 	}{
 		{"ip", func() (time.Duration, error) {
-			return s.store.Allow(ctx, s.key("send-ip", ClientFrom(ctx).IP), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})
+			return s.store.Allow(ctx, s.key("send-ip", ipBucket(ClientFrom(ctx).IP)), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})
 		}},
 		{"account", func() (time.Duration, error) {
 			if userID == "" {
@@ -63,6 +64,23 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, userID stri
 		}
 	}
 	return nil
+}
+
+// ipBucket is the per-IP throttle's key for ip: the address itself for
+// IPv4, its /64 for IPv6, since one subscriber usually holds a whole /64 and
+// could otherwise rotate through 2^64 addresses. Anything unparsable is
+// kept as it is.
+func ipBucket(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
 }
 
 // issueCode stores a new code for scope and destination, voiding the

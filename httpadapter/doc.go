@@ -14,7 +14,7 @@
 //
 //	GET  /member/userservice/security                    phone                                      "200" send SMS code
 //	PUT  /member/userservice/security                    oldPassword, newPasswordFirst, +newPasswordSecond  "201" change password
-//	PUT  /member/userservice/security/bindingPhone       message, phone                             "201" bind phone
+//	PUT  /member/userservice/security/bindingPhone       message, phone, +oldMessage                "201" bind or change phone
 //	PUT  /member/userservice/security/payPassword        payPasswordFirst, +payPasswordSecond       "201" set pay password
 //	PUT  /member/userservice/security/resetPayPassword   phone, +message, +payPasswordFirst, +payPasswordSecond "201"
 //	PUT  /member/userservice/security/updatePayPassword  oldPassword (the old PIN), payPasswordFirst, +payPasswordSecond "201"
@@ -28,15 +28,19 @@
 //
 // Member routes act for the user Options.UserID returns and answer "401"
 // without one, before the body is read or the Service called; the acting
-// user never comes from a parameter. sendMail and the code form of
+// user never comes from a parameter. sendMail and both forms of
 // verifyMail are public, but pass the signed-in user when there is one, so
-// that verifying binds the address to that user (the code is scoped to the
-// requester: a code requested while signed in must be verified while
-// signed in). resetPayPassword needs the SMS code sent to the bound phone
-// (GET /member/userservice/security with that phone): without proof of the
-// phone a stolen session could reset the PIN. Without payPasswordFirst it
-// clears the PIN, and payPassword sets the next one. A *Second parameter,
-// where given, must equal its first.
+// that verifying binds the address to that user (the code and the link are
+// scoped to the requester: what was requested while signed in must be
+// verified by the same user, signed in; a link opened signed out answers
+// "401" and stays usable). resetPayPassword needs the SMS code sent to the
+// bound phone (GET /member/userservice/security with that phone): without
+// proof of the phone a stolen session could reset the PIN. Without
+// payPasswordFirst it clears the PIN, and payPassword sets the next one.
+// bindingPhone binds a first phone with message, the code sent to it; to
+// change a bound phone it also needs oldMessage, a code sent to the phone
+// bound now, so a stolen session cannot move the account to another phone.
+// A *Second parameter, where given, must equal its first.
 //
 // The forgot-password start hands the flow handle back twice: as the
 // HttpOnly, SameSite=Lax cookie "acctsec_flow" (Secure unless
@@ -81,9 +85,11 @@
 //	"400" invalid_argument      missing, malformed, unknown or repeated parameter; bad JSON; unsupported body type; mismatched confirmation
 //	"400" invalid_phone / invalid_email
 //	"400" invalid_code          wrong, expired, used or voided code or token
-//	"401" unauthenticated       member route without a signed-in user
+//	"401" unauthenticated       member route without a signed-in user; an email link a signed-in user asked for, opened signed out
 //	"403" wrong_password / wrong_pay_password
 //	"403" phone_mismatch        not the account's bound phone, or the account has no bound phone
+//	"403" phone_proof_required  (addition) changing a bound phone without oldMessage, the code sent to the phone bound now
+//	"403" send_refused          (addition) Config.SendVeto refused the send with an error wrapping security.ErrSendRefused
 //	"403" flow_required         forgot step 1 or 2 without the flow, or step 2 before step 1
 //	"403" no_account            (addition) a signed-in user without a security record: the host never called CreateAccount
 //	"403" cross_origin          (addition) a browser request from another origin (see below)
@@ -100,8 +106,9 @@
 //	"500" internal              anything else; the error's text is logged, never sent
 //
 // A Config.SendVeto error is answered by this table too: wrap
-// security.ErrRateLimited (or return a *security.RateLimitError) to refuse a
-// send with "429"; any other error answers "500".
+// security.ErrSendRefused to refuse a send with "403" send_refused (a
+// captcha to solve), security.ErrRateLimited (or return a
+// *security.RateLimitError) for "429"; any other error answers "500".
 //
 // # Client metadata
 //

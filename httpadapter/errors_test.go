@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,8 +87,37 @@ func TestErrorTable(t *testing.T) {
 			}},
 		{name: "phone mismatch", code: "403", key: "phone_mismatch",
 			run: func(t *testing.T, hs *harness) response {
+				// A valid code, but for another phone than the bound one.
+				withAlice(hs, alicePhone)
+				expect(t, hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", otherPhone}}), "200", "success")
+				m := hs.nextCode(security.PurposeBindPhone)
+				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", otherPhone}, {"message", m.msg.Code}})
+			}},
+		{name: "guessed phone", code: "400", key: "invalid_code",
+			run: func(t *testing.T, hs *harness) response {
 				withAlice(hs, alicePhone)
 				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", otherPhone}, {"message", "123456"}})
+			}},
+		{name: "changing the phone without the bound phone's code", code: "403", key: "phone_proof_required",
+			run: func(t *testing.T, hs *harness) response {
+				withAlice(hs, alicePhone)
+				expect(t, hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", otherPhone}}), "200", "success")
+				m := hs.nextCode(security.PurposeBindPhone)
+				return hs.do(http.MethodPut, pBind, encForm, alice, kv{{"phone", otherPhone}, {"message", m.msg.Code}})
+			}},
+		{name: "member link opened signed out", code: "401", key: "unauthenticated",
+			run: func(t *testing.T, hs *harness) response {
+				withAlice(hs, "")
+				expect(t, hs.do(http.MethodPost, pSendMail, encForm, alice, kv{{"email", "zoe@example.com"}}), "200", "success")
+				m := hs.nextCode(security.PurposeVerifyEmail)
+				link, err := url.Parse(m.msg.Link)
+				require.NoError(t, err)
+				return hs.do(http.MethodGet, pVerifyMail, encQuery, "", kv{{"token", link.Query().Get("token")}})
+			}},
+		{name: "send refused by the host", code: "403", key: "send_refused",
+			run: func(t *testing.T, hs *harness) response {
+				withAlice(hs, "")
+				return hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", vetoedPhone}})
 			}},
 		{name: "no bound phone", code: "403", key: "phone_mismatch",
 			run: func(t *testing.T, hs *harness) response {

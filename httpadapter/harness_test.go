@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -35,7 +36,10 @@ const (
 	pin1       = "472915"
 	pin2       = "830264"
 	otherPhone = "13900139000"
-	otherE164  = "+8613900139000"
+	// vetoedPhone is refused by the test Service's SendVeto.
+	vetoedPhone = "13700137000"
+	vetoedE164  = "+8613700137000"
+	otherE164   = "+8613900139000"
 )
 
 // clock is a settable time source shared by the Service and the store.
@@ -141,6 +145,12 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 		Logger:              logger,
 		Now:                 hs.clock.Now,
 		MaxConcurrentHashes: 2,
+		SendVeto: func(_ context.Context, r security.SendRequest) error {
+			if r.To == vetoedE164 {
+				return fmt.Errorf("captcha required: %w", security.ErrSendRefused)
+			}
+			return nil
+		},
 		OnEvent: func(_ context.Context, e security.Event) {
 			hs.mu.Lock()
 			hs.events = append(hs.events, e)

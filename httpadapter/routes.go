@@ -106,7 +106,7 @@ func routeTable() map[string]*resource {
 		params:  []param{req("oldPassword"), req("newPasswordFirst"), confirm("newPasswordSecond", "newPasswordFirst")},
 		success: "201", serve: changePassword})
 	add(pathBindingPhone, endpoint{method: http.MethodPut, name: "bind_phone", member: true,
-		params: []param{req("message"), req("phone")}, success: "201", serve: bindPhone})
+		params: []param{req("message"), req("phone"), opt("oldMessage")}, success: "201", serve: bindPhone})
 	add(pathPayPassword, endpoint{method: http.MethodPut, name: "set_pay_password", member: true,
 		params:  []param{req("payPasswordFirst"), confirm("payPasswordSecond", "payPasswordFirst")},
 		success: "201", serve: setPayPassword})
@@ -128,7 +128,7 @@ func routeTable() map[string]*resource {
 		success: "201", serve: forgotComplete})
 	add(pathSendMail, endpoint{method: http.MethodPost, name: "send_mail", optionalUser: true,
 		params: []param{req("email")}, success: "200", serve: sendMail})
-	add(pathVerifyMail, endpoint{method: http.MethodGet, name: "verify_mail_link", safe: true,
+	add(pathVerifyMail, endpoint{method: http.MethodGet, name: "verify_mail_link", safe: true, optionalUser: true,
 		params: []param{req("token")}, success: "201", serve: verifyMailLink})
 	add(pathVerifyMail, endpoint{method: http.MethodPost, name: "verify_mail_code", optionalUser: true,
 		params: []param{req("email"), req("message")}, success: "201", serve: verifyMailCode})
@@ -144,6 +144,9 @@ func changePassword(h *Handler, c *call) error {
 }
 
 func bindPhone(h *Handler, c *call) error {
+	if old := c.p.get("oldMessage"); old != "" {
+		return h.svc.ChangePhone(c.ctx, c.userID, c.p.get("phone"), c.p.get("message"), old)
+	}
 	return h.svc.BindPhone(c.ctx, c.userID, c.p.get("phone"), c.p.get("message"))
 }
 
@@ -200,7 +203,7 @@ func sendMail(h *Handler, c *call) error {
 }
 
 func verifyMailLink(h *Handler, c *call) error {
-	return h.svc.VerifyEmailToken(c.ctx, c.p.get("token"))
+	return h.svc.VerifyEmailToken(c.ctx, c.userID, c.p.get("token"))
 }
 
 func verifyMailCode(h *Handler, c *call) error {

@@ -120,6 +120,8 @@ func TestEveryRouteEveryEncoding(t *testing.T) {
 			require.NoError(t, err)
 			secrets = append(secrets, m.msg.Code, link.Query().Get("token"))
 			res = hs.do(http.MethodGet, pVerifyMail, enc, "", kv{{"token", link.Query().Get("token")}})
+			expect(t, res, "401", "unauthenticated") // a mail scanner, signed out: nothing happens
+			res = hs.do(http.MethodGet, pVerifyMail, enc, alice, kv{{"token", link.Query().Get("token")}})
 			expect(t, res, "201", "success")
 			assert.Equal(t, "no-referrer", res.Header().Get("Referrer-Policy"))
 			st3, err := hs.svc.Status(ctx, alice)
@@ -163,4 +165,23 @@ func TestJSONNumbers(t *testing.T) {
 	r.Header.Set("X-User-ID", alice)
 	expect(t, hs.serve(r), "201", "success")
 	require.NoError(t, hs.svc.VerifyPayPassword(context.Background(), alice, pin1))
+}
+
+// TestChangePhoneNeedsBothCodes: bindingPhone with oldMessage moves the
+// account to a new phone when both codes are right, and not otherwise.
+func TestChangePhoneNeedsBothCodes(t *testing.T) {
+	hs := newHarness(t, harnessConfig{})
+	hs.createAccount(security.NewAccount{UserID: alice, Password: alicePass, Phone: alicePhone})
+	expect(t, hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", alicePhone}}), "200", "success")
+	current := hs.nextCode(security.PurposeConfirmPhone)
+	expect(t, hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", otherPhone}}), "200", "success")
+	fresh := hs.nextCode(security.PurposeBindPhone)
+
+	res := hs.do(http.MethodPut, pBind, encJSON, alice, kv{{"phone", otherPhone}, {"message", fresh.msg.Code}, {"oldMessage", fresh.msg.Code}})
+	expect(t, res, "400", "invalid_code")
+	res = hs.do(http.MethodPut, pBind, encJSON, alice, kv{{"phone", otherPhone}, {"message", fresh.msg.Code}, {"oldMessage", current.msg.Code}})
+	expect(t, res, "201", "success")
+	st, err := hs.svc.Status(context.Background(), alice)
+	require.NoError(t, err)
+	assert.Equal(t, "+86139****9000", st.Phone)
 }

@@ -27,6 +27,8 @@ var texts = map[string]text{
 	"wrong_password":       {"The password is wrong.", "密码错误。"},
 	"wrong_pay_password":   {"The pay password is wrong.", "支付密码错误。"},
 	"phone_mismatch":       {"The phone number is not the one bound to this account.", "手机号与账户绑定的手机号不一致。"},
+	"phone_proof_required": {"To change your phone, also enter the code sent to the phone bound now.", "更换手机号需同时填写发送到当前绑定手机的验证码。"},
+	"send_refused":         {"Sending a code was refused; please complete the extra check first.", "验证码发送被拒绝，请先完成额外验证。"},
 	"flow_required":        {"Please start the password recovery again and verify the SMS code first.", "请重新发起找回密码并先验证短信验证码。"},
 	"not_found":            {"Not found.", "接口不存在。"},
 	"method_not_allowed":   {"Method not allowed.", "不支持该请求方式。"},

@@ -200,8 +200,8 @@ func (c *client) run(fc flowContext) {
 			name, f = "register", c.register
 		default:
 			switch w := c.rnd.IntN(100); {
-			case w < 30:
-				name, f = "bind_phone", c.bindPhone
+			case w < 30 && time.Now().After(c.acct.phoneFree):
+				name, f = "change_phone", c.changePhone
 			case w < 55:
 				name, f = "change_password", c.changePassword
 			case w < 80:
@@ -241,29 +241,40 @@ func (c *client) register(ctx context.Context) error {
 	return nil
 }
 
-// bindPhone: send a bind code to a new phone, then bind it with the code.
-func (c *client) bindPhone(ctx context.Context) error {
+// changePhone moves the account to a new phone: a code to the bound phone
+// (proof of it), a code to the new one, then bindingPhone with both.
+func (c *client) changePhone(ctx context.Context) error {
 	a := c.acct
 	phone := c.d.newPhone()
-	var wait <-chan string
+	var waitOld, waitNew <-chan string
 	if c.d.codes != nil {
-		wait = c.d.codes.expect("bind_phone", "+86"+phone)
+		waitOld = c.d.codes.expect("confirm_phone", "+86"+a.phone)
+		defer c.d.codes.forget("confirm_phone", "+86"+a.phone)
+		waitNew = c.d.codes.expect("bind_phone", "+86"+phone)
 		defer c.d.codes.forget("bind_phone", "+86"+phone)
 	}
-	a.sends++
-	if _, err := c.do(ctx, "bind.send", http.MethodGet, "/member/userservice/security", a.user, form("phone", phone), nil, "200"); err != nil {
+	a.sends += 2
+	if _, err := c.do(ctx, "phone.send_current", http.MethodGet, "/member/userservice/security", a.user, form("phone", a.phone), nil, "200"); err != nil {
 		return err
 	}
-	if wait == nil {
-		return nil // no code to read: the send was the flow
+	if _, err := c.do(ctx, "phone.send_new", http.MethodGet, "/member/userservice/security", a.user, form("phone", phone), nil, "200"); err != nil {
+		return err
 	}
-	code, err := c.d.codes.await(ctx, wait, c.d.timeout)
+	if waitOld == nil {
+		return nil // no codes to read: the sends were the flow
+	}
+	oldCode, err := c.d.codes.await(ctx, waitOld, c.d.timeout)
 	if err != nil {
-		c.d.rec.request("bind.code", outcomeError, 0, "code not printed")
+		c.d.rec.request("phone.code", outcomeError, 0, "code not printed")
 		return err
 	}
-	if _, err := c.do(ctx, "bind.verify", http.MethodPut, "/member/userservice/security/bindingPhone", a.user,
-		form("phone", phone, "message", code), nil, "201"); err != nil {
+	newCode, err := c.d.codes.await(ctx, waitNew, c.d.timeout)
+	if err != nil {
+		c.d.rec.request("phone.code", outcomeError, 0, "code not printed")
+		return err
+	}
+	if _, err := c.do(ctx, "phone.change", http.MethodPut, "/member/userservice/security/bindingPhone", a.user,
+		form("phone", phone, "message", newCode, "oldMessage", oldCode), nil, "201"); err != nil {
 		return err
 	}
 	a.phone, a.phoneFree = phone, time.Now().Add(phoneCooldown)

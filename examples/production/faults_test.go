@@ -232,7 +232,7 @@ func TestFaultAdapter(t *testing.T) {
 		{"register", req{method: http.MethodPost, path: "/demo/register", form: form("userId", "carol", "password", password)}, false},
 		{"send code", sendCode("alice", phoneN(3), nil), true},
 		{"bind phone", req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone", user: "alice",
-			form: form("phone", phoneN(3), "message", "123456")}, true},
+			form: form("phone", phoneN(3), "message", "123456", "oldMessage", "654321")}, true},
 		{"change password", req{method: http.MethodPut, path: "/member/userservice/security", user: "alice",
 			form: form("oldPassword", password, "newPasswordFirst", password2)}, true},
 		{"update pay password", req{method: http.MethodPut, path: "/member/userservice/security/updatePayPassword", user: "alice",
@@ -270,13 +270,15 @@ func TestFaultAdapter(t *testing.T) {
 	require.ErrorIs(t, err, security.ErrNotFound)
 
 	t.Run("cut at the account write", func(t *testing.T) {
-		// Bind: the code is verified (and consumed) in Redis, then the
-		// write of the account fails: the old phone stays bound.
+		// Change phone: both codes are verified (and consumed) in Redis,
+		// then the write of the account fails: the old phone stays bound.
+		requireAnswer(t, r.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
+		current := f.out.Next(t, "confirm_phone").Code
 		requireAnswer(t, r.do(t, sendCode("alice", phoneN(2), nil)), "200", "")
 		code := f.out.Next(t, "bind_phone").Code
 		f.tracer.armed.Store(true)
 		requireOpaque(t, r.do(t, req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
-			user: "alice", form: form("phone", phoneN(2), "message", code)}), "500", "internal", internalMsg)
+			user: "alice", form: form("phone", phoneN(2), "message", code, "oldMessage", current)}), "500", "internal", internalMsg)
 		require.False(t, f.tracer.armed.Load(), "the write was not reached")
 		f.pg.Restore()
 		acct, err := r.app.accounts.GetAccount(ctx, "alice")

@@ -263,7 +263,7 @@ func TestServiceDeliveryFailures(t *testing.T) {
 		require.NoError(t, r.svc.VerifyEmailCode(ctx, "", svcAddr, r.nth(t, 0).code))
 
 		require.NoError(t, r.svc.SendEmailVerification(ctx, svcUser, newAddr))
-		require.NoError(t, r.svc.VerifyEmailToken(ctx, tokenOf(t, r.nth(t, 1).link)))
+		require.NoError(t, r.svc.VerifyEmailToken(ctx, svcUser, tokenOf(t, r.nth(t, 1).link)))
 		st, err := r.svc.Status(ctx, svcUser)
 		require.NoError(t, err)
 		assert.True(t, st.EmailVerified)
@@ -292,7 +292,7 @@ func TestServiceDeliveryFailures(t *testing.T) {
 				assert.NotContains(t, err.Error(), tokenOf(t, s.link))
 
 				assert.ErrorIs(t, r.svc.VerifyEmailCode(ctx, svcUser, newAddr, s.code), security.ErrInvalidCode)
-				assert.ErrorIs(t, r.svc.VerifyEmailToken(ctx, tokenOf(t, s.link)), security.ErrInvalidCode)
+				assert.ErrorIs(t, r.svc.VerifyEmailToken(ctx, svcUser, tokenOf(t, s.link)), security.ErrInvalidCode)
 				assert.ErrorIs(t, r.svc.SendEmailVerification(ctx, svcUser, newAddr), security.ErrRateLimited,
 					"the failed send counts")
 				assert.Len(t, r.failedEvents(), 1)
@@ -318,7 +318,7 @@ func TestServiceDeliveryFailures(t *testing.T) {
 				r.mu.Unlock()
 
 				assert.ErrorIs(t, r.svc.VerifyEmailCode(ctx, "", svcAddr, s.code), security.ErrInvalidCode)
-				assert.ErrorIs(t, r.svc.VerifyEmailToken(ctx, tokenOf(t, s.link)), security.ErrInvalidCode)
+				assert.ErrorIs(t, r.svc.VerifyEmailToken(ctx, "", tokenOf(t, s.link)), security.ErrInvalidCode)
 				assert.ErrorIs(t, r.svc.VerifyEmailCode(ctx, "", strangerAddr, s.code), security.ErrInvalidCode,
 					"the same answer as for an address no account has")
 				ev := r.failedEvents()
