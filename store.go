@@ -159,7 +159,8 @@ type StateStore interface {
 	PutCode(ctx context.Context, c Code) error
 	// VerifyCode checks mac against the live code of scope at now and, in the
 	// same atomic step, consumes it on a match or counts the wrong try,
-	// deleting the code when the count reaches maxTries. The comparison must
+	// deleting the code when the count reaches maxTries (a maxTries below 1
+	// counts as 1: a store fails closed). The comparison must
 	// be constant-time. Of many concurrent calls with the right MAC exactly
 	// one gets CodeMatched.
 	VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, maxTries int) (CodeResult, error)

@@ -25,6 +25,7 @@ var accountTests = []accountTest{
 	{"ConcurrentUpdate", testConcurrentUpdate},
 	{"ConcurrentBindPhone", testConcurrentBindPhone},
 	{"ConcurrentCreateEmail", testConcurrentCreateEmail},
+	{"EmailsCompareExactly", testEmailsCompareExactly},
 }
 
 // fullAccount returns an account with every field set.
@@ -445,4 +446,26 @@ func testConcurrentCreateEmail(t *testing.T, s security.AccountStore) {
 	got, err := s.AccountByEmail(ctx, email)
 	require.NoError(t, err)
 	require.Equal(t, accounts[winner].UserID, got.UserID)
+}
+
+// testEmailsCompareExactly: the Service hands stores normalised addresses
+// (ASCII letters lower-cased, nothing else folded), so a store compares
+// them byte for byte. Folding more (a database's lower(), locale rules)
+// would make "Ärger@..." and "ärger@..." one address: a stranger's
+// account could then answer a lookup, or refuse a legitimate address.
+func testEmailsCompareExactly(t *testing.T, s security.AccountStore) {
+	ctx := t.Context()
+	now := start()
+	rest := uniqueEmail() // "<random>@storetest.example"
+	a := fullAccount(t, now)
+	a.Email = "Ärger." + rest
+	create(t, s, a)
+	b := fullAccount(t, now)
+	b.Email = "ärger." + rest
+	create(t, s, b)
+	for _, acc := range []*security.Account{a, b} {
+		got, err := s.AccountByEmail(ctx, acc.Email)
+		require.NoError(t, err)
+		require.Equal(t, acc.UserID, got.UserID, "the exact address finds its own account")
+	}
 }

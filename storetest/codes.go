@@ -15,6 +15,7 @@ var codeTests = []stateTest{
 	{"VoidedAfterMaxTries", testCodeVoided},
 	{"RightAfterWrongTries", testCodeRightAfterWrong},
 	{"MaxTriesOne", testCodeMaxTriesOne},
+	{"MaxTriesBelowOne", testCodeMaxTriesBelowOne},
 	{"PutKeepsTries", testCodePutKeepsTries},
 	{"Expiry", testCodeExpiry},
 	{"PutReplaces", testCodeReplace},
@@ -103,6 +104,17 @@ func testCodeMaxTriesOne(t *testing.T, s security.StateStore) {
 	scope, mac := putCode(t, s, now)
 	verify(t, s, scope, randomMAC(), now, 1, security.CodeVoided)
 	verify(t, s, scope, mac, now, 1, security.CodeMissing)
+}
+
+// testCodeMaxTriesBelowOne: a maxTries below 1 counts as 1, never as
+// "unlimited": a store fails closed.
+func testCodeMaxTriesBelowOne(t *testing.T, s security.StateStore) {
+	now := start()
+	for _, max := range []int{0, -1} {
+		scope, mac := putCode(t, s, now)
+		verify(t, s, scope, randomMAC(), now, max, security.CodeVoided, "maxTries %d", max)
+		verify(t, s, scope, mac, now, max, security.CodeMissing)
+	}
 }
 
 func testCodePutKeepsTries(t *testing.T, s security.StateStore) {
