@@ -52,7 +52,7 @@ func newApp(base string, stdout io.Writer, email security.Notifier, logger *slog
 		store.Close()
 		return nil, err
 	}
-	return &app{svc: svc, store: store, handler: demo.NewHandler(svc, demo.Options{Logger: logger})}, nil
+	return &app{svc: svc, store: store, handler: demo.WithDeadline(demo.NewHandler(svc, demo.Options{Logger: logger}), demo.RequestTimeout)}, nil
 }
 
 // close drains queued messages and stops the store.
