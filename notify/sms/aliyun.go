@@ -65,7 +65,10 @@ type AliyunConfig struct {
 //
 // Each message becomes one POST with the parameters in the query string
 // (PhoneNumbers, SignName, TemplateCode, TemplateParam as a JSON object of
-// strings) and an empty body. Mainland numbers (+86) are sent as 11
+// strings) and an empty body, where SendSms's API metadata places them.
+// The code and the number are therefore in the URL: encrypted by TLS to
+// Aliyun, but visible to any proxy or gateway that terminates TLS and
+// logs URLs (see the README). Mainland numbers (+86) are sent as 11
 // digits, others as country code and number without "+".
 type Aliyun struct {
 	cfg       AliyunConfig
