@@ -37,8 +37,11 @@ func (s *Store) AccountByPhone(ctx context.Context, e164 string) (*security.Acco
 	return s.queryAccount(ctx, "account by phone", s.q.accountByPhone, e164)
 }
 
-// AccountByEmail returns the record whose Email equals email, compared
-// case-insensitively (as the unique index does), or security.ErrNotFound.
+// AccountByEmail returns the record whose Email equals email byte for byte
+// (as the unique index compares), or security.ErrNotFound. The Service
+// passes addresses normalised by security.NormalizeEmail, which folds ASCII
+// letters only; the store folds nothing, so no database locale can make two
+// addresses one.
 func (s *Store) AccountByEmail(ctx context.Context, email string) (*security.Account, error) {
 	if email == "" {
 		return nil, security.ErrNotFound

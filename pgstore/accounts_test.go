@@ -89,7 +89,6 @@ func TestAccountUniqueness(t *testing.T) {
 		{"same user", account("u1", "+8613900139000", "bob@example.com"), security.ErrAccountExists},
 		{"same phone", account("u4", "+8613800138000", ""), security.ErrPhoneTaken},
 		{"same email", account("u4", "", "alice@example.com"), security.ErrEmailTaken},
-		{"same email other case", account("u4", "", "Alice@Example.COM"), security.ErrEmailTaken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +133,7 @@ func TestUpdateAccount(t *testing.T) {
 		want   error
 	}{
 		{"phone of another", func(a *security.Account) { a.Phone = "+8613900139000" }, security.ErrPhoneTaken},
-		{"email of another", func(a *security.Account) { a.Email = "BOB@example.com" }, security.ErrEmailTaken},
+		{"email of another", func(a *security.Account) { a.Email = "bob@example.com" }, security.ErrEmailTaken},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,5 +211,43 @@ func TestAccountRaces(t *testing.T) {
 		got, err := st.GetAccount(ctx, "u0")
 		require.NoError(t, err)
 		assert.Equal(t, a.Version+1, got.Version)
+	})
+}
+
+// TestEmailsCompareExactly: emails are compared byte for byte, never folded
+// by lower() or the database locale. The Service normalises addresses
+// (ASCII letters only), so two addresses that differ only in the case of a
+// non-ASCII letter are two addresses, each finding its own account.
+func TestEmailsCompareExactly(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, nil, pgstore.Config{})
+	accounts := []*security.Account{
+		account("upper", "", "Ärger@example.com"),
+		account("lower", "", "ärger@example.com"),
+		account("greek", "", "ωmega@example.com"),
+		account("greek upper", "", "Ωmega@example.com"),
+	}
+	for _, a := range accounts {
+		require.NoError(t, st.CreateAccount(ctx, a), a.Email)
+	}
+	for _, a := range accounts {
+		t.Run(a.Email, func(t *testing.T) {
+			got, err := st.AccountByEmail(ctx, a.Email)
+			require.NoError(t, err)
+			assert.Equal(t, a.UserID, got.UserID)
+		})
+	}
+	t.Run("exact duplicate refused", func(t *testing.T) {
+		assert.ErrorIs(t, st.CreateAccount(ctx, account("again", "", "ärger@example.com")), security.ErrEmailTaken)
+	})
+	t.Run("no folding on lookup", func(t *testing.T) {
+		_, err := st.AccountByEmail(ctx, "ÄRGER@EXAMPLE.COM")
+		assert.ErrorIs(t, err, security.ErrNotFound)
+	})
+	t.Run("update to another's address refused", func(t *testing.T) {
+		a, err := st.GetAccount(ctx, "lower")
+		require.NoError(t, err)
+		a.Email = "Ärger@example.com"
+		assert.ErrorIs(t, st.UpdateAccount(ctx, a), security.ErrEmailTaken)
 	})
 }

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -128,4 +129,29 @@ func TestVerifyCodeConcurrent(t *testing.T) {
 			security.CodeWrong: 9, security.CodeVoided: 1, security.CodeMissing: 20,
 		}, counts)
 	})
+}
+
+// TestVerifyCodeMaxTriesBelowOne: a maxTries below 1 behaves as 1, so the
+// first wrong try voids the code, while a right first try still matches.
+func TestVerifyCodeMaxTriesBelowOne(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, nil, pgstore.Config{})
+	exp := base.Add(time.Minute)
+	for _, maxTries := range []int{1, 0, -1, -1 << 40} {
+		t.Run(fmt.Sprint(maxTries), func(t *testing.T) {
+			scope := fmt.Sprint("max:", maxTries)
+			require.NoError(t, st.PutCode(ctx, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
+			got, err := st.VerifyCode(ctx, scope, macWrong, base, maxTries)
+			require.NoError(t, err)
+			assert.Equal(t, security.CodeVoided, got, "the first wrong try voids the code")
+			got, err = st.VerifyCode(ctx, scope, macRight, base, maxTries)
+			require.NoError(t, err)
+			assert.Equal(t, security.CodeMissing, got, "a voided code is gone")
+
+			require.NoError(t, st.PutCode(ctx, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
+			got, err = st.VerifyCode(ctx, scope, macRight, base, maxTries)
+			require.NoError(t, err)
+			assert.Equal(t, security.CodeMatched, got)
+		})
+	}
 }

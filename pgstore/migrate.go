@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"math"
 	"path"
 	"sort"
 	"strconv"
@@ -65,6 +66,12 @@ func migrateLockKey(schema string) int64 {
 // turns, and the later ones find nothing left to do. Call it at start-up,
 // before the Store serves requests.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrate(ctx, math.MaxInt)
+}
+
+// migrate applies the migrations up to version upTo (tests use it to build
+// an older schema and upgrade it).
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
@@ -108,7 +115,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	r := strings.NewReplacer("{{schema}}", s.schema, "{{schema_str}}", strings.ReplaceAll(s.schema, "'", "''"))
 	for _, m := range ms {
-		if done[m.version] {
+		if done[m.version] || m.version > upTo {
 			continue
 		}
 		// No arguments: pgx sends it with the simple protocol, which runs a

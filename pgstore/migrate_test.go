@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
@@ -19,7 +20,7 @@ func TestMigrateTwice(t *testing.T) {
 	st := newStore(t, pool, pgstore.Config{}) // migrated once
 	require.NoError(t, st.CreateAccount(ctx, &security.Account{UserID: "u1"}))
 	require.NoError(t, st.Migrate(ctx))
-	assert.Equal(t, 1, count(t, pool, st, "schema_migrations"))
+	assert.Equal(t, migrations, count(t, pool, st, "schema_migrations"))
 	_, err := st.GetAccount(ctx, "u1")
 	assert.NoError(t, err, "a second Migrate keeps the data")
 }
@@ -46,7 +47,7 @@ func TestMigrateConcurrent(t *testing.T) {
 	}
 	st, err := pgstore.New(pool, pgstore.Config{Schema: schema})
 	require.NoError(t, err)
-	assert.Equal(t, 1, count(t, pool, st, "schema_migrations"))
+	assert.Equal(t, migrations, count(t, pool, st, "schema_migrations"))
 	require.NoError(t, st.CreateAccount(ctx, &security.Account{UserID: "u1"}))
 }
 
@@ -87,4 +88,62 @@ func TestNewValidates(t *testing.T) {
 	st, err := pgstore.New(pool, pgstore.Config{})
 	require.NoError(t, err)
 	assert.Equal(t, pgstore.DefaultSchema, st.Schema())
+}
+
+// migrations is the number of embedded migration files.
+const migrations = 2
+
+// TestMigrateUpgradesV1: a schema migrated by 0001 only, holding data, is
+// upgraded in place: the email index compares exactly and keeps its name,
+// the data and the short-lived state survive, and the replaced functions
+// work on rows 0001 wrote.
+func TestMigrateUpgradesV1(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, nil)
+	schema := testSchema(t, pool)
+	st, err := pgstore.New(pool, pgstore.Config{Schema: schema})
+	require.NoError(t, err)
+	require.NoError(t, st.MigrateUpTo(ctx, 1))
+	require.Equal(t, 1, count(t, pool, st, "schema_migrations"))
+
+	require.NoError(t, st.CreateAccount(ctx, account("u1", "+8613800138000", "ärger@example.com")))
+	w := []security.Window{{Period: time.Hour, Max: 2}}
+	wait, err := st.Allow(ctx, "ip", base, w)
+	require.NoError(t, err)
+	require.Zero(t, wait)
+	policy := security.LockPolicy{Consecutive: 2, LockFor: time.Hour}
+	a, err := st.BeginAttempt(ctx, "pw", base, policy)
+	require.NoError(t, err)
+	require.True(t, a.Allowed)
+
+	require.NoError(t, st.Migrate(ctx))
+	assert.Equal(t, migrations, count(t, pool, st, "schema_migrations"))
+
+	var def string
+	require.NoError(t, pool.QueryRow(ctx,
+		`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'accounts_email_key'`,
+		schema).Scan(&def))
+	assert.NotContains(t, def, "lower")
+	assert.Contains(t, def, "UNIQUE")
+
+	got, err := st.AccountByEmail(ctx, "ärger@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, "u1", got.UserID)
+	require.NoError(t, st.CreateAccount(ctx, account("u2", "", "Ärger@example.com")),
+		"an address differing in a non-ASCII letter's case is another address")
+	assert.ErrorIs(t, st.CreateAccount(ctx, account("u3", "", "ärger@example.com")), security.ErrEmailTaken)
+
+	// The log and the counter written by 0001's functions still count.
+	wait, err = st.Allow(ctx, "ip", base, w)
+	require.NoError(t, err)
+	assert.Zero(t, wait)
+	wait, err = st.Allow(ctx, "ip", base, w)
+	require.NoError(t, err)
+	assert.Equal(t, time.Hour, wait)
+	a, err = st.BeginAttempt(ctx, "pw", base, policy)
+	require.NoError(t, err)
+	assert.True(t, a.Allowed, "the second of two consecutive failures")
+	a, err = st.BeginAttempt(ctx, "pw", base, policy)
+	require.NoError(t, err)
+	assert.Equal(t, security.Attempt{LockedUntil: base.Add(time.Hour)}, a)
 }

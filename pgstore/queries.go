@@ -31,7 +31,7 @@ func newQueries(schema string) queries {
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`),
 		getAccount:     sql(selectAccount + `WHERE user_id = $1`),
 		accountByPhone: sql(selectAccount + `WHERE phone = $1 AND phone <> ''`),
-		accountByEmail: sql(selectAccount + `WHERE lower(email) = lower($1) AND email <> ''`),
+		accountByEmail: sql(selectAccount + `WHERE email = $1 AND email <> ''`),
 		updateAccount: sql(`UPDATE {{schema}}.accounts
 			SET password_hash = $3, password_changed_at = $4, phone = $5, email = $6,
 			    email_verified = $7, pay_password_hash = $8, pay_password_set_at = $9,
