@@ -23,8 +23,8 @@ return 1
 // verifyCodeScript checks a MAC against the live code and consumes it, or
 // counts the wrong try and deletes the code at the last one. Redis runs Lua
 // 5.1, which interns every string when it is created, so == compares two
-// pointers: its time does not depend on the bytes.
-// KEYS[1] code; ARGV mac, now ms, max tries (<= 0: unlimited).
+// pointers (see VerifyCode for why that is safe here).
+// KEYS[1] code; ARGV mac, now ms, max tries (at least 1; VerifyCode clamps).
 // Returns a security.CodeResult.
 var verifyCodeScript = redis.NewScript(`
 local h = redis.call('HMGET', KEYS[1], 'm', 'x')
@@ -35,8 +35,7 @@ if h[1] == ARGV[1] then
   return 1
 end
 local t = redis.call('HINCRBY', KEYS[1], 't', 1)
-local max = tonumber(ARGV[3])
-if max > 0 and t >= max then
+if t >= tonumber(ARGV[3]) then
   redis.call('DEL', KEYS[1])
   return 3
 end
@@ -60,15 +59,20 @@ func (s *Store) PutCode(ctx context.Context, c security.Code) error {
 
 // VerifyCode checks mac against the live code of scope at now and, in the
 // same script, consumes it on a match or counts the wrong try, deleting the
-// code when the count reaches maxTries (maxTries <= 0: no limit).
+// code when the count reaches maxTries. A maxTries below 1 counts as 1 (the
+// first wrong try voids the code), never as "no limit", as in memstore and
+// pgstore.
 //
-// The comparison is Lua's ==, a pointer comparison of interned strings in
-// the Lua 5.1 Redis embeds, so its time does not depend on where the MACs
-// first differ. Even a short-circuiting comparison would leak nothing: both sides
-// are HMAC-SHA-256 outputs keyed with a secret the attacker lacks, so learning
-// how many leading bytes of HMAC(guess) equal the stored MAC says nothing
-// about which guess is right, and the try limit bounds guesses anyway.
+// The comparison is Lua's ==. The Lua 5.1 Redis embeds interns every
+// string, so == compares two pointers; the bytes are read (hashed and, on a
+// hash collision, compared) when each MAC is interned. Even
+// that byte-dependent step leaks nothing usable: both sides are
+// HMAC-SHA-256 outputs keyed with a secret the attacker lacks, so the
+// attacker cannot steer its MAC's bytes, and learning how many leading
+// bytes of HMAC(guess) equal the stored MAC says nothing about which guess
+// is right; the try limit bounds guesses anyway.
 func (s *Store) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, maxTries int) (security.CodeResult, error) {
+	maxTries = max(maxTries, 1)
 	r, err := verifyCodeScript.Run(ctx, s.client, []string{s.codeKey(scope)}, mac, ms(now), maxTries).Int64()
 	if err != nil {
 		return security.CodeMissing, fail(ctx, "verify code", err)

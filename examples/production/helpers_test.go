@@ -283,7 +283,12 @@ func (r *replica) do(t *testing.T, q req) answer {
 
 // try is do without a testing.T, for goroutines.
 func (r *replica) try(q req) (answer, error) {
-	target := r.srv.URL + q.path
+	return send(r.srv.Client(), r.srv.URL, q)
+}
+
+// send sends q with client to the server at base and decodes the envelope.
+func send(client *http.Client, base string, q req) (answer, error) {
+	target := base + q.path
 	var body io.Reader
 	if q.method == http.MethodGet {
 		if len(q.form) > 0 {
@@ -305,7 +310,7 @@ func (r *replica) try(q req) (answer, error) {
 	for k, v := range q.header {
 		hr.Header.Set(k, v)
 	}
-	resp, err := r.srv.Client().Do(hr)
+	resp, err := client.Do(hr)
 	if err != nil {
 		return answer{}, err
 	}

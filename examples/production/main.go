@@ -5,7 +5,8 @@
 // replicas pointed at the same database, schema, Redis and prefix, with the
 // same ACCTSEC_SECRET, share every code, flow, throttle and lockout.
 //
-//	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:] [-max-limits]
+//	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:]
+//	         [-trusted-proxies CIDR,...] [-max-limits]
 //
 // Every flag but -max-limits has an environment variable (the flag wins
 // when both are set):
@@ -17,6 +18,17 @@
 //	-prefix            ACCTSEC_PREFIX           default acctsec: (redisstore.DefaultPrefix)
 //	-request-timeout   ACCTSEC_REQUEST_TIMEOUT  default 10s: the deadline of each request's store calls
 //	-cleanup-interval  ACCTSEC_CLEANUP_INTERVAL default 1m: pgstore's background cleanup period
+//	-trusted-proxies   ACCTSEC_TRUSTED_PROXIES  default none: comma-separated CIDRs of reverse proxies
+//
+// -trusted-proxies lists the networks of the reverse proxies (load
+// balancers) in front of the replicas, such as "10.0.0.0/8,fd00::/8". Only
+// a request whose connection comes from one of them has its X-Forwarded-For
+// (or X-Real-IP) believed; the client is then the right-most forwarded
+// address that is not itself a trusted proxy. Per-IP throttles count that
+// address. By default nothing is trusted and every request's client is its
+// connection's peer, so behind a proxy all clients would share one IP's
+// throttles. Each entry must be a prefix (a single host is "10.1.2.3/32");
+// anything else stops the start-up.
 //
 // -max-limits raises every throttle to the top of its allowed range
 // (demo.MaxLimits), for load tests, and warns on stderr. It has no
@@ -48,8 +60,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -79,6 +93,7 @@ func main() {
 type settings struct {
 	addr, postgres, redis, schema, prefix string
 	requestTimeout, cleanupInterval       time.Duration
+	trustedProxies                        []netip.Prefix
 	maxLimits                             bool
 	secret                                []byte
 }
@@ -121,12 +136,17 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	fs.StringVar(&s.prefix, "prefix", env("ACCTSEC_PREFIX", ""), "Redis key prefix (ACCTSEC_PREFIX; default acctsec:)")
 	fs.DurationVar(&s.requestTimeout, "request-timeout", reqTimeout, "deadline of each request (ACCTSEC_REQUEST_TIMEOUT)")
 	fs.DurationVar(&s.cleanupInterval, "cleanup-interval", cleanup, "period of pgstore's cleanup loop (ACCTSEC_CLEANUP_INTERVAL)")
+	proxies := fs.String("trusted-proxies", env("ACCTSEC_TRUSTED_PROXIES", ""),
+		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (ACCTSEC_TRUSTED_PROXIES; default none)")
 	fs.BoolVar(&s.maxLimits, demo.MaxLimitsFlag, false, demo.MaxLimitsUsage)
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if s.trustedProxies, err = parsePrefixes(*proxies); err != nil {
+		return s, fmt.Errorf("-trusted-proxies (ACCTSEC_TRUSTED_PROXIES): %w", err)
 	}
 	if v := getenv("ACCTSEC_SECRET"); v != "" {
 		b, err := base64.StdEncoding.DecodeString(v)
@@ -137,6 +157,25 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 		s.secret = b
 	}
 	return s, nil
+}
+
+// parsePrefixes parses a comma-separated list of CIDR prefixes with
+// netip.ParsePrefix; blank entries are skipped. A bare address is an error
+// (a single host is written 10.1.2.3/32). Host bits are masked off.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for item := range strings.SplitSeq(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR prefix such as 10.0.0.0/8", item)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // connect opens the pool and the client of s. ContextTimeoutEnabled makes
@@ -195,6 +234,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Limits:          limits,
 		RequestTimeout:  s.requestTimeout,
 		CleanupInterval: s.cleanupInterval,
+		TrustedProxies:  s.trustedProxies,
 	})
 	cancelStart()
 	if err != nil {

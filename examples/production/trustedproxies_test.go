@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/acctsec/security/examples/internal/demotest"
+)
+
+// prefixes parses CIDRs for test tables.
+func prefixes(cidrs ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(cidrs))
+	for i, c := range cidrs {
+		out[i] = netip.MustParsePrefix(c)
+	}
+	return out
+}
+
+var baseRE = regexp.MustCompile(`server on (http://127\.0\.0\.1:[0-9]+)`)
+
+// TestRunTrustedProxies: run hands -trusted-proxies (or
+// ACCTSEC_TRUSTED_PROXIES) to the adapter. After one forwarded client IP
+// has used up the per-IP send throttle (20 an hour), a request forwarded
+// for another IP is served only when the proxy (this test, on loopback) is
+// trusted; otherwise X-Forwarded-For is ignored and both count as the
+// proxy's own address.
+func TestRunTrustedProxies(t *testing.T) {
+	requireServices(t)
+	tests := []struct {
+		name      string
+		args      []string
+		env       string
+		otherCode string
+	}{
+		{name: "flag", args: []string{"-trusted-proxies", "127.0.0.0/8"}, otherCode: "200"},
+		{name: "environment", env: "192.0.2.0/24, 127.0.0.1/32", otherCode: "200"},
+		{name: "none", otherCode: "429"},
+		{name: "other network", args: []string{"-trusted-proxies", "10.0.0.0/8"}, otherCode: "429"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			schema, prefix := isolate(t)
+			env := map[string]string{"ACCTSEC_POSTGRES_URL": postgresURL(), "ACCTSEC_REDIS_URL": redisURL(),
+				"ACCTSEC_PREFIX": prefix, "ACCTSEC_TRUSTED_PROXIES": tc.env}
+			args := append([]string{"-addr", "127.0.0.1:0", "-schema", schema}, tc.args...)
+			stderr, _ := demotest.Start(t, func(ctx context.Context, stderr io.Writer) error {
+				return run(ctx, args, func(k string) string { return env[k] }, io.Discard, stderr)
+			})
+			m := baseRE.FindStringSubmatch(stderr.String())
+			require.NotNil(t, m, "no base URL in %s", stderr.String())
+			tr := &http.Transport{}
+			t.Cleanup(tr.CloseIdleConnections)
+			client := &http.Client{Transport: tr}
+			do := func(q req) answer {
+				t.Helper()
+				a, err := send(client, m[1], q)
+				require.NoError(t, err)
+				return a
+			}
+
+			users := []string{"u0", "u1", "u2"} // the per-account throttle is 10 an hour
+			for _, u := range users {
+				requireAnswer(t, do(req{method: http.MethodPost, path: "/demo/register",
+					form: form("userId", u, "password", password)}), "201", "")
+			}
+			const ip = "203.0.113.7"
+			for i := range 20 {
+				requireAnswer(t, do(sendCode(users[i%3], phoneN(i), xff(ip))), "200", "")
+			}
+			requireAnswer(t, do(sendCode(users[20%3], phoneN(20), xff(ip))), "429", "rate_limited")
+			requireAnswer(t, do(sendCode(users[0], phoneN(21), xff("203.0.113.8"))), tc.otherCode, "")
+		})
+	}
+}
