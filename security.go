@@ -83,7 +83,9 @@ type Config struct {
 	Rand io.Reader
 
 	// QueueSize bounds messages waiting for background delivery (public
-	// routes). Default 1024. When full, public sends answer ErrRateLimited.
+	// routes and notices). Default 1024. When it is full, public sends
+	// answer ErrBusy, the same whether or not an account matched, and
+	// notices are dropped and reported (EventDeliveryFailed).
 	QueueSize int
 	// Workers deliver background messages. Default 4.
 	Workers int
