@@ -13,7 +13,7 @@ func (s *Service) emailCodeScope(addr, requester string) string {
 func (s *Service) linkScope(addr, requester string) string { return s.key("link", addr, requester) }
 func (s *Service) linkID(token string) string              { return s.ticketID("link", token) }
 
-// VerificationLink returns the link for token: Config.LinkBaseURL with the
+// verificationLink returns the link for token: Config.LinkBaseURL with the
 // token as its "token" query parameter.
 func (s *Service) verificationLink(token string) string {
 	u := *s.link
