@@ -270,3 +270,22 @@ func TestSendVetoRefusal(t *testing.T) {
 	require.ErrorIs(t, e.svc.SendPhoneCode(bg, "u1", phoneA), security.ErrSendRefused)
 	assert.Empty(t, e.out.all())
 }
+
+func TestSMSBudgetWarningAt80Percent(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.Limits.SMSBudgetPerHour = 10 })
+	e.register(t, "u1", "")
+	warnings := func() int { return e.events.count(security.EventSMSBudgetWarning) }
+	for i := range 10 {
+		e.clock.Advance(time.Second)
+		require.NoError(t, e.svc.SendPhoneCode(ctxFrom(fmt.Sprint("198.51.100.", i)), "u1", fmt.Sprintf("+86139%08d", i)))
+		switch {
+		case i < 7:
+			require.Zero(t, warnings(), "send %d: below 80%%", i+1)
+		default:
+			require.Equal(t, i-6, warnings(), "send %d: at or above 80%%, every send warns", i+1)
+		}
+	}
+	e.register(t, "u2", "") // u1 has spent its 10 sends of the hour
+	requireRateLimited(t, e.svc.SendPhoneCode(ctxFrom("198.51.100.99"), "u2", "+8613700000000"))
+	assert.Equal(t, 1, e.events.count(security.EventSMSBudgetExhausted))
+}

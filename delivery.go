@@ -85,6 +85,7 @@ func (s *Service) deliver(ctx context.Context, m Message) error {
 			s.emit(ctx, Event{Type: EventSMSBudgetExhausted, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: budget})
 			return rateLimited(wait)
 		}
+		s.warnBudget(ctx, budget, m)
 	}
 	if err := s.notifier.Send(ctx, m); err != nil {
 		s.log.WarnContext(ctx, "security: delivery failed", slog.String("channel", string(m.Channel)),
@@ -93,6 +94,20 @@ func (s *Service) deliver(ctx context.Context, m Message) error {
 		return fmt.Errorf("%w: %w", ErrDeliveryFailed, err)
 	}
 	return nil
+}
+
+// warnBudget emits EventSMSBudgetWarning for every SMS from the one that
+// reaches 80% of the hourly budget on: a shadow window counts sends up to
+// just below that mark and refuses from it on.
+func (s *Service) warnBudget(ctx context.Context, budget string, m Message) {
+	mark := s.lim.SMSBudgetPerHour * 8 / 10
+	if mark < 2 {
+		return
+	}
+	wait, err := s.store.Allow(ctx, s.key(budget+"-warning"), s.now(), []Window{{time.Hour, mark - 1}})
+	if err == nil && wait > 0 {
+		s.emit(ctx, Event{Type: EventSMSBudgetWarning, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: budget})
+	}
 }
 
 // notify queues a security notice about a to each of its channels: the

@@ -26,6 +26,7 @@ const (
 	EventSendThrottled       EventType = "send_throttled"
 	EventDeliveryFailed      EventType = "delivery_failed"
 	EventVerificationFailed  EventType = "verification_failed"
+	EventSMSBudgetWarning    EventType = "sms_budget_warning"
 	EventSMSBudgetExhausted  EventType = "sms_budget_exhausted"
 	EventForgotStarted       EventType = "forgot_password_started"
 	EventUnlocked            EventType = "unlocked"
