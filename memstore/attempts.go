@@ -75,10 +75,12 @@ func (sh *shard) loadAttempt(key string, now int64, window time.Duration) attemp
 }
 
 // storeAttempt saves e, or deletes key when e holds nothing. The caller
-// holds sh.mu.
-func (sh *shard) storeAttempt(key string, e attemptEntry, now int64) {
+// holds sh.mu and, when key is not in sh.attempts, has reserved a slot for
+// it, which storeAttempt gives back if e holds nothing.
+func (s *Store) storeAttempt(sh *shard, key string, e attemptEntry, now int64) {
 	if e.idle(now) {
 		delete(sh.attempts, key)
+		s.release(1)
 		return
 	}
 	sh.attempts[key] = e
@@ -86,16 +88,34 @@ func (sh *shard) storeAttempt(key string, e attemptEntry, now int64) {
 
 // BeginAttempt reserves one attempt of key at now under p: the attempt
 // counts as a failure until SucceedAttempt. When key is locked it reserves
-// nothing and reports the lock.
+// nothing and reports the lock. When the Store is full and key is new, it
+// reserves nothing and reports a lock of one minute, after one sweep of
+// expired entries at most every second failed to make room.
 func (s *Store) BeginAttempt(_ context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
 	n := now.UnixNano()
 	sh := s.shard(key)
+	a, full := s.beginAttempt(sh, key, n, p)
+	if full && s.sweepIfDue(n) {
+		a, full = s.beginAttempt(sh, key, n, p)
+	}
+	if full {
+		return security.Attempt{LockedUntil: now.Add(fullWait).UTC()}, nil
+	}
+	return a, nil
+}
+
+// beginAttempt is BeginAttempt under the lock of sh: it returns the
+// attempt, or full when key is new and no slot is free.
+func (s *Store) beginAttempt(sh *shard, key string, n int64, p security.LockPolicy) (security.Attempt, bool) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	if _, ok := sh.attempts[key]; !ok && !s.reserve() {
+		return security.Attempt{}, true
+	}
 	e := sh.loadAttempt(key, n, p.Window)
 	if a, ok := e.status(n, p); !ok {
-		sh.storeAttempt(key, e, n)
-		return a, nil
+		s.storeAttempt(sh, key, e, n)
+		return a, false
 	}
 
 	id := s.ids.Add(1)
@@ -119,8 +139,8 @@ func (s *Store) BeginAttempt(_ context.Context, key string, now time.Time, p sec
 		e.forever = true
 	}
 	e.changed = n
-	sh.storeAttempt(key, e, n)
-	return security.Attempt{Allowed: true, ID: strconv.FormatUint(id, 36)}, nil
+	s.storeAttempt(sh, key, e, n)
+	return security.Attempt{Allowed: true, ID: strconv.FormatUint(id, 36)}, false
 }
 
 // SucceedAttempt records that attempt id of key succeeded: the run of
@@ -148,7 +168,7 @@ func (s *Store) SucceedAttempt(_ context.Context, key, id string, now time.Time)
 	e.lockedUntil = 0
 	e.forever = false
 	e.changed = n
-	sh.storeAttempt(key, e, n)
+	s.storeAttempt(sh, key, e, n)
 	return nil
 }
 
@@ -168,7 +188,10 @@ func (s *Store) AttemptStatus(_ context.Context, key string, now time.Time, p se
 func (s *Store) ClearAttempts(_ context.Context, key string) error {
 	sh := s.shard(key)
 	sh.mu.Lock()
-	delete(sh.attempts, key)
+	if _, ok := sh.attempts[key]; ok {
+		delete(sh.attempts, key)
+		s.release(1)
+	}
 	sh.mu.Unlock()
 	return nil
 }

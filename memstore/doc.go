@@ -25,4 +25,24 @@
 // million; the package tests assert the bound at both sizes), and all of it
 // is released by the first sweep after the windows have passed: a sweep that
 // empties more than half of a map replaces it, since Go maps never shrink.
+//
+// # Capacity
+//
+// Without a cap a flood of distinct keys would grow the heap with request
+// rate times window. The Store therefore holds at most [DefaultMaxEntries]
+// (two million) entries unless [WithMaxEntries] says otherwise, counting
+// codes, rate-limit keys, attempt keys and tickets together in one exact
+// counter; accounts are not counted. At about 165 to 200 bytes per
+// rate-limit key that bounds the short-lived state near 400 MB at the
+// default (codes, attempts and tickets with long scopes or data cost more
+// per entry); lower the cap to fit smaller machines.
+//
+// When the cap is reached the Store fails closed for new keys only: entries
+// it already holds keep working, and updating one never fails. Before
+// refusing, it sweeps expired entries, at most once a second, so a cap
+// reached by stale entries frees itself. Then Allow on a new key records
+// nothing and returns a wait of one minute, BeginAttempt on a new key
+// reserves nothing and reports a lock of one minute, and PutCode and
+// PutTicket for a new scope or ID return an error wrapping
+// [security.ErrBusy]. AttemptStatus creates nothing and is unaffected.
 package memstore

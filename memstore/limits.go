@@ -27,7 +27,9 @@ func (e limitEntry) live(now int64) bool {
 // room it records one event and returns 0; otherwise it records nothing
 // and returns how long until every window has room. With no windows it
 // allows and records nothing. A window with a non-positive Period or Max is
-// an error wrapping security.ErrInvalidArgument.
+// an error wrapping security.ErrInvalidArgument. When the Store is full and
+// key is new, Allow records nothing and returns one minute, after one
+// sweep of expired entries at most every second failed to make room.
 func (s *Store) Allow(_ context.Context, key string, now time.Time, windows []security.Window) (time.Duration, error) {
 	var span int64
 	keep := 0
@@ -42,14 +44,25 @@ func (s *Store) Allow(_ context.Context, key string, now time.Time, windows []se
 		return 0, nil
 	}
 	n := now.UnixNano()
-
 	sh := s.shard(key)
+	wait, full := s.allow(sh, key, n, span, keep, windows)
+	if full && s.sweepIfDue(n) {
+		wait, full = s.allow(sh, key, n, span, keep, windows)
+	}
+	if full {
+		return fullWait, nil
+	}
+	return time.Duration(wait), nil
+}
+
+// allow is Allow under the lock of sh: it returns the wait, or full when
+// key is new and no slot is free.
+func (s *Store) allow(sh *shard, key string, n, span int64, keep int, windows []security.Window) (wait int64, full bool) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e := sh.limits[key]
+	e, ok := sh.limits[key]
 	e.span = span
 
-	var wait int64
 	for _, w := range windows {
 		// Events inside (now-Period, now] are the suffix after the cut.
 		cut := n - int64(w.Period)
@@ -60,7 +73,10 @@ func (s *Store) Allow(_ context.Context, key string, now time.Time, windows []se
 		}
 	}
 	if wait > 0 {
-		return time.Duration(wait), nil
+		return wait, false
+	}
+	if !ok && !s.reserve() {
+		return 0, true
 	}
 
 	// Record the event in order, then forget what no window can need.
@@ -70,7 +86,7 @@ func (s *Store) Allow(_ context.Context, key string, now time.Time, windows []se
 		e.events = append(e.events[:0], e.events[drop:]...)
 	}
 	sh.limits[key] = e
-	return 0, nil
+	return 0, false
 }
 
 // firstAfter returns the index of the first event after t in the ascending

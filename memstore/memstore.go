@@ -19,6 +19,7 @@ type Option func(*config)
 type config struct {
 	sweepEvery time.Duration
 	now        func() time.Time
+	maxEntries int
 }
 
 // WithSweepInterval sets how often the sweeper removes expired entries
@@ -29,9 +30,11 @@ func WithSweepInterval(d time.Duration) Option {
 }
 
 // WithClock sets the clock the sweeper uses to decide what has expired
-// (default time.Now). Store methods never read it: they use the time they
-// are passed. Set it to the clock given to the Service when that clock is
-// not the wall clock, so the sweeper agrees with it.
+// (default time.Now). Store methods use the time they are passed; only
+// PutCode and PutTicket, which are passed none, read this clock when the
+// Store is full, to sweep before refusing. Set it to the clock given to the
+// Service when that clock is not the wall clock, so the sweeper agrees with
+// it.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now != nil {
@@ -46,6 +49,13 @@ type Store struct {
 	seed   maphash.Seed
 	shards [numShards]shard
 	ids    atomic.Uint64 // source of attempt IDs
+
+	// entries counts the codes, rate-limit keys, attempt keys and tickets
+	// held; a new entry takes a slot with reserve, a removed one gives it
+	// back with release.
+	entries       atomic.Int64
+	maxEntries    int64
+	lastFullSweep atomic.Int64 // unix nanos of the last sweepIfDue sweep
 
 	accMu    sync.RWMutex
 	accounts map[string]*security.Account // by user ID; never handed out
@@ -75,7 +85,7 @@ type shard struct {
 
 // New returns an empty Store and starts its sweeper.
 func New(opts ...Option) *Store {
-	cfg := config{sweepEvery: time.Minute, now: time.Now}
+	cfg := config{sweepEvery: time.Minute, now: time.Now, maxEntries: DefaultMaxEntries}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -87,6 +97,7 @@ func New(opts ...Option) *Store {
 		tickets:      make(map[string]security.Ticket),
 		ticketScopes: make(map[string]string),
 		now:          cfg.now,
+		maxEntries:   int64(cfg.maxEntries),
 		stop:         make(chan struct{}),
 		done:         make(chan struct{}),
 	}
@@ -136,22 +147,25 @@ func (s *Store) sweep(now time.Time) {
 	n := now.UnixNano()
 	for i := range s.shards {
 		sh := &s.shards[i]
+		var removed [3]int
 		sh.mu.Lock()
-		sh.codes = sweepMap(sh.codes, func(e codeEntry) (codeEntry, bool) { return e, n < e.expires })
-		sh.limits = sweepMap(sh.limits, func(e limitEntry) (limitEntry, bool) { return e, e.live(n) })
-		sh.attempts = sweepMap(sh.attempts, func(e attemptEntry) (attemptEntry, bool) {
+		sh.codes, removed[0] = sweepMap(sh.codes, func(e codeEntry) (codeEntry, bool) { return e, n < e.expires })
+		sh.limits, removed[1] = sweepMap(sh.limits, func(e limitEntry) (limitEntry, bool) { return e, e.live(n) })
+		sh.attempts, removed[2] = sweepMap(sh.attempts, func(e attemptEntry) (attemptEntry, bool) {
 			e.prune(n)
 			return e, !e.idle(n)
 		})
+		s.release(removed[0] + removed[1] + removed[2])
 		sh.mu.Unlock()
 	}
 	s.sweepTickets(n)
 }
 
-// sweepMap replaces or deletes every entry of m as keep says. When most of
-// a large map was deleted it returns a smaller copy, since Go maps never
-// give back the memory of deleted entries.
-func sweepMap[V any](m map[string]V, keep func(V) (V, bool)) map[string]V {
+// sweepMap replaces or deletes every entry of m as keep says and returns
+// the map and how many entries it deleted. When most of a large map was
+// deleted it returns a smaller copy, since Go maps never give back the
+// memory of deleted entries.
+func sweepMap[V any](m map[string]V, keep func(V) (V, bool)) (map[string]V, int) {
 	removed := 0
 	for k, v := range m {
 		v, ok := keep(v)
@@ -163,11 +177,11 @@ func sweepMap[V any](m map[string]V, keep func(V) (V, bool)) map[string]V {
 		m[k] = v
 	}
 	if removed < 1024 || len(m) >= removed {
-		return m
+		return m, removed
 	}
 	c := make(map[string]V, len(m))
 	for k, v := range m {
 		c[k] = v
 	}
-	return c
+	return c, removed
 }

@@ -8,21 +8,56 @@ import (
 )
 
 // PutTicket stores t, deleting any other ticket of the same non-empty
-// scope. Re-putting a ticket with its own ID replaces it.
+// scope. Re-putting a ticket with its own ID replaces it. When the Store is
+// full and t neither replaces a ticket of its ID nor one of its scope, it
+// sweeps the entries expired by the Store's clock (see WithClock), at most
+// once a second, and if that frees no slot stores nothing and returns an
+// error wrapping security.ErrBusy.
 func (s *Store) PutTicket(_ context.Context, t security.Ticket) error {
+	if s.putTicket(t) {
+		return nil
+	}
+	if s.sweepIfDue(s.now().UnixNano()) && s.putTicket(t) {
+		return nil
+	}
+	return errFull
+}
+
+// putTicket is PutTicket under ticketMu: it reports false when t is new and
+// no slot is free.
+func (s *Store) putTicket(t security.Ticket) bool {
 	s.ticketMu.Lock()
 	defer s.ticketMu.Unlock()
 	if old, ok := s.tickets[t.ID]; ok {
 		s.unlinkScope(old)
+	} else if o, ok := s.scopeTicket(t.Scope); ok {
+		delete(s.tickets, o.ID) // t takes o's slot
+		s.unlinkScope(o)
+	} else if !s.reserve() {
+		return false
 	}
 	if t.Scope != "" {
-		if other, ok := s.ticketScopes[t.Scope]; ok && other != t.ID {
-			delete(s.tickets, other)
+		if o, ok := s.scopeTicket(t.Scope); ok && o.ID != t.ID {
+			s.deleteTicket(o)
 		}
 		s.ticketScopes[t.Scope] = t.ID
 	}
 	s.tickets[t.ID] = t
-	return nil
+	return true
+}
+
+// scopeTicket returns the ticket of the non-empty scope, if any. The caller
+// holds ticketMu.
+func (s *Store) scopeTicket(scope string) (security.Ticket, bool) {
+	if scope == "" {
+		return security.Ticket{}, false
+	}
+	id, ok := s.ticketScopes[scope]
+	if !ok {
+		return security.Ticket{}, false
+	}
+	t, ok := s.tickets[id]
+	return t, ok
 }
 
 // GetTicket returns a copy of the live ticket id at now, or
@@ -56,7 +91,9 @@ func (s *Store) DeleteTicketScope(_ context.Context, scope string) error {
 	s.ticketMu.Lock()
 	defer s.ticketMu.Unlock()
 	if id, ok := s.ticketScopes[scope]; ok {
-		delete(s.tickets, id)
+		if t, ok := s.tickets[id]; ok {
+			s.deleteTicket(t)
+		}
 		delete(s.ticketScopes, scope)
 	}
 	return nil
@@ -76,9 +113,12 @@ func (s *Store) liveTicket(id string, now time.Time) (security.Ticket, bool) {
 	return t, true
 }
 
+// deleteTicket removes t, which is in s.tickets, and gives back its slot.
+// The caller holds ticketMu.
 func (s *Store) deleteTicket(t security.Ticket) {
 	delete(s.tickets, t.ID)
 	s.unlinkScope(t)
+	s.release(1)
 }
 
 // unlinkScope removes t from the scope index if it is the scope's ticket.
