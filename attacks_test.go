@@ -289,3 +289,15 @@ func TestSMSBudgetWarningAt80Percent(t *testing.T) {
 	requireRateLimited(t, e.svc.SendPhoneCode(ctxFrom("198.51.100.99"), "u2", "+8613700000000"))
 	assert.Equal(t, 1, e.events.count(security.EventSMSBudgetExhausted))
 }
+
+func TestNoClientIPMeansNoSharedIPBucket(t *testing.T) {
+	e := newEnv(t)
+	noIP := context.Background() // a Go API caller that set no Client
+	for i := range 3 {
+		e.register(t, fmt.Sprint("n", i), "")
+	}
+	for i := range 25 {
+		require.NoError(t, e.svc.SendPhoneCode(noIP, fmt.Sprint("n", i%3), fmt.Sprintf("+86139%08d", i)),
+			"send %d: no per-IP bucket shared by every caller without an IP", i)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -58,8 +59,22 @@ func (h HashParams) argon2() *argon2id.Params {
 	return &argon2id.Params{Memory: h.Memory, Iterations: h.Iterations, Parallelism: h.Parallelism, SaltLength: 16, KeyLength: 32}
 }
 
-// slotKey marks a context whose flow already holds a hashing slot.
+// slotKey marks a context whose flow holds a hashing slot; its value is
+// the *heldSlot.
 type slotKey struct{}
+
+// heldSlot is one flow's hashing slot. Once released, the context that
+// carries it no longer counts as holding one.
+type heldSlot struct {
+	s        *Service
+	released atomic.Bool
+}
+
+// holding reports whether ctx carries a slot of s that is still held.
+func (s *Service) holding(ctx context.Context) bool {
+	h, ok := ctx.Value(slotKey{}).(*heldSlot)
+	return ok && h.s == s && !h.released.Load()
+}
 
 // holdSlot takes one hashing slot for the whole of a flow that hashes more
 // than once (check the old secret, then hash the new one). Hashes on the
@@ -67,21 +82,26 @@ type slotKey struct{}
 // finishes, instead of queueing again behind new arrivals for its second
 // hash and timing out with its first hash wasted.
 func (s *Service) holdSlot(ctx context.Context) (context.Context, func(), error) {
-	if ctx.Value(slotKey{}) == s {
+	if s.holding(ctx) {
 		return ctx, func() {}, nil
 	}
 	release, err := s.acquire(ctx)
 	if err != nil {
 		return ctx, nil, err
 	}
+	h := &heldSlot{s: s}
 	// Idempotent, so a flow can give the slot back early (before hooks
-	// and store writes) and still defer it.
-	return context.WithValue(ctx, slotKey{}, s), sync.OnceFunc(release), nil
+	// and store writes) and still defer it; after that, hashes on the
+	// context take a slot of their own again.
+	return context.WithValue(ctx, slotKey{}, h), sync.OnceFunc(func() {
+		h.released.Store(true)
+		release()
+	}), nil
 }
 
 // acquire takes one hashing slot, waiting at most as long as ctx allows.
 func (s *Service) acquire(ctx context.Context) (func(), error) {
-	if ctx.Value(slotKey{}) == s {
+	if s.holding(ctx) {
 		return func() {}, nil
 	}
 	select {

@@ -24,7 +24,9 @@ const (
 	// PurposeBindPhone: a code to bind a new phone to the signed-in user.
 	PurposeBindPhone Purpose = "bind_phone"
 	// PurposeConfirmPhone: a code to the already bound phone, proving
-	// possession before the pay password is reset.
+	// possession before a security change: the pay password is reset, or
+	// the account moves to another phone. Its text names both, so that a
+	// user whose phone a thief is moving is not told it is something else.
 	PurposeConfirmPhone Purpose = "confirm_phone"
 	// PurposeForgotPassword: a code for the forgot-password flow.
 	PurposeForgotPassword Purpose = "forgot_password"

@@ -35,6 +35,14 @@ func validPINFormat(pin string) bool { return validCodeFormat(pin) }
 
 // checkNewPIN applies the PIN policy for account a.
 func (s *Service) checkNewPIN(ctx context.Context, pin string, a *Account) error {
+	if err := cheapPINPolicy(pin, a); err != nil {
+		return err
+	}
+	return s.pinNotLoginPassword(ctx, pin, a)
+}
+
+// cheapPINPolicy: format, blocklist and the phone's tail, no hashing.
+func cheapPINPolicy(pin string, a *Account) error {
 	if !validPINFormat(pin) {
 		return weakPIN("format")
 	}
@@ -44,6 +52,12 @@ func (s *Service) checkNewPIN(ctx context.Context, pin string, a *Account) error
 	if a.Phone != "" && strings.HasSuffix(a.Phone, pin) {
 		return weakPIN("context")
 	}
+	return nil
+}
+
+// pinNotLoginPassword refuses a PIN equal to the login password: an
+// argon2id comparison.
+func (s *Service) pinNotLoginPassword(ctx context.Context, pin string, a *Account) error {
 	// Equal to the login password? Only possible for imported hashes, since
 	// the password policy asks for 8 characters; check it all the same.
 	if a.PasswordHash != "" {
@@ -244,23 +258,30 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 	if a.Phone == "" {
 		return ErrNoPhone
 	}
+	if newPIN != "" {
+		if err := cheapPINPolicy(newPIN, a); err != nil {
+			return err
+		}
+	}
+	// The code first: its scope holds the phone, so a guessed phone number
+	// is a failed verification, counted, not a free "mismatch" oracle. And
+	// no hashing happens before it: without the code, a request cannot make
+	// the Service spend argon2id work.
+	if err := s.verifyCode(ctx, s.memberCodeScope(userID, p.E164), p.E164, code, userID, PurposeConfirmPhone); err != nil {
+		return err
+	}
+	if a.Phone != p.E164 {
+		return ErrPhoneMismatch
+	}
 	ctx, release, err := s.holdSlot(ctx) // login-password comparison, new hash
 	if err != nil {
 		return err
 	}
 	defer release()
 	if newPIN != "" {
-		if err := s.checkNewPIN(ctx, newPIN, a); err != nil {
+		if err := s.pinNotLoginPassword(ctx, newPIN, a); err != nil {
 			return err
 		}
-	}
-	// The code first: its scope holds the phone, so a guessed phone number
-	// is a failed verification, counted, not a free "mismatch" oracle.
-	if err := s.verifyCode(ctx, s.memberCodeScope(userID, p.E164), p.E164, code, userID, PurposeConfirmPhone); err != nil {
-		return err
-	}
-	if a.Phone != p.E164 {
-		return ErrPhoneMismatch
 	}
 	h := ""
 	if newPIN != "" {

@@ -70,7 +70,9 @@ type Config struct {
 	SendVeto func(ctx context.Context, req SendRequest) error
 
 	// OnEvent receives security events (password changed, phone bound, ...),
-	// synchronously. Use it to end other sessions, audit, alert.
+	// synchronously. Use it to end other sessions, audit, alert. It may run
+	// while the flow holds a hashing slot: if it calls the Service's
+	// password or PIN methods, it must pass the context it was given.
 	OnEvent func(ctx context.Context, e Event)
 
 	// Logger receives operational logs. Secrets never reach it; phones and
@@ -247,8 +249,8 @@ func (s *Service) Close(ctx context.Context) error {
 }
 
 // Client is what the Service knows of the request's origin. The HTTP adapter
-// fills it in; a host calling the Go API directly should too, since the
-// per-IP throttle keys on IP (requests without an IP share one bucket).
+// fills it in; a host calling the Go API directly should too: the per-IP
+// send throttle applies only to requests with an IP.
 type Client struct {
 	IP        string
 	Locale    string

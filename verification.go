@@ -29,7 +29,14 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, userID stri
 		run    func() (time.Duration, error)
 	}{
 		{"ip", func() (time.Duration, error) {
-			return s.store.Allow(ctx, s.key("send-ip", ipBucket(ClientFrom(ctx).IP)), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})
+			ip := ClientFrom(ctx).IP
+			if ip == "" {
+				// No client IP (a Go API call without WithClient, a unix
+				// socket): one shared bucket would let anyone exhaust it for
+				// everyone, so there is no per-IP limit; the others apply.
+				return 0, nil
+			}
+			return s.store.Allow(ctx, s.key("send-ip", ipBucket(ip)), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})
 		}},
 		{"account", func() (time.Duration, error) {
 			if userID == "" {

@@ -54,7 +54,7 @@ done
 
 assigned=0
 for p in "${ports[@]}"; do
-	n=$(info "$p" cluster_slots_assigned)
+	n=$(info "$p" cluster_slots_assigned || true)
 	if [ "${n:-0}" != 0 ]; then assigned=1; fi
 done
 if [ "$assigned" = 0 ]; then

@@ -12,7 +12,7 @@ var en = localeTexts{
 		},
 		security.PurposeConfirmPhone: {
 			subject: "{{.AppName}}: your code to confirm your phone",
-			action:  "confirm your phone before your payment password is reset",
+			action:  "confirm a security change to your {{.AppName}} account (a new phone number or a payment password reset)",
 		},
 		security.PurposeForgotPassword: {
 			subject: "{{.AppName}}: your code to reset your password",

@@ -12,7 +12,7 @@ var zhCN = localeTexts{
 		},
 		security.PurposeConfirmPhone: {
 			subject: "【{{.AppName}}】身份验证码",
-			action:  "验证手机号以重置支付密码",
+			action:  "进行账户安全操作（更换绑定手机或重置支付密码）",
 		},
 		security.PurposeForgotPassword: {
 			subject: "【{{.AppName}}】找回密码验证码",
