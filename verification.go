@@ -171,8 +171,9 @@ func (s *Service) verifyCode(ctx context.Context, scope, dest, code string, user
 }
 
 // SendPhoneCode sends an SMS code to phone for the signed-in user userID.
-// The code binds that phone (BindPhone) or, when phone is the bound phone,
-// proves possession of it (ResetPayPassword). It is scoped to (userID,
+// The code binds that phone (BindPhone, or ChangePhone's new phone) or,
+// when phone is the bound phone, proves possession of it (ResetPayPassword,
+// ChangePhone's current phone). It is scoped to (userID,
 // phone): it works for nothing else. A phone bound to another account is
 // not refused here, so the answer reveals nothing about other accounts; the
 // bind refuses it after the code proves possession. Delivery failures are
