@@ -75,15 +75,13 @@ func (s *Service) bindPhone(ctx context.Context, userID, phone, code, currentCod
 	}
 	s.voidForgotFlows(ctx, before.Phone)
 	s.emit(ctx, Event{Type: EventPhoneBound, UserID: userID, Destination: Mask(p.E164)})
-	if before.Phone != "" {
-		// Tell the old phone (and the verified email) that it was replaced.
-		old := *before
-		if old.EmailVerified {
-			old.Email = after.Email
-		}
-		s.notify(ctx, &old, PurposePhoneUnbound, time.Time{})
-	} else if after.Email != "" && after.EmailVerified {
-		s.notify(ctx, &Account{UserID: userID, Email: after.Email, EmailVerified: true}, PurposePhoneBound, time.Time{})
+	// Tell the previous phone, if any, and the verified email; never the
+	// new phone, which has just proved itself.
+	to := &Account{UserID: userID, Phone: before.Phone, Email: after.Email, EmailVerified: after.EmailVerified}
+	purpose := PurposePhoneUnbound
+	if before.Phone == "" {
+		purpose = PurposePhoneBound
 	}
+	s.notify(ctx, to, purpose, time.Time{})
 	return nil
 }

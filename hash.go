@@ -138,10 +138,10 @@ var errBadHash = errors.New("security: stored hash is malformed or outside the a
 // reports whether they match and whether the hash should be upgraded to the
 // current parameters.
 func (s *Service) checkSecret(ctx context.Context, secret, phc string) (match, outdated bool, err error) {
-	if !validPHC(phc) {
+	p, ok := decodePHC(phc)
+	if !ok {
 		return false, false, errBadHash
 	}
-	p, salt, key, _ := argon2id.DecodeHash(phc)
 	release, err := s.acquire(ctx)
 	if err != nil {
 		return false, false, err
@@ -151,8 +151,9 @@ func (s *Service) checkSecret(ctx context.Context, secret, phc string) (match, o
 	if err != nil {
 		return false, false, errBadHash
 	}
-	outdated = p.Memory != s.hash.Memory || p.Iterations != s.hash.Iterations || p.Parallelism != s.hash.Parallelism ||
-		len(salt) != 16 || len(key) != 32
+	cur := s.hash.argon2()
+	outdated = p.Memory != cur.Memory || p.Iterations != cur.Iterations || p.Parallelism != cur.Parallelism ||
+		p.SaltLength != cur.SaltLength || p.KeyLength != cur.KeyLength
 	return match, outdated, nil
 }
 
@@ -166,13 +167,54 @@ func (s *Service) newDecoyHash() (string, error) {
 	return argon2id.CreateHash(string(b), s.hash.argon2())
 }
 
+// decodePHC reads the parameters of an argon2id PHC string and reports
+// whether this Service can check it: within the ceilings, so a corrupted
+// or tampered record cannot make a check allocate gigabytes. SaltLength and
+// KeyLength are those of the stored salt and key.
+func decodePHC(h string) (*argon2id.Params, bool) {
+	if !strings.HasPrefix(h, "$argon2id$") {
+		return nil, false
+	}
+	p, salt, key, err := argon2id.DecodeHash(h)
+	if err != nil || p.Memory == 0 || p.Memory > maxHashMemory || p.Iterations == 0 || p.Iterations > maxHashIterations ||
+		p.Parallelism == 0 || p.Parallelism > maxHashParallel || len(salt) < 16 || len(key) < 16 {
+		return nil, false
+	}
+	p.SaltLength, p.KeyLength = uint32(len(salt)), uint32(len(key))
+	return p, true
+}
+
 // validPHC reports whether h is an argon2id PHC string this Service can
 // check (used when a host imports an existing hash).
 func validPHC(h string) bool {
-	if !strings.HasPrefix(h, "$argon2id$") {
-		return false
+	_, ok := decodePHC(h)
+	return ok
+}
+
+// passwordHashField and payPasswordHashField select a hash of an Account,
+// for rehash.
+func passwordHashField(a *Account) *string    { return &a.PasswordHash }
+func payPasswordHashField(a *Account) *string { return &a.PayPasswordHash }
+
+// rehash replaces the hash field selects with one of secret at the current
+// parameters, best effort, unless it changed meanwhile (the newer one is
+// kept). It returns the record as it now is.
+func (s *Service) rehash(ctx context.Context, a *Account, field func(*Account) *string, secret string) *Account {
+	h, err := s.hashSecret(ctx, secret)
+	if err != nil {
+		return a
 	}
-	p, salt, key, err := argon2id.DecodeHash(h)
-	return err == nil && p.Memory > 0 && p.Memory <= maxHashMemory && p.Iterations > 0 && p.Iterations <= maxHashIterations &&
-		p.Parallelism > 0 && p.Parallelism <= maxHashParallel && len(salt) >= 16 && len(key) >= 16
+	old := *field(a)
+	_, after, err := s.updateAccount(ctx, a.UserID, func(cur *Account) error {
+		if *field(cur) != old {
+			return errUnchanged
+		}
+		*field(cur) = h
+		return nil
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "security: hash upgrade failed", "error", err.Error())
+		return a
+	}
+	return after
 }

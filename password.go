@@ -140,16 +140,27 @@ func (s *Service) VerifyPassword(ctx context.Context, userID, password string) e
 	return err
 }
 
+// normalizeToCheck normalises a password to check: input that cannot
+// normalise (too long, not UTF-8) cannot be anyone's password.
+func (s *Service) normalizeToCheck(password string) (string, bool) {
+	n, err := s.normalizePassword(password)
+	return n, err == nil
+}
+
 // checkPassword is VerifyPassword returning the account on success.
 func (s *Service) checkPassword(ctx context.Context, userID, password string) (*Account, error) {
 	if userID == "" || password == "" {
 		return nil, fmt.Errorf("%w: user and password required", ErrInvalidArgument)
 	}
-	n, err := s.normalizePassword(password)
-	if err != nil {
-		// Too long or not UTF-8: it cannot be anyone's password.
+	n, ok := s.normalizeToCheck(password)
+	if !ok {
 		return nil, ErrWrongPassword
 	}
+	return s.checkNormalized(ctx, userID, n)
+}
+
+// checkNormalized is checkPassword on a normalised password.
+func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Account, error) {
 	now := s.now()
 	key := s.passwordKey(userID)
 	a, err := s.store.GetAccount(ctx, userID)
@@ -189,31 +200,9 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) (*
 		return nil, s.storeErr(err)
 	}
 	if outdated {
-		a = s.upgradePasswordHash(ctx, a, n)
+		a = s.rehash(ctx, a, passwordHashField, n)
 	}
 	return a, nil
-}
-
-// upgradePasswordHash re-hashes with the current parameters, best effort,
-// and returns the record as it now is.
-func (s *Service) upgradePasswordHash(ctx context.Context, a *Account, n string) *Account {
-	h, err := s.hashSecret(ctx, n)
-	if err != nil {
-		return a
-	}
-	old := a.PasswordHash
-	_, after, err := s.updateAccount(ctx, a.UserID, func(cur *Account) error {
-		if cur.PasswordHash != old {
-			return errUnchanged // changed meanwhile; keep the newer one
-		}
-		cur.PasswordHash = h
-		return nil
-	})
-	if err != nil {
-		s.log.WarnContext(ctx, "security: hash upgrade failed", "error", err.Error())
-		return a
-	}
-	return after
 }
 
 func (s *Service) lockedErr(a Attempt) error {
@@ -255,11 +244,15 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 		return err
 	}
 	defer release()
-	a, err := s.checkPassword(ctx, userID, oldPassword)
+	old, ok := s.normalizeToCheck(oldPassword)
+	if !ok {
+		return ErrWrongPassword
+	}
+	a, err := s.checkNormalized(ctx, userID, old)
 	if err != nil {
 		return err
 	}
-	if old, err := s.normalizePassword(oldPassword); err == nil && subtle.ConstantTimeCompare([]byte(old), []byte(n)) == 1 {
+	if subtle.ConstantTimeCompare([]byte(old), []byte(n)) == 1 {
 		return weakPassword("same_as_current")
 	}
 	if err := s.contextPolicy(n, a); err != nil {

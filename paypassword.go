@@ -150,15 +150,12 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	if !att.Allowed {
 		return nil, s.lockedErr(att)
 	}
-	match := false
+	match, outdated := false, false
+	peppered := s.pepperPIN(userID, pin)
 	if validPINFormat(pin) {
-		m, outdated, err := s.checkSecret(ctx, s.pepperPIN(userID, pin), a.PayPasswordHash)
+		match, outdated, err = s.checkSecret(ctx, peppered, a.PayPasswordHash)
 		if err != nil && !errors.Is(err, errBadHash) {
 			return nil, err
-		}
-		match = m
-		if match && outdated {
-			s.upgradePINHash(ctx, a, pin)
 		}
 	}
 	if !match {
@@ -171,24 +168,11 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	if err := s.store.SucceedAttempt(ctx, key, att.ID, now); err != nil {
 		return nil, s.storeErr(err)
 	}
+	if outdated {
+		// The record as it now is: UpdatePayPassword compares its hash.
+		a = s.rehash(ctx, a, payPasswordHashField, peppered)
+	}
 	return a, nil
-}
-
-func (s *Service) upgradePINHash(ctx context.Context, a *Account, pin string) {
-	h, err := s.hashSecret(ctx, s.pepperPIN(a.UserID, pin))
-	if err != nil {
-		return
-	}
-	old := a.PayPasswordHash
-	if _, _, err := s.updateAccount(ctx, a.UserID, func(cur *Account) error {
-		if cur.PayPasswordHash != old {
-			return errUnchanged
-		}
-		cur.PayPasswordHash = h
-		return nil
-	}); err != nil {
-		s.log.WarnContext(ctx, "security: PIN hash upgrade failed", "error", err.Error())
-	}
 }
 
 // UpdatePayPassword replaces userID's pay password after checking the old

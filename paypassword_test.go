@@ -219,3 +219,24 @@ func TestStatus(t *testing.T) {
 	_, err = e.svc.Status(bg, "ghost")
 	require.ErrorIs(t, err, security.ErrAccountNotFound)
 }
+
+// TestPayPasswordUpgradeThenUpdate: a PIN hashed with older parameters is
+// re-hashed by the first successful check; an update in the same call must
+// compare against the record as it is after that, not fail as "changed
+// meanwhile".
+func TestPayPasswordUpgradeThenUpdate(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	old, err := security.New(e.store, e.out, security.Config{Secret: testSecret, Now: e.clock.Now,
+		Hash: security.HashParams{Memory: 12288, Iterations: 3}})
+	require.NoError(t, err)
+	defer old.Close(bg)
+	require.NoError(t, old.SetPayPassword(bg, "u1", pin1))
+	a, _ := e.store.GetAccount(bg, "u1")
+	require.Contains(t, a.PayPasswordHash, "$m=12288,t=3,p=1$")
+
+	require.NoError(t, e.svc.UpdatePayPassword(bg, "u1", pin1, pin2))
+	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
+	a, _ = e.store.GetAccount(bg, "u1")
+	assert.Contains(t, a.PayPasswordHash, "$m=19456,t=2,p=1$")
+}
