@@ -65,7 +65,7 @@ func (e *attemptEntry) status(now int64, p security.LockPolicy) (a security.Atte
 	return security.Attempt{Allowed: true}, true
 }
 
-// load returns the entry of key pruned at now under window. The caller
+// loadAttempt returns the entry of key pruned at now under window. The caller
 // holds sh.mu.
 func (sh *shard) loadAttempt(key string, now int64, window time.Duration) attemptEntry {
 	e := sh.attempts[key]

@@ -15,12 +15,42 @@ import (
 
 const testCap = 100
 
-// capStore returns a Store capped at testCap entries, with no sweeper and
-// a clock reading *clock.
-func capStore(t *testing.T, clock *atomic.Int64) *Store {
+// capT0 is the time at which every capacity test starts.
+var capT0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// capStore returns a Store capped at testCap entries, with no sweeper, and
+// the clock it reads, set to capT0.
+func capStore(t *testing.T) (*Store, *atomic.Int64) {
+	clock := new(atomic.Int64)
+	clock.Store(capT0.UnixNano())
 	s := New(WithSweepInterval(0), WithMaxEntries(testCap), WithClock(func() time.Time { return time.Unix(0, clock.Load()).UTC() }))
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
-	return s
+	return s, clock
+}
+
+// fillLimits records one event for each of testCap distinct rate-limit
+// keys at t0 and checks that a new key is then refused.
+func fillLimits(t *testing.T, s *Store, t0 time.Time, windows []security.Window) {
+	t.Helper()
+	for i := range testCap {
+		wait, err := s.Allow(t.Context(), "k"+strconv.Itoa(i), t0, windows)
+		require.NoError(t, err)
+		require.Zero(t, wait, "key %d", i)
+	}
+	wait, err := s.Allow(t.Context(), "new", t0, windows)
+	require.NoError(t, err)
+	require.Equal(t, fullWait, wait, "a new key beyond the cap waits")
+}
+
+// requireNewAllowed checks that the new key is allowed at at, the refusal's
+// sweep having removed every other key, and that the counter is exact.
+func requireNewAllowed(t *testing.T, s *Store, at time.Time, windows []security.Window) {
+	t.Helper()
+	wait, err := s.Allow(t.Context(), "new", at, windows)
+	require.NoError(t, err)
+	require.Zero(t, wait)
+	require.Equal(t, 1, s.counts()["limits"])
+	requireExact(t, s)
 }
 
 // requireExact checks that the counter equals the entries the maps hold.
@@ -42,77 +72,49 @@ func TestWithMaxEntriesDefault(t *testing.T) {
 
 func TestCapAllow(t *testing.T) {
 	ctx := t.Context()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	s := capStore(t, &clock)
+	t0 := capT0
+	s, _ := capStore(t)
 
-	for i := range testCap {
-		wait, err := s.Allow(ctx, "k"+strconv.Itoa(i), t0, capWindows)
-		require.NoError(t, err)
-		require.Zero(t, wait, "key %d", i)
-	}
-	wait, err := s.Allow(ctx, "new", t0, capWindows)
-	require.NoError(t, err)
-	require.Equal(t, fullWait, wait, "a new key beyond the cap waits")
+	fillLimits(t, s, t0, capWindows)
 	require.Equal(t, testCap, s.counts()["limits"])
 
 	// An existing key still records, and its own limit still applies.
 	for range 2 {
-		wait, err = s.Allow(ctx, "k7", t0, capWindows)
+		wait, err := s.Allow(ctx, "k7", t0, capWindows)
 		require.NoError(t, err)
 		require.Zero(t, wait)
 	}
-	wait, err = s.Allow(ctx, "k7", t0, capWindows)
+	wait, err := s.Allow(ctx, "k7", t0, capWindows)
 	require.NoError(t, err)
 	require.Equal(t, time.Minute, wait, "k7 holds three events")
 	requireExact(t, s)
 
 	// Once the windows have passed, the refusal's sweep makes room.
-	later := t0.Add(time.Minute)
-	wait, err = s.Allow(ctx, "new", later, capWindows)
-	require.NoError(t, err)
-	require.Zero(t, wait)
-	require.Equal(t, 1, s.counts()["limits"])
-	requireExact(t, s)
+	requireNewAllowed(t, s, t0.Add(time.Minute), capWindows)
 }
 
 func TestCapSweepAtMostOnceASecond(t *testing.T) {
 	ctx := t.Context()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	s := capStore(t, &clock)
+	t0 := capT0
+	s, _ := capStore(t)
 	short := []security.Window{{Period: 100 * time.Millisecond, Max: 1}}
 
 	// The first refusal sweeps, but nothing has expired yet.
-	for i := range testCap {
-		_, err := s.Allow(ctx, "k"+strconv.Itoa(i), t0, short)
-		require.NoError(t, err)
-	}
-	wait, err := s.Allow(ctx, "new", t0, short)
-	require.NoError(t, err)
-	require.Equal(t, fullWait, wait)
+	fillLimits(t, s, t0, short)
 
 	// Expired, but the last sweep was under a second ago.
-	wait, err = s.Allow(ctx, "new", t0.Add(999*time.Millisecond), short)
+	wait, err := s.Allow(ctx, "new", t0.Add(999*time.Millisecond), short)
 	require.NoError(t, err)
 	require.Equal(t, fullWait, wait)
 	require.Equal(t, testCap, s.counts()["limits"])
 
-	wait, err = s.Allow(ctx, "new", t0.Add(time.Second), short)
-	require.NoError(t, err)
-	require.Zero(t, wait)
-	require.Equal(t, 1, s.counts()["limits"])
-	requireExact(t, s)
+	requireNewAllowed(t, s, t0.Add(time.Second), short)
 }
 
 func TestCapPutCode(t *testing.T) {
 	ctx := t.Context()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	s := capStore(t, &clock)
+	t0 := capT0
+	s, clock := capStore(t)
 	code := func(scope string) security.Code {
 		return security.Code{Scope: scope, MAC: []byte("m"), ExpiresAt: t0.Add(5 * time.Minute)}
 	}
@@ -148,10 +150,8 @@ func TestCapPutCode(t *testing.T) {
 
 func TestCapPutTicket(t *testing.T) {
 	ctx := t.Context()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	s := capStore(t, &clock)
+	t0 := capT0
+	s, clock := capStore(t)
 	ticket := func(id, scope string) security.Ticket {
 		return security.Ticket{ID: id, Scope: scope, ExpiresAt: t0.Add(15 * time.Minute)}
 	}
@@ -187,10 +187,8 @@ func TestCapPutTicket(t *testing.T) {
 
 func TestCapBeginAttempt(t *testing.T) {
 	ctx := t.Context()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	s := capStore(t, &clock)
+	t0 := capT0
+	s, _ := capStore(t)
 	p := security.LockPolicy{Window: time.Hour, WindowMax: 3}
 
 	for i := range testCap {
@@ -238,10 +236,8 @@ func TestCapBeginAttempt(t *testing.T) {
 // lazy way and the rest by sweeping, and checks the counter at each step.
 func TestCapCounterReturnsToZero(t *testing.T) {
 	ctx := t.Context()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	s := capStore(t, &clock)
+	t0 := capT0
+	s, _ := capStore(t)
 	p := security.LockPolicy{Window: time.Hour, WindowMax: 5}
 
 	for i := range 20 {
@@ -290,10 +286,8 @@ func TestCapCounterReturnsToZero(t *testing.T) {
 // goroutines: exactly the cap succeeds and the counter never passes it.
 func TestCapConcurrent(t *testing.T) {
 	ctx := t.Context()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
-	s := capStore(t, &clock)
+	t0 := capT0
+	s, _ := capStore(t)
 	const workers, perWorker = 16, 40
 
 	var ok, peak atomic.Int64

@@ -1,7 +1,6 @@
 package memstore
 
 import (
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,10 +15,6 @@ import (
 // TestFloodOfSendThrottles sends from.
 const floodKeys = 1_000_000
 
-// floodBytesPerKey is the bound the package documentation states for one
-// rate-limit key holding one event, key string included.
-const floodBytesPerKey = 200
-
 // floodKey returns kind followed by i in 22 zero-padded digits, the length
 // of the Service's base64 key suffix.
 func floodKey(kind string, i int) string {
@@ -27,32 +22,12 @@ func floodKey(kind string, i int) string {
 	return kind + strings.Repeat("0", 22-len(d)) + d
 }
 
-// floodHeap returns HeapAlloc after a collection.
-func floodHeap() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
-// floodLimitKeys counts the rate-limit keys s holds.
-func floodLimitKeys(s *Store) int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		n += len(sh.limits)
-		sh.mu.Unlock()
-	}
-	return n
-}
-
 // TestFloodOfSendThrottles: one million distinct phones, each requested
 // from its own client IP, hit the Service's send throttles with their
 // default windows (per IP 20 an hour; per phone 1 a minute, 5 an hour, 10 a
 // day). Keys have the Service's shape and length ("send-ip:" and
 // "send-dest:" followed by 22 base64 characters). The two million keys cost
-// at most floodBytesPerKey each, and once the windows have passed a sweep
+// at most bytesPerKey each, and once the windows have passed a sweep
 // returns the memory: the IP keys after an hour, the phone keys after a day.
 func TestFloodOfSendThrottles(t *testing.T) {
 	if testing.Short() {
@@ -67,7 +42,7 @@ func TestFloodOfSendThrottles(t *testing.T) {
 	require.Len(t, floodKey("send-ip:", 123), len("send-ip:")+22)
 	s := New(WithSweepInterval(0))
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
-	before := floodHeap()
+	before := heapAlloc()
 	for i := range floodKeys {
 		if wait, err := s.Allow(ctx, floodKey("send-ip:", i), now, ipWindows); err != nil || wait != 0 {
 			t.Fatalf("IP key %d: wait %v, error %v", i, wait, err)
@@ -76,12 +51,12 @@ func TestFloodOfSendThrottles(t *testing.T) {
 			t.Fatalf("phone key %d: wait %v, error %v", i, wait, err)
 		}
 	}
-	flooded := floodHeap()
-	require.Equal(t, 2*floodKeys, floodLimitKeys(s))
+	flooded := heapAlloc()
+	require.Equal(t, 2*floodKeys, s.counts()["limits"])
 	perKey := float64(flooded-before) / (2 * floodKeys)
 	t.Logf("%d keys: heap %.1f MiB -> %.1f MiB, %.1f B per key (bound %d)",
-		2*floodKeys, float64(before)/(1<<20), float64(flooded)/(1<<20), perKey, floodBytesPerKey)
-	require.LessOrEqual(t, perKey, float64(floodBytesPerKey))
+		2*floodKeys, float64(before)/(1<<20), float64(flooded)/(1<<20), perKey, bytesPerKey)
+	require.LessOrEqual(t, perKey, float64(bytesPerKey))
 
 	// A second send to every phone inside its cooldown is refused and
 	// records nothing.
@@ -93,14 +68,14 @@ func TestFloodOfSendThrottles(t *testing.T) {
 
 	// After the hour the IP keys go; the phones stay for their day.
 	s.sweep(now.Add(time.Hour))
-	require.Equal(t, floodKeys, floodLimitKeys(s))
-	hour := floodHeap()
+	require.Equal(t, floodKeys, s.counts()["limits"])
+	hour := heapAlloc()
 	t.Logf("after the hour's sweep: %.1f MiB", float64(hour)/(1<<20))
 	require.Less(t, hour, flooded, "the IP keys' memory is returned")
 
 	s.sweep(now.Add(24 * time.Hour))
-	require.Zero(t, floodLimitKeys(s))
-	swept := floodHeap()
+	require.Zero(t, s.counts()["limits"])
+	swept := heapAlloc()
 	left := int64(swept) - int64(before)
 	t.Logf("after the day's sweep: %.1f MiB (%+d B over the baseline)", float64(swept)/(1<<20), left)
 	// Near the baseline: under 1 MiB, against the hundreds of MiB flooded.
