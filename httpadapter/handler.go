@@ -161,7 +161,8 @@ type call struct {
 
 // ServeHTTP routes r to its endpoint.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	zh := h.isZH(r)
+	locale := h.localeOf(r)
+	zh := locale == messages.LocaleZhCN
 	path, ok := h.strip(r.URL.Path)
 	res := h.routes[path]
 	if !ok || res == nil {
@@ -209,7 +210,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, zh, ep.name, err)
 		return
 	}
-	c.ctx = security.WithClient(r.Context(), h.client(r))
+	c.ctx = security.WithClient(r.Context(), h.client(r, locale))
 	if err := ep.serve(h, c); err != nil {
 		h.fail(w, r, zh, ep.name, err)
 		return
@@ -271,12 +272,14 @@ func (h *Handler) localeOf(r *http.Request) string {
 // maxUserAgent bounds the User-Agent handed to the Service.
 const maxUserAgent = 256
 
-func (h *Handler) client(r *http.Request) security.Client {
+// client describes the caller of r to the Service; locale is the request's,
+// already matched by ServeHTTP.
+func (h *Handler) client(r *http.Request, locale string) security.Client {
 	ua := r.UserAgent()
 	if len(ua) > maxUserAgent {
 		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
 	}
-	return security.Client{IP: clientIP(r, h.trusted), Locale: h.localeOf(r), UserAgent: ua}
+	return security.Client{IP: clientIP(r, h.trusted), Locale: locale, UserAgent: ua}
 }
 
 // flowHandle returns the flow handle of a forgot-password step: the

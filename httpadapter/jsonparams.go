@@ -13,10 +13,9 @@ import (
 // object are malformed. Keys are unescaped before they are matched, so a
 // duplicate cannot hide behind an escape.
 func parseJSONObject(p *params, b []byte) error {
-	bad := &argError{kind: argMalformed}
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return bad
+		return malformed()
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
@@ -24,19 +23,19 @@ func parseJSONObject(p *params, b []byte) error {
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return bad
+			return malformed()
 		}
 		key, next, ok := jsonString(b, i)
 		if !ok {
-			return bad
+			return malformed()
 		}
 		i = skipSpace(b, next)
 		if i >= len(b) || b[i] != ':' {
-			return bad
+			return malformed()
 		}
 		i = skipSpace(b, i+1)
 		if i >= len(b) {
-			return bad
+			return malformed()
 		}
 		var val string
 		switch c := b[i]; {
@@ -47,17 +46,17 @@ func parseJSONObject(p *params, b []byte) error {
 				val = string(b[i:next])
 			}
 		default:
-			return bad
+			return malformed()
 		}
 		if !ok {
-			return bad
+			return malformed()
 		}
 		if err := p.set(key, val); err != nil {
 			return err
 		}
 		i = skipSpace(b, next)
 		if i >= len(b) {
-			return bad
+			return malformed()
 		}
 		switch b[i] {
 		case ',':
@@ -65,15 +64,19 @@ func parseJSONObject(p *params, b []byte) error {
 		case '}':
 			return jsonEnd(b, i+1)
 		default:
-			return bad
+			return malformed()
 		}
 	}
 }
 
+// malformed is the error of a body that is not a flat JSON object. It is
+// built only on failure, so a well-formed body allocates no error.
+func malformed() error { return &argError{kind: argMalformed} }
+
 // jsonEnd accepts only whitespace after the object.
 func jsonEnd(b []byte, i int) error {
 	if skipSpace(b, i) != len(b) {
-		return &argError{kind: argMalformed}
+		return malformed()
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ const (
 
 // config is a parsed command line.
 type config struct {
-	url       string
+	url       string // without -spawn: the base URL, checked by loopbackBase
 	clients   int
 	duration  time.Duration
 	requests  int
@@ -108,9 +108,11 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-timeout %s outside (0, 1m]", c.timeout)
 	}
 	if !c.spawn {
-		if _, err := loopbackBase(c.url); err != nil {
+		base, err := loopbackBase(c.url)
+		if err != nil {
 			return c, err
 		}
+		c.url = base
 	}
 	return c, nil
 }
@@ -191,7 +193,7 @@ func load(ctx context.Context, cfg config, stderr io.Writer) (*report, error) {
 			return nil, err
 		}
 	} else {
-		d.base, _ = loopbackBase(cfg.url)
+		d.base = cfg.url // checked and trimmed by parseArgs
 	}
 	if u, _ := url.Parse(d.base); cfg.spread {
 		ip := net.ParseIP(u.Hostname())

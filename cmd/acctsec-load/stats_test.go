@@ -118,4 +118,7 @@ func TestParseArgsBounds(t *testing.T) {
 	c, err := parseArgs(nil, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:8287", c.url)
+	c, err = parseArgs([]string{"-url", "http://localhost:8287/"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, "http://localhost:8287", c.url, "the base, trimmed once")
 }

@@ -115,23 +115,10 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		return nil, err
 	}
 	a := &app{svc: svc, accounts: accounts, state: state}
-	a.handler = withTimeout(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies}), cfg.RequestTimeout)
+	a.handler = demo.WithDeadline(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies}), cfg.RequestTimeout)
 	// The loop's context is not ctx, which only bounds the start-up.
 	a.stopCleanup = accounts.StartCleanup(context.Background(), cfg.CleanupInterval)
 	return a, nil
-}
-
-// withTimeout gives every request a deadline, so a store that stopped
-// answering costs a request at most d ("503" unavailable), not forever.
-func withTimeout(h http.Handler, d time.Duration) http.Handler {
-	if d <= 0 {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		h.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // close drains queued messages and stops the cleanup loop. The pool and

@@ -219,7 +219,7 @@ func TestFaultAdapter(t *testing.T) {
 	r := f.r
 	register(t, r, "alice", phoneN(1))
 	requireAnswer(t, r.do(t, req{method: http.MethodPut, path: "/member/userservice/security/payPassword",
-		user: "alice", form: form("payPasswordFirst", pin)}), "201", "")
+		user: "alice", form: demotest.Form("payPasswordFirst", pin)}), "201", "")
 	status := req{method: http.MethodGet, path: "/member/userservice/security/status", user: "alice"}
 
 	// Requests that need the cut backend, in the order a user might send them.
@@ -229,14 +229,14 @@ func TestFaultAdapter(t *testing.T) {
 		state bool // needs Redis (every one of them needs PostgreSQL)
 	}{
 		{"status", status, false},
-		{"register", req{method: http.MethodPost, path: "/demo/register", form: form("userId", "carol", "password", password)}, false},
+		{"register", req{method: http.MethodPost, path: "/demo/register", form: demotest.Form("userId", "carol", "password", password)}, false},
 		{"send code", sendCode("alice", phoneN(3), nil), true},
 		{"bind phone", req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone", user: "alice",
-			form: form("phone", phoneN(3), "message", "123456", "oldMessage", "654321")}, true},
+			form: demotest.Form("phone", phoneN(3), "message", "123456", "oldMessage", "654321")}, true},
 		{"change password", req{method: http.MethodPut, path: "/member/userservice/security", user: "alice",
-			form: form("oldPassword", password, "newPasswordFirst", password2)}, true},
+			form: demotest.Form("oldPassword", password, "newPasswordFirst", password2)}, true},
 		{"update pay password", req{method: http.MethodPut, path: "/member/userservice/security/updatePayPassword", user: "alice",
-			form: form("oldPassword", pin, "payPasswordFirst", "639418")}, true},
+			form: demotest.Form("oldPassword", pin, "payPasswordFirst", "639418")}, true},
 	}
 	for _, backend := range []string{"postgres", "redis"} {
 		t.Run(backend+" refused", func(t *testing.T) {
@@ -278,7 +278,7 @@ func TestFaultAdapter(t *testing.T) {
 		code := f.out.Next(t, "bind_phone").Code
 		f.tracer.armed.Store(true)
 		requireOpaque(t, r.do(t, req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
-			user: "alice", form: form("phone", phoneN(2), "message", code, "oldMessage", current)}), "500", "internal", internalMsg)
+			user: "alice", form: demotest.Form("phone", phoneN(2), "message", code, "oldMessage", current)}), "500", "internal", internalMsg)
 		require.False(t, f.tracer.armed.Load(), "the write was not reached")
 		f.pg.Restore()
 		acct, err := r.app.accounts.GetAccount(ctx, "alice")
@@ -291,7 +291,7 @@ func TestFaultAdapter(t *testing.T) {
 		// password is still the valid one.
 		f.tracer.armed.Store(true)
 		requireOpaque(t, r.do(t, req{method: http.MethodPut, path: "/member/userservice/security", user: "alice",
-			form: form("oldPassword", password, "newPasswordFirst", password2)}), "500", "internal", internalMsg)
+			form: demotest.Form("oldPassword", password, "newPasswordFirst", password2)}), "500", "internal", internalMsg)
 		require.False(t, f.tracer.armed.Load(), "the write was not reached")
 		f.pg.Restore()
 		require.NoError(t, r.app.svc.VerifyPassword(ctx, "alice", password))
@@ -299,7 +299,7 @@ func TestFaultAdapter(t *testing.T) {
 
 		// And now both go through.
 		requireAnswer(t, r.do(t, req{method: http.MethodPut, path: "/member/userservice/security", user: "alice",
-			form: form("oldPassword", password, "newPasswordFirst", password2)}), "201", "")
+			form: demotest.Form("oldPassword", password, "newPasswordFirst", password2)}), "201", "")
 		require.NoError(t, r.app.svc.VerifyPassword(ctx, "alice", password2))
 	})
 }

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -288,24 +287,9 @@ func (r *replica) try(q req) (answer, error) {
 
 // send sends q with client to the server at base and decodes the envelope.
 func send(client *http.Client, base string, q req) (answer, error) {
-	target := base + q.path
-	var body io.Reader
-	if q.method == http.MethodGet {
-		if len(q.form) > 0 {
-			target += "?" + q.form.Encode()
-		}
-	} else {
-		body = strings.NewReader(q.form.Encode())
-	}
-	hr, err := http.NewRequest(q.method, target, body)
+	hr, err := demotest.NewRequest(q.method, base+q.path, q.user, q.form)
 	if err != nil {
 		return answer{}, err
-	}
-	if body != nil {
-		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if q.user != "" {
-		hr.Header.Set("X-User-ID", q.user)
 	}
 	for k, v := range q.header {
 		hr.Header.Set(k, v)
@@ -328,15 +312,6 @@ func send(client *http.Client, base string, q req) (answer, error) {
 		return answer{}, err
 	}
 	return answer{Status: resp.StatusCode, Code: env.Code, Msg: env.Msg, Data: env.Data, Body: string(raw), Header: resp.Header}, nil
-}
-
-// form builds url.Values from key, value pairs.
-func form(kv ...string) url.Values {
-	f := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		f.Set(kv[i], kv[i+1])
-	}
-	return f
 }
 
 // requireAnswer checks the envelope code (and the HTTP status) and, for

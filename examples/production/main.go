@@ -119,7 +119,7 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 		return d, nil
 	}
 	var s settings
-	reqTimeout, err := envDur("ACCTSEC_REQUEST_TIMEOUT", 10*time.Second)
+	reqTimeout, err := envDur("ACCTSEC_REQUEST_TIMEOUT", demo.RequestTimeout)
 	if err != nil {
 		return s, err
 	}

@@ -75,10 +75,35 @@ func (c *cluster) pick(i int) *replica {
 	return c.b
 }
 
+// burst sends n copies of q at once, alternating between the replicas,
+// requires every call to get an answer, and counts the answers by
+// "code key".
+func (c *cluster) burst(t *testing.T, n int, q req) map[string]int {
+	t.Helper()
+	answers := make([]answer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			answers[i], errs[i] = c.pick(i).try(q)
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := map[string]int{}
+	for i := range n {
+		require.NoError(t, errs[i])
+		counts[answers[i].Code+" "+answers[i].key()]++
+	}
+	return counts
+}
+
 // register creates user through replica r, with an optional bound phone.
 func register(t *testing.T, r *replica, user, phone string) {
 	t.Helper()
-	f := form("userId", user, "password", password)
+	f := demotest.Form("userId", user, "password", password)
 	if phone != "" {
 		f.Set("phone", phone)
 	}
@@ -89,7 +114,7 @@ func register(t *testing.T, r *replica, user, phone string) {
 func phoneN(n int) string { return fmt.Sprintf("1380013%04d", n) }
 
 func sendCode(user, phone string, header map[string]string) req {
-	return req{method: http.MethodGet, path: "/member/userservice/security", user: user, form: form("phone", phone), header: header}
+	return req{method: http.MethodGet, path: "/member/userservice/security", user: user, form: demotest.Form("phone", phone), header: header}
 }
 
 func xff(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
@@ -104,10 +129,10 @@ func TestReplicasShareCodes(t *testing.T) {
 	assert.Equal(t, "+86"+phoneN(1), m.To)
 
 	requireAnswer(t, c.b.do(t, req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
-		user: "alice", form: form("phone", phoneN(1), "message", m.Code)}), "201", "")
+		user: "alice", form: demotest.Form("phone", phoneN(1), "message", m.Code)}), "201", "")
 	// Used: neither replica accepts it again.
 	requireAnswer(t, c.a.do(t, req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
-		user: "alice", form: form("phone", phoneN(1), "message", m.Code)}), "400", "invalid_code")
+		user: "alice", form: demotest.Form("phone", phoneN(1), "message", m.Code)}), "400", "invalid_code")
 
 	st := c.a.do(t, req{method: http.MethodGet, path: "/member/userservice/security/status", user: "alice"})
 	requireAnswer(t, st, "200", "")
@@ -184,24 +209,8 @@ func TestReplicasOneCodeOneSuccess(t *testing.T) {
 	code := c.out.Next(t, "bind_phone").Code
 
 	const n = 50
-	answers := make([]answer, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			answers[i], errs[i] = c.pick(i).try(req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
-				user: "alice", form: form("phone", phoneN(1), "message", code)})
-		})
-	}
-	close(start)
-	wg.Wait()
-	counts := map[string]int{}
-	for i := range n {
-		require.NoError(t, errs[i])
-		counts[answers[i].Code+" "+answers[i].key()]++
-	}
+	counts := c.burst(t, n, req{method: http.MethodPut, path: "/member/userservice/security/bindingPhone",
+		user: "alice", form: demotest.Form("phone", phoneN(1), "message", code)})
 	t.Logf("answers: %v", counts)
 	assert.Equal(t, 1, counts["201 success"], "%v", counts)
 	// The rest found the code used ("400"), or were stopped by the phone's
@@ -218,7 +227,7 @@ func TestReplicasForgotPassword(t *testing.T) {
 	c := newCluster(t)
 	register(t, c.a, "alice", phoneN(1))
 
-	start := c.a.do(t, req{method: http.MethodGet, path: "/web/userservice/security", form: form("phone", phoneN(1))})
+	start := c.a.do(t, req{method: http.MethodGet, path: "/web/userservice/security", form: demotest.Form("phone", phoneN(1))})
 	requireAnswer(t, start, "200", "")
 	flow := start.Header.Get("X-Security-Flow")
 	require.NotEmpty(t, flow)
@@ -227,14 +236,14 @@ func TestReplicasForgotPassword(t *testing.T) {
 
 	// Step 2 before step 1 is refused on either replica.
 	requireAnswer(t, c.b.do(t, req{method: http.MethodPut, path: "/web/userservice/security", header: h,
-		form: form("phone", phoneN(1), "passwordFirst", password2)}), "403", "flow_required")
+		form: demotest.Form("phone", phoneN(1), "passwordFirst", password2)}), "403", "flow_required")
 	requireAnswer(t, c.b.do(t, req{method: http.MethodPost, path: "/web/userservice/security", header: h,
-		form: form("message", code)}), "201", "")
+		form: demotest.Form("message", code)}), "201", "")
 	requireAnswer(t, c.a.do(t, req{method: http.MethodPut, path: "/web/userservice/security", header: h,
-		form: form("phone", phoneN(1), "passwordFirst", password2)}), "201", "")
+		form: demotest.Form("phone", phoneN(1), "passwordFirst", password2)}), "201", "")
 	// The flow is gone everywhere.
 	requireAnswer(t, c.b.do(t, req{method: http.MethodPut, path: "/web/userservice/security", header: h,
-		form: form("phone", phoneN(1), "passwordFirst", "Violet-Harbor-93")}), "403", "flow_required")
+		form: demotest.Form("phone", phoneN(1), "passwordFirst", "Violet-Harbor-93")}), "403", "flow_required")
 
 	ctx := context.Background()
 	require.NoError(t, c.b.app.svc.VerifyPassword(ctx, "alice", password2))
@@ -247,27 +256,10 @@ func TestReplicasPINLockout(t *testing.T) {
 	c := newCluster(t)
 	register(t, c.a, "alice", "")
 	requireAnswer(t, c.b.do(t, req{method: http.MethodPut, path: "/member/userservice/security/payPassword",
-		user: "alice", form: form("payPasswordFirst", pin)}), "201", "")
+		user: "alice", form: demotest.Form("payPasswordFirst", pin)}), "201", "")
 
-	const n = 50
-	answers := make([]answer, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			answers[i], errs[i] = c.pick(i).try(req{method: http.MethodPut, path: "/member/userservice/security/updatePayPassword",
-				user: "alice", form: form("oldPassword", "385172", "payPasswordFirst", "639418")})
-		})
-	}
-	close(start)
-	wg.Wait()
-	counts := map[string]int{}
-	for i := range n {
-		require.NoError(t, errs[i])
-		counts[answers[i].Code+" "+answers[i].key()]++
-	}
+	counts := c.burst(t, 50, req{method: http.MethodPut, path: "/member/userservice/security/updatePayPassword",
+		user: "alice", form: demotest.Form("oldPassword", "385172", "payPasswordFirst", "639418")})
 	assert.Equal(t, map[string]int{"403 wrong_pay_password": 5, "423 locked": 45}, counts)
 
 	// Locked on both replicas, even for the right PIN.

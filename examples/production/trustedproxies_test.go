@@ -67,7 +67,7 @@ func TestRunTrustedProxies(t *testing.T) {
 			users := []string{"u0", "u1", "u2"} // the per-account throttle is 10 an hour
 			for _, u := range users {
 				requireAnswer(t, do(req{method: http.MethodPost, path: "/demo/register",
-					form: form("userId", u, "password", password)}), "201", "")
+					form: demotest.Form("userId", u, "password", password)}), "201", "")
 			}
 			const ip = "203.0.113.7"
 			for i := range 20 {

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/mail"
 	"net/textproto"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -181,24 +180,6 @@ func readMail(t *testing.T, data []byte) (h mail.Header, subject, text, html str
 	return msg.Header, subject, text, html
 }
 
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 var (
 	baseRE = regexp.MustCompile(`DEMO server on (http://\S+)`)
 	codeRE = regexp.MustCompile(`\b[0-9]{6}\b`)
@@ -208,7 +189,7 @@ var (
 // to the SMTP server and is not printed; SMS is still printed.
 func TestRunSendsEmailOverSMTP(t *testing.T) {
 	ms := startMailServer(t, false)
-	stdout := &lockedBuffer{}
+	stdout := &demotest.Output{}
 	args := []string{"-addr", "127.0.0.1:0", "-smtp-host", "127.0.0.1", "-smtp-port", strconv.Itoa(ms.port),
 		"-smtp-tls", "none", "-smtp-from", "acctsec demo <no-reply@demo.example>"}
 	stderr, stop := demotest.Start(t, func(ctx context.Context, stderr io.Writer) error {
@@ -219,13 +200,7 @@ func TestRunSendsEmailOverSMTP(t *testing.T) {
 	require.NotNil(t, m, usage)
 	assert.Contains(t, usage, "Email is sent over SMTP")
 	d := &harness{t: t, base: m[1], client: &http.Client{}}
-	form := func(kv ...string) url.Values {
-		f := url.Values{}
-		for i := 0; i < len(kv); i += 2 {
-			f.Set(kv[i], kv[i+1])
-		}
-		return f
-	}
+	form := demotest.Form
 	const user, addr = "alice", "alice@example.com"
 
 	d.call(http.MethodPost, "/demo/register", "", form("userId", user, "password", "Plover-Orchid-71", "email", addr), "201")

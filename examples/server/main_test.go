@@ -53,21 +53,8 @@ func newHarness(t *testing.T, limits security.Limits) *harness {
 // call sends form as the query (GET) or a form body and checks the code.
 func (d *harness) call(method, path, user string, form url.Values, code string) *http.Response {
 	d.t.Helper()
-	target := d.base + path
-	var body io.Reader
-	if method == http.MethodGet {
-		target += "?" + form.Encode()
-	} else {
-		body = strings.NewReader(form.Encode())
-	}
-	r, err := http.NewRequest(method, target, body)
+	r, err := demotest.NewRequest(method, d.base+path, user, form)
 	require.NoError(d.t, err)
-	if body != nil {
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if user != "" {
-		r.Header.Set("X-User-ID", user)
-	}
 	resp, err := d.client.Do(r)
 	require.NoError(d.t, err)
 	defer resp.Body.Close()
@@ -84,13 +71,7 @@ func TestDemoFlows(t *testing.T) {
 	d := newHarness(t, security.Limits{})
 	const user, phone = "alice", "13800138000"
 	v := url.Values{}
-	form := func(kv ...string) url.Values {
-		f := url.Values{}
-		for i := 0; i < len(kv); i += 2 {
-			f.Set(kv[i], kv[i+1])
-		}
-		return f
-	}
+	form := demotest.Form
 	d.call(http.MethodPost, "/demo/register", "", form("userId", user, "password", "Plover-Orchid-71", "email", "alice@example.com"), "201")
 	d.call(http.MethodPost, "/demo/register", "", form("userId", user, "password", "Plover-Orchid-71"), "409")
 	d.call(http.MethodPost, "/demo/register", "", form("userId", "bob"), "400")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -45,4 +47,57 @@ func TestStart(t *testing.T) {
 	assert.Contains(t, out.String(), "banner")
 	require.ErrorIs(t, stop(), errStopped)
 	require.ErrorIs(t, stop(), errStopped, "stop is idempotent")
+}
+
+func TestForm(t *testing.T) {
+	assert.Equal(t, url.Values{"a": {"1"}, "b": {"2"}}, demotest.Form("a", "1", "b", "2", "dangling"))
+	assert.Empty(t, demotest.Form())
+}
+
+// TestNewRequest: the form rides in the query of a GET and in a
+// urlencoded body otherwise; the member is named only when given.
+func TestNewRequest(t *testing.T) {
+	tests := []struct {
+		name, method, user, query, body, contentType string
+		form                                         url.Values
+	}{
+		{name: "get", method: http.MethodGet, user: "alice", form: demotest.Form("phone", "1 3"), query: "phone=1+3"},
+		{name: "get without form", method: http.MethodGet},
+		{name: "put", method: http.MethodPut, form: demotest.Form("message", "123456"), body: "message=123456",
+			contentType: "application/x-www-form-urlencoded"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := demotest.NewRequest(tc.method, "http://x/p", tc.user, tc.form)
+			require.NoError(t, err)
+			assert.Equal(t, tc.method, r.Method)
+			assert.Equal(t, "/p", r.URL.Path)
+			assert.Equal(t, tc.query, r.URL.RawQuery)
+			assert.Equal(t, tc.user, r.Header.Get("X-User-ID"))
+			assert.Equal(t, tc.contentType, r.Header.Get("Content-Type"))
+			body := ""
+			if r.Body != nil {
+				b, err := io.ReadAll(r.Body)
+				require.NoError(t, err)
+				body = string(b)
+			}
+			assert.Equal(t, tc.body, body)
+		})
+	}
+	_, err := demotest.NewRequest("BAD METHOD", "http://x/", "", nil)
+	require.Error(t, err)
+}
+
+// TestOutputZeroValue: a zero Output is a plain buffer safe for
+// concurrent writers.
+func TestOutputZeroValue(t *testing.T) {
+	var o demotest.Output
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fmt.Fprint(&o, "a")
+	}()
+	fmt.Fprint(&o, "a")
+	<-done
+	assert.Equal(t, "aa", o.String())
 }

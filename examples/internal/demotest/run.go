@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -13,23 +12,26 @@ import (
 // text, printed once the server listens.
 const Banner = "curl -s"
 
-// Output collects what a run writes, safe for its goroutines.
+// Output collects what a run writes, safe for its goroutines. The zero
+// value is a plain locked buffer; Start makes one that also waits for
+// Banner.
 type Output struct {
 	mu    sync.Mutex
 	b     bytes.Buffer
 	want  string
 	ready chan struct{}
-	once  sync.Once
+	seen  bool // ready is closed
 }
 
-// Write appends p and marks the output ready once it contains the text
-// Start waits for.
+// Write appends p and, for an Output of Start, marks it ready once it
+// contains the text Start waits for.
 func (o *Output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.b.Write(p)
-	if strings.Contains(o.b.String(), o.want) {
-		o.once.Do(func() { close(o.ready) })
+	if o.ready != nil && !o.seen && bytes.Contains(o.b.Bytes(), []byte(o.want)) {
+		o.seen = true
+		close(o.ready)
 	}
 	return len(p), nil
 }
