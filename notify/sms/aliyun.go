@@ -156,7 +156,7 @@ func (a *Aliyun) Send(ctx context.Context, m security.Message) error {
 	}
 	pe.Code = clip(body.Code, 80)
 	pe.RequestID = clip(body.RequestID, 80)
-	pe.Message = redact(body.Message, m.Code, m.To, phone)
+	pe.Message = redact(body.Message, m)
 	pe.Err = aliyunError(body.Code, ans.status)
 	return pe
 }

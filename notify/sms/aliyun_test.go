@@ -3,7 +3,6 @@ package sms_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -198,15 +197,7 @@ func TestAliyunNoncesDiffer(t *testing.T) {
 }
 
 func TestAliyunFailures(t *testing.T) {
-	tests := []struct {
-		name      string
-		status    int
-		body      string
-		secret    string // client's secret; "" = the right one
-		want      error
-		code      string
-		requestID string
-	}{
+	tests := []failureCase{
 		{"minute throttle", 200, `{"Message":"触发分钟级流控Permits:1","RequestId":"R-THROTTLE","Code":"isv.BUSINESS_LIMIT_CONTROL"}`, "", sms.ErrThrottled, "isv.BUSINESS_LIMIT_CONTROL", "R-THROTTLE"},
 		{"daily limit", 200, `{"Message":"触发天级流控Permits:10","RequestId":"R-DAY","Code":"isv.DAY_LIMIT_CONTROL"}`, "", sms.ErrThrottled, "isv.DAY_LIMIT_CONTROL", "R-DAY"},
 		{"API throttling", 400, `{"RequestId":"R-API","Code":"Throttling.User","Message":"Request was denied due to user flow control."}`, "", sms.ErrThrottled, "Throttling.User", "R-API"},
@@ -223,32 +214,14 @@ func TestAliyunFailures(t *testing.T) {
 		{"empty answer", 200, ``, "", sms.ErrUnavailable, "", ""},
 		{"echoed parameters are redacted", 200, `{"Message":"JSON参数不合法 {\"code\":\"482915\"} 13800138000","RequestId":"R-JSON","Code":"isv.INVALID_JSON_PARAM"}`, "", sms.ErrRejected, "isv.INVALID_JSON_PARAM", "R-JSON"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := aliyunFake(t, tt.status, tt.body)
-			a := newAliyun(t, f.URL, func(c *sms.AliyunConfig) {
-				if tt.secret != "" {
-					c.AccessKeySecret = tt.secret
-				}
-			})
-			err := a.Send(context.Background(), codeMsg(security.PurposeBindPhone, "+8613800138000"))
-			require.ErrorIs(t, err, tt.want)
-			assertClean(t, err, aliSecret, "Signature=", "13800138000")
-			var pe *sms.ProviderError
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, "aliyun", pe.Provider)
-			assert.Equal(t, tt.code, pe.Code)
-			assert.Equal(t, tt.requestID, pe.RequestID)
-			assert.NotContains(t, pe.Message, testCode)
-			assert.NotContains(t, pe.Message, "13800138000")
-			assert.Len(t, f.requests(), 1, "a request that reached the provider is never retried")
-			for _, other := range []error{sms.ErrThrottled, sms.ErrInvalidNumber, sms.ErrRejected, sms.ErrAuth, sms.ErrUnavailable} {
-				if other != tt.want {
-					assert.False(t, errors.Is(err, other), "also %v", other)
-				}
+	runFailures(t, "aliyun", tests, func(t *testing.T, status int, body, cred string) (security.Notifier, *fakeProvider) {
+		f := aliyunFake(t, status, body)
+		return newAliyun(t, f.URL, func(c *sms.AliyunConfig) {
+			if cred != "" {
+				c.AccessKeySecret = cred
 			}
-		})
-	}
+		}), f
+	}, aliSecret, "Signature=")
 }
 
 func TestAliyunRefusesBeforeSending(t *testing.T) {

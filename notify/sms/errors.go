@@ -2,9 +2,12 @@ package sms
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/acctsec/security"
 )
 
 // Errors returned by the clients. Every failure the provider reports is a
@@ -80,9 +83,14 @@ func (e *ProviderError) Error() string {
 // Unwrap returns e.Err.
 func (e *ProviderError) Unwrap() error { return e.Err }
 
-// redact removes every non-empty secret from s (providers sometimes echo
-// parameters or the number in their messages) and bounds its length.
-func redact(s string, secrets ...string) string {
+// redact removes from a provider's explanation of m's failure the code,
+// the number in each form a provider may echo it ("+8613800138000",
+// "8613800138000", "13800138000") and every non-empty extra value, then
+// bounds its length. Longer values go first, so one that holds another
+// (a rendered text holding the code) is removed whole.
+func redact(s string, m security.Message, extra ...string) string {
+	secrets := append([]string{m.Code, m.To, strings.TrimPrefix(m.To, "+"), aliyunNumber(m.To)}, extra...)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	for _, x := range secrets {
 		if x != "" {
 			s = strings.ReplaceAll(s, x, "[redacted]")

@@ -1,6 +1,7 @@
 package sms_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acctsec/security"
+	"github.com/acctsec/security/notify/sms"
 )
 
 const testCode = "482915"
@@ -227,6 +229,50 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// failureCase is a provider's failure answer and what the client must make
+// of it.
+type failureCase struct {
+	name      string
+	status    int
+	body      string
+	cred      string // the client's secret, key or token; "" = the right one
+	want      error
+	code      string
+	requestID string
+}
+
+// runFailures sends a code to +8613800138000 through newClient, a client
+// whose fake provider answers status and body, built with cred when it is
+// not "". It checks that the error wraps tt.want and no other sentinel, is
+// a *sms.ProviderError of provider with the case's code and request ID,
+// shows neither secrets, the code nor the number (in any form) in its text
+// or Message, and that the one request was never retried.
+func runFailures(t *testing.T, provider string, tests []failureCase,
+	newClient func(t *testing.T, status int, body, cred string) (security.Notifier, *fakeProvider), secrets ...string) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := newClient(t, tt.status, tt.body, tt.cred)
+			err := c.Send(context.Background(), codeMsg(security.PurposeBindPhone, "+8613800138000"))
+			require.ErrorIs(t, err, tt.want)
+			assertClean(t, err, append(secrets, "13800138000")...)
+			var pe *sms.ProviderError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, provider, pe.Provider)
+			assert.Equal(t, tt.code, pe.Code)
+			assert.Equal(t, tt.requestID, pe.RequestID)
+			assert.NotContains(t, pe.Message, testCode)
+			assert.NotContains(t, pe.Message, "13800138000", "covers +8613800138000 too")
+			assert.Len(t, f.requests(), 1, "a request that reached the provider is never retried")
+			for _, other := range []error{sms.ErrThrottled, sms.ErrInvalidNumber, sms.ErrRejected, sms.ErrAuth, sms.ErrUnavailable} {
+				if other != tt.want {
+					assert.False(t, errors.Is(err, other), "also %v", other)
+				}
+			}
+		})
+	}
 }
 
 // assertClean checks that an error text holds none of the secrets.

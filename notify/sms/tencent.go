@@ -176,7 +176,7 @@ func (c *Tencent) Send(ctx context.Context, m security.Message) error {
 		return nil
 	}
 	pe.Code = clip(pe.Code, 80)
-	pe.Message = redact(pe.Message, m.Code, m.To)
+	pe.Message = redact(pe.Message, m)
 	pe.Err = tencentError(pe.Code)
 	return pe
 }

@@ -160,7 +160,7 @@ func (c *Twilio) Send(ctx context.Context, m security.Message) error {
 		return pe
 	}
 	pe.Code = strconv.Itoa(a.Code)
-	pe.Message = redact(a.Message, m.Code, body, m.To)
+	pe.Message = redact(a.Message, m, body)
 	pe.Err = twilioError(a.Code, ans.status)
 	return pe
 }

@@ -126,46 +126,28 @@ func TestTwilioSends(t *testing.T) {
 }
 
 func TestTwilioFailures(t *testing.T) {
-	tests := []struct {
-		name   string
-		status int
-		body   string
-		token  string
-		want   error
-		code   string
-	}{
-		{"invalid To", 400, `{"code": 21211, "message": "The 'To' number +8613800138000 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}`, "", sms.ErrInvalidNumber, "21211"},
-		{"not a mobile number", 400, `{"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400}`, "", sms.ErrInvalidNumber, "21614"},
-		{"too many requests", 429, `{"code": 20429, "message": "Too Many Requests", "status": 429}`, "", sms.ErrThrottled, "20429"},
-		{"429 without code", 429, `rate limited`, "", sms.ErrThrottled, ""},
-		{"wrong token, refused by basic auth", 201, twilioCreated, "wrong-token", sms.ErrAuth, "20003"},
-		{"unsubscribed recipient", 400, `{"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400}`, "", sms.ErrRejected, "21610"},
-		{"region not enabled", 400, `{"code": 21408, "message": "Permission to send an SMS has not been enabled for the region", "status": 400}`, "", sms.ErrRejected, "21408"},
-		{"server error", 500, `{"code": 20500, "message": "Internal Server Error", "status": 500}`, "", sms.ErrUnavailable, "20500"},
-		{"503 without body", 503, ``, "", sms.ErrUnavailable, ""},
-		{"created without sid", 201, `{"status":"queued"}`, "", sms.ErrUnavailable, ""},
-		{"malformed JSON", 201, `{"sid":`, "", sms.ErrUnavailable, ""},
+	tests := []failureCase{
+		{"invalid To", 400, `{"code": 21211, "message": "The 'To' number +8613800138000 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}`, "", sms.ErrInvalidNumber, "21211", "RQ0123"},
+		{"not a mobile number", 400, `{"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400}`, "", sms.ErrInvalidNumber, "21614", "RQ0123"},
+		{"too many requests", 429, `{"code": 20429, "message": "Too Many Requests", "status": 429}`, "", sms.ErrThrottled, "20429", "RQ0123"},
+		{"429 without code", 429, `rate limited`, "", sms.ErrThrottled, "", "RQ0123"},
+		{"wrong token, refused by basic auth", 201, twilioCreated, "wrong-token", sms.ErrAuth, "20003", "RQ-auth"},
+		{"unsubscribed recipient", 400, `{"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400}`, "", sms.ErrRejected, "21610", "RQ0123"},
+		{"region not enabled", 400, `{"code": 21408, "message": "Permission to send an SMS has not been enabled for the region", "status": 400}`, "", sms.ErrRejected, "21408", "RQ0123"},
+		{"server error", 500, `{"code": 20500, "message": "Internal Server Error", "status": 500}`, "", sms.ErrUnavailable, "20500", "RQ0123"},
+		{"503 without body", 503, ``, "", sms.ErrUnavailable, "", "RQ0123"},
+		{"created without sid", 201, `{"status":"queued"}`, "", sms.ErrUnavailable, "", "RQ0123"},
+		{"malformed JSON", 201, `{"sid":`, "", sms.ErrUnavailable, "", "RQ0123"},
+		{"echoed code and national number are redacted", 400, `{"code": 21610, "message": "Message with 482915 to 13800138000 refused", "status": 400}`, "", sms.ErrRejected, "21610", "RQ0123"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := twilioFake(t, tt.status, tt.body)
-			c := newTwilio(t, f.URL, func(c *sms.TwilioConfig) {
-				if tt.token != "" {
-					c.AuthToken = tt.token
-				}
-			})
-			err := c.Send(context.Background(), codeMsg(security.PurposeBindPhone, "+8613800138000"))
-			require.ErrorIs(t, err, tt.want)
-			assertClean(t, err, twToken, "13800138000")
-			var pe *sms.ProviderError
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, "twilio", pe.Provider)
-			assert.Equal(t, tt.code, pe.Code)
-			assert.NotEmpty(t, pe.RequestID)
-			assert.NotContains(t, pe.Message, "13800138000")
-			assert.Len(t, f.requests(), 1, "never retried")
-		})
-	}
+	runFailures(t, "twilio", tests, func(t *testing.T, status int, body, cred string) (security.Notifier, *fakeProvider) {
+		f := twilioFake(t, status, body)
+		return newTwilio(t, f.URL, func(c *sms.TwilioConfig) {
+			if cred != "" {
+				c.AuthToken = cred
+			}
+		}), f
+	}, twToken)
 }
 
 func TestTwilioTextErrors(t *testing.T) {

@@ -32,7 +32,7 @@ var (
 
 // sendError is what Send returns: kind and ErrDeliveryFailed for
 // errors.Is, cause for errors.As (*mail.SendError, context errors), and a
-// message scrubbed of the code, link and recipient.
+// message scrubbed of the code, link, recipient and password.
 type sendError struct {
 	kind  error
 	msg   string
@@ -75,9 +75,10 @@ func failure(ctx context.Context, err error, auth *trackedAuth, m secrets) error
 	return &sendError{kind: kind, msg: kind.Error() + ": " + m.scrub(err.Error()), cause: err}
 }
 
-// secrets are the values an error text must not show.
+// secrets are the values an error text must not show: the message's code,
+// link and recipient, and the SMTP password in case a server echoes it.
 type secrets struct {
-	code, link, to string
+	code, link, to, password string
 }
 
 func (s secrets) scrub(text string) string {
@@ -90,6 +91,9 @@ func (s secrets) scrub(text string) string {
 	}
 	if s.to != "" {
 		pairs = append(pairs, s.to, security.Mask(s.to))
+	}
+	if s.password != "" {
+		pairs = append(pairs, s.password, "[password]")
 	}
 	if len(pairs) == 0 {
 		return text

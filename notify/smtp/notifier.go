@@ -139,7 +139,7 @@ func (n *Notifier) Send(ctx context.Context, m security.Message) error {
 	if err == nil {
 		err = errors.New("message not delivered")
 	}
-	return failure(ctx, err, auth, secrets{code: m.Code, link: m.Link, to: m.To})
+	return failure(ctx, err, auth, secrets{code: m.Code, link: m.Link, to: m.To, password: n.cfg.Password})
 }
 
 // message builds the MIME message: multipart/alternative text and HTML,

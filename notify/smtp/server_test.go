@@ -137,7 +137,9 @@ func (s *session) AuthMechanisms() []string { return []string{sasl.Plain, sasl.L
 func (s *session) Auth(mech string) (sasl.Server, error) {
 	check := func(username, password string) error {
 		if username != testUser || password != testPass {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
+			// A careless server echoes what it got: the client must keep
+			// the password out of its error.
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid: " + password}
 		}
 		s.cur.AuthUser, s.cur.AuthMech = username, mech
 		return nil
