@@ -48,7 +48,7 @@ func (b builtinPhones) Normalize(raw string) (Phone, error) {
 }
 
 func callingCode(region string) (string, bool) {
-	return phonenum.CallingCode(strings.ToUpper(region))
+	return phonenum.CallingCode(region)
 }
 
 // normalizePhone normalises raw and applies the SMS country allow-list.

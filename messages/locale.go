@@ -1,7 +1,6 @@
 package messages
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -55,34 +54,21 @@ func MatchLocale(acceptLanguage, def string) string {
 	if len(acceptLanguage) > maxAcceptLanguage {
 		acceptLanguage = acceptLanguage[:maxAcceptLanguage]
 	}
-	type choice struct {
-		locale string
-		q      float64
-	}
-	var choices []choice
+	best, bestQ := def, 0.0
 	for i, part := range strings.SplitN(acceptLanguage, ",", maxLanguageRanges+1) {
 		if i == maxLanguageRanges {
 			break
 		}
 		tag, params, _ := strings.Cut(part, ";")
 		q, ok := quality(params)
-		if !ok {
+		if !ok || q <= bestQ { // q=0 is never picked; the first of equals wins
 			continue
 		}
-		locale, ok := supported(tag)
-		if !ok {
-			continue
+		if locale, ok := supported(tag); ok {
+			best, bestQ = locale, q
 		}
-		if q == 0 {
-			continue
-		}
-		choices = append(choices, choice{locale, q})
 	}
-	sort.SliceStable(choices, func(a, b int) bool { return choices[a].q > choices[b].q })
-	if len(choices) == 0 {
-		return def
-	}
-	return choices[0].locale
+	return best
 }
 
 // quality parses the parameters after a language range and returns its

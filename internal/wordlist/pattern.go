@@ -38,14 +38,16 @@ func repeats(r []rune, unit int) bool {
 	return true
 }
 
-// keyboardRows are the runs Sequential accepts as sequences besides
-// alphabetical and numeric ones: the rows of a QWERTY keyboard.
-var keyboardRows = []string{
-	"1234567890",
-	"qwertyuiop",
-	"asdfghjkl",
-	"zxcvbnm",
-}
+// keyboardRuns are the runs Sequential accepts as sequences besides
+// alphabetical and numeric ones: the rows of a QWERTY keyboard, forwards
+// and backwards.
+var keyboardRuns = func() []string {
+	rows := []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"}
+	for _, row := range rows { // the range is evaluated once: the four rows
+		rows = append(rows, reverse(row))
+	}
+	return rows
+}()
 
 // minSequence is the shortest string Sequential considers.
 const minSequence = 3
@@ -57,15 +59,16 @@ const minSequence = 3
 // keyboard row ("qwertyuiop", "poiuytrewq", "asdfghjkl", "zxcvbnm").
 // ASCII letters are compared without regard to case.
 func Sequential(s string) bool {
-	r := []rune(strings.ToLower(s))
+	lower := strings.ToLower(s)
+	r := []rune(lower)
 	if len(r) < minSequence {
 		return false
 	}
 	if stepRun(r, 1) || stepRun(r, -1) {
 		return true
 	}
-	for _, row := range keyboardRows {
-		if len(r) <= len(row) && (strings.Contains(row, string(r)) || strings.Contains(reverse(row), string(r))) {
+	for _, run := range keyboardRuns {
+		if strings.Contains(run, lower) {
 			return true
 		}
 	}
