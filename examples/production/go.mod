@@ -3,9 +3,9 @@ module github.com/acctsec/security/examples/production
 go 1.26.0
 
 require (
-	github.com/acctsec/security v0.0.0-00010101000000-000000000000
-	github.com/acctsec/security/pgstore v0.0.0-00010101000000-000000000000
-	github.com/acctsec/security/redisstore v0.0.0-00010101000000-000000000000
+	github.com/acctsec/security v0.2.0
+	github.com/acctsec/security/pgstore v0.2.0
+	github.com/acctsec/security/redisstore v0.2.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
@@ -24,10 +24,4 @@ require (
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-)
-
-replace (
-	github.com/acctsec/security => ../..
-	github.com/acctsec/security/pgstore => ../../pgstore
-	github.com/acctsec/security/redisstore => ../../redisstore
 )

@@ -3,7 +3,7 @@ module github.com/acctsec/security/notify/smtp
 go 1.26.0
 
 require (
-	github.com/acctsec/security v0.0.0-00010101000000-000000000000
+	github.com/acctsec/security v0.2.0
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
 	github.com/stretchr/testify v1.12.1
@@ -17,5 +17,3 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )
-
-replace github.com/acctsec/security => ../..
