@@ -183,10 +183,16 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 	return nil
 }
 
-// UnblockDestination forgets the failed verifications of a phone number or
-// email address, so codes can be sent to and checked for it again before
-// Limits.DestinationFailureWindow has passed. An administrator's action.
-func (s *Service) UnblockDestination(ctx context.Context, phoneOrEmail string) error {
+// UnblockDestination forgets the failed verifications that userID made
+// against a phone number or email address, so userID can send and verify
+// codes for it again before Limits.DestinationFailureWindow has passed.
+// Failures are counted per requester, so a block only ever holds the
+// requester that failed; other requesters' counts end on their own. An
+// administrator's action.
+func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail string) error {
+	if userID == "" {
+		return fmt.Errorf("%w: user required", ErrInvalidArgument)
+	}
 	dest := ""
 	if strings.Contains(phoneOrEmail, "@") {
 		addr, err := NormalizeEmail(phoneOrEmail)
@@ -201,9 +207,9 @@ func (s *Service) UnblockDestination(ctx context.Context, phoneOrEmail string) e
 		}
 		dest = p.E164
 	}
-	if err := s.store.ClearAttempts(ctx, s.key("fail", dest)); err != nil {
+	if err := s.store.ClearAttempts(ctx, s.failKey(dest, member(userID))); err != nil {
 		return s.storeErr(err)
 	}
-	s.emit(ctx, Event{Type: EventUnlocked, Destination: Mask(dest), Reason: "destination"})
+	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Destination: Mask(dest), Reason: "destination"})
 	return nil
 }

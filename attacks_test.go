@@ -242,9 +242,9 @@ func TestUnlock(t *testing.T) {
 	}
 	e.clock.Advance(time.Minute)
 	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u2", phoneB))
-	require.NoError(t, e.svc.UnblockDestination(bg, "139 0013 9000"))
+	require.NoError(t, e.svc.UnblockDestination(bg, "u2", "139 0013 9000"))
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u2", phoneB))
-	require.ErrorIs(t, e.svc.UnblockDestination(bg, "not a phone"), security.ErrInvalidPhone)
+	require.ErrorIs(t, e.svc.UnblockDestination(bg, "u2", "not a phone"), security.ErrInvalidPhone)
 }
 
 func TestMessageHidesItsSecretsFromFormatting(t *testing.T) {

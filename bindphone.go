@@ -50,11 +50,13 @@ func (s *Service) bindPhone(ctx context.Context, userID, phone, code, currentCod
 		if currentCode == "" {
 			return ErrPhoneProofRequired
 		}
-		if err := s.verifyCode(ctx, s.memberCodeScope(userID, current), current, currentCode, userID, PurposeConfirmPhone); err != nil {
+		if err := s.verifyCode(ctx, codeCheck{scope: s.memberCodeScope(userID, current), dest: current, code: currentCode,
+			rq: member(userID), userID: userID, purpose: PurposeConfirmPhone, sent: true}); err != nil {
 			return err
 		}
 	}
-	if err := s.verifyCode(ctx, s.memberCodeScope(userID, p.E164), p.E164, code, userID, PurposeBindPhone); err != nil {
+	if err := s.verifyCode(ctx, codeCheck{scope: s.memberCodeScope(userID, p.E164), dest: p.E164, code: code,
+		rq: member(userID), userID: userID, purpose: PurposeBindPhone, sent: true}); err != nil {
 		return err
 	}
 	before, after, err := s.updateAccount(ctx, userID, func(a *Account) error {

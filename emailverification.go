@@ -31,8 +31,10 @@ func (s *Service) verificationLink(token string) string {
 // (a public request) the message goes only to the address as stored on the
 // account that has it, verifying marks it verified there, and the answer
 // and its cost are the same whether or not an account has it (delivery runs
-// in the background). Either way the code is scoped to (address,
-// requester) and a new send voids the previous code and link.
+// in the background). Either way the code belongs to (address, the account
+// it verifies for), so a code sent by the public route is accepted from its
+// account's user signed in, and the reverse; a new send voids the previous
+// code and link.
 func (s *Service) SendEmailVerification(ctx context.Context, userID, email string) error {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
@@ -43,10 +45,15 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 	}
 	to := addr
 	owner := ""
+	var rq requester
 	if userID != "" {
-		if _, err := s.account(ctx, userID); err != nil {
+		a, err := s.account(ctx, userID)
+		if err != nil {
 			return err
 		}
+		owner = userID
+		rq = member(userID)
+		rq.owner = a.Email == addr
 	} else {
 		switch a, err := s.store.AccountByEmail(ctx, addr); {
 		case err == nil:
@@ -54,16 +61,19 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 		case !errors.Is(err, ErrNotFound):
 			return s.storeErr(err)
 		}
+		if rq, err = s.publicRequester(ctx, owner); err != nil {
+			return err
+		}
 	}
 	req := SendRequest{Channel: ChannelEmail, To: addr, Purpose: PurposeVerifyEmail, UserID: userID, ClientIP: ClientFrom(ctx).IP}
-	if err := s.throttleSend(ctx, req, userID); err != nil {
+	if err := s.throttleSend(ctx, req, rq); err != nil {
 		return err
 	}
 	token, err := s.newHandle()
 	if err != nil {
 		return err
 	}
-	scope := s.emailCodeScope(addr, userID)
+	scope := s.emailCodeScope(addr, owner)
 	code, err := s.issueCode(ctx, scope, addr)
 	if err != nil {
 		return err
@@ -98,20 +108,53 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 	return s.enqueue(ctx, j)
 }
 
-// VerifyEmailCode verifies email with the code SendEmailVerification sent,
-// for the same requester (userID, or "" for a public request).
+// VerifyEmailCode verifies email with the code SendEmailVerification sent.
+// Signed in (userID set), it accepts the code sent for that user, whether
+// the user asked for it signed in or through the public route, and binds
+// the address to the user. Signed out (userID ""), it accepts the code sent
+// for the account that has the address, by either route, and marks the
+// address verified there.
 func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code string) error {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
 	}
-	if err := s.verifyCode(ctx, s.emailCodeScope(addr, userID), addr, code, userID, PurposeVerifyEmail); err != nil {
+	owner := userID
+	var rq requester
+	if userID != "" {
+		rq = member(userID)
+	} else {
+		switch a, err := s.store.AccountByEmail(ctx, addr); {
+		case err == nil:
+			owner = a.UserID
+		case !errors.Is(err, ErrNotFound):
+			return s.storeErr(err)
+		}
+		if rq, err = s.publicRequester(ctx, owner); err != nil {
+			return err
+		}
+	}
+	// Without an account for the address, a public send mailed nothing.
+	if err := s.verifyCode(ctx, codeCheck{scope: s.emailCodeScope(addr, owner), dest: addr, code: code,
+		rq: rq, userID: owner, purpose: PurposeVerifyEmail, sent: owner != ""}); err != nil {
 		return err
 	}
-	if err := s.store.DeleteTicketScope(ctx, s.linkScope(addr, userID)); err != nil {
-		s.log.WarnContext(ctx, "security: could not void the link of a verified address", "error", err.Error())
-	}
+	s.voidLinks(ctx, addr, userID)
 	return s.markEmailVerified(ctx, userID, addr)
+}
+
+// voidLinks deletes the pending links for addr: the public one, and the one
+// userID asked for.
+func (s *Service) voidLinks(ctx context.Context, addr, userID string) {
+	scopes := []string{s.linkScope(addr, "")}
+	if userID != "" {
+		scopes = append(scopes, s.linkScope(addr, userID))
+	}
+	for _, sc := range scopes {
+		if err := s.store.DeleteTicketScope(ctx, sc); err != nil {
+			s.log.WarnContext(ctx, "security: could not void the link of a verified address", "error", err.Error())
+		}
+	}
 }
 
 // VerifyEmailToken verifies the address of the link token (single use,
@@ -148,16 +191,24 @@ func (s *Service) VerifyEmailToken(ctx context.Context, userID, token string) er
 	if err != nil {
 		return s.storeErr(err)
 	}
-	if err := s.store.DeleteCode(ctx, s.emailCodeScope(t.Destination, t.UserID)); err != nil {
+	owner := t.UserID
+	if owner == "" {
+		if a, err := s.store.AccountByEmail(ctx, t.Destination); err == nil {
+			owner = a.UserID
+		}
+	}
+	if err := s.store.DeleteCode(ctx, s.emailCodeScope(t.Destination, owner)); err != nil {
 		s.log.WarnContext(ctx, "security: could not void the code of a verified address", "error", err.Error())
 	}
 	return s.markEmailVerified(ctx, t.UserID, t.Destination)
 }
 
 // markEmailVerified binds addr to userID, or (userID "") marks it verified
-// on the account that has it. An address on another account is
-// ErrEmailTaken; a public verification for an address no account has any
-// more is ErrInvalidCode.
+// on the account that has it. An address verified on another account is
+// ErrEmailTaken. An unverified address reserves nothing: when userID proves
+// an address another account holds unverified, that claim is dropped (with
+// EventEmailClaimDropped) and the address goes to userID. A public
+// verification for an address no account has any more is ErrInvalidCode.
 func (s *Service) markEmailVerified(ctx context.Context, userID, addr string) error {
 	owner := userID
 	if owner == "" {
@@ -170,7 +221,7 @@ func (s *Service) markEmailVerified(ctx context.Context, userID, addr string) er
 		}
 		owner = a.UserID
 	}
-	before, after, err := s.updateAccount(ctx, owner, func(a *Account) error {
+	bind := func(a *Account) error {
 		if userID == "" && a.Email != addr {
 			return ErrInvalidCode // the address changed since the message was sent
 		}
@@ -179,7 +230,16 @@ func (s *Service) markEmailVerified(ctx context.Context, userID, addr string) er
 		}
 		a.Email, a.EmailVerified = addr, true
 		return nil
-	})
+	}
+	before, after, err := s.updateAccount(ctx, owner, bind)
+	for try := 0; errors.Is(err, ErrEmailTaken) && userID != "" && try < 3; try++ {
+		var dropped bool
+		if dropped, err = s.dropUnverifiedClaim(ctx, addr, userID); err == nil && dropped {
+			before, after, err = s.updateAccount(ctx, owner, bind)
+		} else if err == nil {
+			err = ErrEmailTaken
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -191,4 +251,41 @@ func (s *Service) markEmailVerified(ctx context.Context, userID, addr string) er
 	s.notify(ctx, &Account{UserID: owner, Phone: before.Phone, Email: before.Email, EmailVerified: before.EmailVerified},
 		PurposeEmailVerified, time.Time{})
 	return nil
+}
+
+// dropUnverifiedClaim removes addr from the account other than userID that
+// holds it unverified. It reports false when the holder has verified it (or
+// is userID): then the address is taken.
+func (s *Service) dropUnverifiedClaim(ctx context.Context, addr, userID string) (bool, error) {
+	holder, err := s.store.AccountByEmail(ctx, addr)
+	if errors.Is(err, ErrNotFound) {
+		return true, nil // released meanwhile
+	}
+	if err != nil {
+		return false, s.storeErr(err)
+	}
+	if holder.UserID == userID || holder.EmailVerified {
+		return false, nil
+	}
+	before, after, err := s.updateAccount(ctx, holder.UserID, func(a *Account) error {
+		if a.Email != addr {
+			return errUnchanged // released meanwhile
+		}
+		if a.EmailVerified {
+			return ErrEmailTaken // verified meanwhile
+		}
+		a.Email = ""
+		return nil
+	})
+	if errors.Is(err, ErrEmailTaken) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if before.Email == after.Email {
+		return true, nil // released meanwhile
+	}
+	s.emit(ctx, Event{Type: EventEmailClaimDropped, UserID: holder.UserID, Destination: Mask(addr), Reason: "proved_elsewhere"})
+	return true, nil
 }

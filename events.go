@@ -22,14 +22,17 @@ const (
 	EventPayPasswordFailed   EventType = "pay_password_failed"
 	EventPayPasswordLocked   EventType = "pay_password_locked"
 	EventEmailVerified       EventType = "email_verified"
-	EventCodeSent            EventType = "code_sent"
-	EventSendThrottled       EventType = "send_throttled"
-	EventDeliveryFailed      EventType = "delivery_failed"
-	EventVerificationFailed  EventType = "verification_failed"
-	EventSMSBudgetWarning    EventType = "sms_budget_warning"
-	EventSMSBudgetExhausted  EventType = "sms_budget_exhausted"
-	EventForgotStarted       EventType = "forgot_password_started"
-	EventUnlocked            EventType = "unlocked"
+	// EventEmailClaimDropped: another account proved an address this
+	// account held unverified, and it was removed here.
+	EventEmailClaimDropped  EventType = "email_claim_dropped"
+	EventCodeSent           EventType = "code_sent"
+	EventSendThrottled      EventType = "send_throttled"
+	EventDeliveryFailed     EventType = "delivery_failed"
+	EventVerificationFailed EventType = "verification_failed"
+	EventSMSBudgetWarning   EventType = "sms_budget_warning"
+	EventSMSBudgetExhausted EventType = "sms_budget_exhausted"
+	EventForgotStarted      EventType = "forgot_password_started"
+	EventUnlocked           EventType = "unlocked"
 )
 
 // Event is one security-relevant outcome. It never carries a secret;

@@ -34,15 +34,6 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (string
 	if err != nil {
 		return "", err
 	}
-	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: PurposeForgotPassword, ClientIP: ClientFrom(ctx).IP}
-	if err := s.throttleSend(ctx, req, ""); err != nil {
-		return "", err
-	}
-	handle, err := s.newHandle()
-	if err != nil {
-		return "", err
-	}
-	id := s.flowID(handle)
 	userID := ""
 	switch a, err := s.store.AccountByPhone(ctx, p.E164); {
 	case err == nil:
@@ -50,6 +41,19 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (string
 	case !errors.Is(err, ErrNotFound):
 		return "", s.storeErr(err)
 	}
+	rq, err := s.publicRequester(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: PurposeForgotPassword, ClientIP: ClientFrom(ctx).IP}
+	if err := s.throttleSend(ctx, req, rq); err != nil {
+		return "", err
+	}
+	handle, err := s.newHandle()
+	if err != nil {
+		return "", err
+	}
+	id := s.flowID(handle)
 	// The same store writes whether or not an account matched; without one
 	// the code is never sent, so nobody can know it.
 	scope := s.flowCodeScope(id)
@@ -104,12 +108,15 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 	if t.Verified {
 		return ErrFlowRequired
 	}
-	if err := s.verifyCode(ctx, s.flowCodeScope(t.ID), t.Destination, code, t.UserID, PurposeForgotPassword); err != nil {
+	rq, err := s.publicRequester(ctx, t.UserID)
+	if err != nil {
 		return err
 	}
-	if t.UserID == "" {
-		// Nobody was sent this code; a lucky guess verifies nothing.
-		return ErrInvalidCode
+	// Without an account nobody was sent the code: a lucky guess verifies
+	// nothing, and a wrong one blocks nobody.
+	if err := s.verifyCode(ctx, codeCheck{scope: s.flowCodeScope(t.ID), dest: t.Destination, code: code,
+		rq: rq, userID: t.UserID, purpose: PurposeForgotPassword, sent: t.UserID != ""}); err != nil {
+		return err
 	}
 	now := s.now()
 	taken, err := s.store.TakeTicket(ctx, t.ID, now, false)
@@ -196,9 +203,7 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 	if err != nil {
 		return err
 	}
-	if err := s.store.ClearAttempts(ctx, s.passwordKey(t.UserID)); err != nil {
-		s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
-	}
+	s.clearPasswordLocks(ctx, t.UserID)
 	s.voidForgotFlows(ctx, after.Phone)
 	s.emit(ctx, Event{Type: EventPasswordReset, UserID: t.UserID, Destination: Mask(t.Destination)})
 	s.notify(ctx, after, PurposePasswordReset, time.Time{})

@@ -140,6 +140,19 @@ func (e *events) count(t security.EventType) int {
 	return n
 }
 
+// reasons counts the events of type t by Reason.
+func (e *events) reasons(t security.EventType) map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := map[string]int{}
+	for _, ev := range e.ev {
+		if ev.Type == t {
+			n[ev.Reason]++
+		}
+	}
+	return n
+}
+
 func (e *events) all() []security.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -66,6 +66,20 @@ type Limits struct {
 	// PayDailyFailures wrong PINs within 24h lock it until a reset.
 	// Default 10, 3..20 (and at least PayFailures).
 	PayDailyFailures int
+
+	// DeviceTokenTTL is how long a device token from VerifyPassword marks
+	// its client as known. Default 90 days, 1 day..400 days.
+	DeviceTokenTTL time.Duration
+	// DeviceMaxFailures wrong passwords in a row on one known device lock
+	// that device (and only it) until a reset; every PasswordFailures of
+	// them lock it for PasswordLockFor first. Default 10, 3..20.
+	DeviceMaxFailures int
+
+	// MissesPerHour caps, per requester (a signed-in account, or a client
+	// IP on public routes), the code submissions that meet no live code:
+	// never sent, expired, already used. They count against nobody's
+	// destination, so this is what bounds them. Default 30, 5..1000.
+	MissesPerHour int
 }
 
 // DefaultLimits returns the documented defaults.
@@ -113,12 +127,18 @@ func (l Limits) withDefaults() (Limits, error) {
 	num("PayFailures", &l.PayFailures, 5, 3, 10)
 	dur("PayLockFor", &l.PayLockFor, 3*time.Hour, 15*time.Minute, 24*time.Hour)
 	num("PayDailyFailures", &l.PayDailyFailures, 10, 3, 20)
+	dur("DeviceTokenTTL", &l.DeviceTokenTTL, 90*24*time.Hour, 24*time.Hour, 400*24*time.Hour)
+	num("DeviceMaxFailures", &l.DeviceMaxFailures, 10, 3, 20)
+	num("MissesPerHour", &l.MissesPerHour, 30, 5, 1000)
 	if len(errs) == 0 {
 		if l.SendsPerDay < l.SendsPerHour {
 			errs = append(errs, fmt.Errorf("security: Limits.SendsPerDay %d below SendsPerHour %d", l.SendsPerDay, l.SendsPerHour))
 		}
 		if l.PayDailyFailures < l.PayFailures {
 			errs = append(errs, fmt.Errorf("security: Limits.PayDailyFailures %d below PayFailures %d", l.PayDailyFailures, l.PayFailures))
+		}
+		if l.DeviceMaxFailures < l.PasswordFailures {
+			errs = append(errs, fmt.Errorf("security: Limits.DeviceMaxFailures %d below PasswordFailures %d", l.DeviceMaxFailures, l.PasswordFailures))
 		}
 		if l.PasswordMaxLength < l.PasswordMinLength {
 			errs = append(errs, fmt.Errorf("security: Limits.PasswordMaxLength below PasswordMinLength"))
@@ -140,6 +160,12 @@ func (l Limits) destinationFailures() LockPolicy {
 
 func (l Limits) passwordPolicy() LockPolicy {
 	return LockPolicy{Consecutive: l.PasswordFailures, LockFor: l.PasswordLockFor, MaxConsecutive: l.PasswordMaxFailures}
+}
+
+// devicePolicy is the allowance of one known device: the same short locks
+// as unknown clients, and a lock until reset after DeviceMaxFailures.
+func (l Limits) devicePolicy() LockPolicy {
+	return LockPolicy{Consecutive: l.PasswordFailures, LockFor: l.PasswordLockFor, MaxConsecutive: l.DeviceMaxFailures}
 }
 
 func (l Limits) payPolicy() LockPolicy {

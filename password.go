@@ -126,18 +126,53 @@ func (s *Service) passwordKey(userID string) string { return s.key("pw", userID)
 // VerifyPassword checks a login password for userID: the host's login calls
 // it, since the library owns the hash. It returns nil on a match,
 // ErrWrongPassword on a mismatch or when the account does not exist (both
-// cost the same time), and *LockedError while checks are locked: 5
-// consecutive failures block them for 15 minutes, 100 without a success lock
-// them until the password is reset (Limits). A hash with outdated
-// parameters is upgraded on success.
+// cost the same time), and *LockedError while checks are locked. A hash
+// with outdated parameters is upgraded on success.
+//
+// Wrong passwords are counted per client kind. From a client that presents
+// (in Client.DeviceToken) a valid device token of userID, they count for
+// that device alone: Limits.PasswordFailures in a row lock it for
+// Limits.PasswordLockFor, Limits.DeviceMaxFailures in a row lock it until
+// a reset. From any other client they count together for all unknown
+// clients: PasswordFailures in a row lock them for PasswordLockFor,
+// Limits.PasswordMaxFailures without a success lock them until a
+// forgot-password reset or Unlock. So guessing at a user's password locks
+// out the guessers, not the devices the user signs in on. Use SignIn to get
+// the device token on success.
 func (s *Service) VerifyPassword(ctx context.Context, userID, password string) error {
+	_, err := s.signIn(ctx, userID, password, false)
+	return err
+}
+
+// SignIn is VerifyPassword that, on success, also returns a device token
+// for the client: keep it on the client (a long-lived, HttpOnly, Secure
+// cookie is the usual place) and pass it back in Client.DeviceToken on its
+// later requests (security.WithClient). The token is bound to userID, signed
+// with Config.Secret and valid for Limits.DeviceTokenTTL; a new one is
+// issued at each sign-in. It is not a session and grants nothing on its own:
+// it only tells a known device from an unknown client.
+func (s *Service) SignIn(ctx context.Context, userID, password string) (deviceToken string, err error) {
+	return s.signIn(ctx, userID, password, true)
+}
+
+func (s *Service) signIn(ctx context.Context, userID, password string, issue bool) (string, error) {
+	unlock, err := s.locks.lock(ctx, s.passwordKey(userID))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	ctx, release, err := s.holdSlot(ctx) // the check, and an upgrade if due
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer release()
-	_, err = s.checkPassword(ctx, userID, password)
-	return err
+	if _, err := s.checkPassword(ctx, userID, password); err != nil {
+		return "", err
+	}
+	if !issue {
+		return "", nil
+	}
+	return s.issueDevice(userID)
 }
 
 // normalizeToCheck normalises a password to check: input that cannot
@@ -162,7 +197,10 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) (*
 // checkNormalized is checkPassword on a normalised password.
 func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Account, error) {
 	now := s.now()
-	key := s.passwordKey(userID)
+	key, policy := s.passwordKey(userID), s.lim.passwordPolicy()
+	if d, ok := s.deviceOf(ctx, userID); ok {
+		key, policy = s.devicePasswordKey(userID, d), s.lim.devicePolicy()
+	}
 	a, err := s.store.GetAccount(ctx, userID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, s.storeErr(err)
@@ -171,9 +209,9 @@ func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Accou
 	if a == nil {
 		// No account: look at the counter (the same store work as a
 		// reservation) and run the decoy hash, so the answer takes as long.
-		att, err = s.store.AttemptStatus(ctx, key, now, s.lim.passwordPolicy())
+		att, err = s.store.AttemptStatus(ctx, key, now, policy)
 	} else {
-		att, err = s.store.BeginAttempt(ctx, key, now, s.lim.passwordPolicy())
+		att, err = s.store.BeginAttempt(ctx, key, now, policy)
 	}
 	if err != nil {
 		return nil, s.storeErr(err)
@@ -192,7 +230,7 @@ func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Accou
 	if a == nil || !match {
 		s.emit(ctx, Event{Type: EventPasswordCheckFailed, UserID: userID})
 		if a != nil {
-			s.emitIfLocked(ctx, key, s.lim.passwordPolicy(), EventPasswordLocked, userID)
+			s.emitIfLocked(ctx, key, policy, EventPasswordLocked, userID)
 		}
 		return nil, ErrWrongPassword
 	}
@@ -203,6 +241,20 @@ func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Accou
 		a = s.rehash(ctx, a, passwordHashField, n)
 	}
 	return a, nil
+}
+
+// clearPasswordLocks lifts the lock of unknown clients on userID's
+// password, and that of the device the request comes from, after a reset.
+func (s *Service) clearPasswordLocks(ctx context.Context, userID string) {
+	keys := []string{s.passwordKey(userID)}
+	if d, ok := s.deviceOf(ctx, userID); ok {
+		keys = append(keys, s.devicePasswordKey(userID, d))
+	}
+	for _, k := range keys {
+		if err := s.store.ClearAttempts(ctx, k); err != nil {
+			s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
+		}
+	}
 }
 
 func (s *Service) lockedErr(a Attempt) error {
@@ -239,6 +291,11 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	if err := s.hookPolicy(ctx, n); err != nil {
 		return err
 	}
+	unlock, err := s.locks.lock(ctx, s.passwordKey(userID))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx, release, err := s.holdSlot(ctx) // check the old, hash the new
 	if err != nil {
 		return err

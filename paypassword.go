@@ -121,6 +121,11 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) error 
 // consecutive count. At most the allowed number of PINs is ever evaluated,
 // however many requests race.
 func (s *Service) VerifyPayPassword(ctx context.Context, userID, pin string) error {
+	unlock, err := s.locks.lock(ctx, s.payKey(userID))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx, release, err := s.holdSlot(ctx) // the check, and an upgrade if due
 	if err != nil {
 		return err
@@ -187,6 +192,11 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	if reason, weak := wordlist.WeakPIN(newPIN); weak {
 		return weakPIN(reason)
 	}
+	unlock, err := s.locks.lock(ctx, s.payKey(userID))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx, release, err := s.holdSlot(ctx) // old PIN, login-password comparison, new hash
 	if err != nil {
 		return err
@@ -223,13 +233,14 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	return nil
 }
 
-// ResetPayPassword resets a forgotten pay password. phone must be the bound
-// phone (ErrNoPhone, ErrPhoneMismatch) and code the SMS code SendPhoneCode
-// sent to it. With newPIN the PIN is replaced; with newPIN "" it is cleared,
-// and SetPayPassword sets the next one. Either way the lock is lifted.
+// ResetPayPassword resets a forgotten pay password to newPIN. phone must
+// be the bound phone (ErrNoPhone, ErrPhoneMismatch) and code the SMS code
+// SendPhoneCode sent to it. The new PIN comes in the same call, proved by
+// the same code: a reset never leaves the PIN cleared for a stolen session
+// to set with no proof. The lock is lifted.
 func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, newPIN string) error {
-	if userID == "" || code == "" {
-		return fmt.Errorf("%w: user and code required", ErrInvalidArgument)
+	if userID == "" || code == "" || newPIN == "" {
+		return fmt.Errorf("%w: user, code and new pay password required", ErrInvalidArgument)
 	}
 	p, err := s.normalizePhone(phone)
 	if err != nil {
@@ -242,16 +253,15 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 	if a.Phone == "" {
 		return ErrNoPhone
 	}
-	if newPIN != "" {
-		if err := cheapPINPolicy(newPIN, a); err != nil {
-			return err
-		}
+	if err := cheapPINPolicy(newPIN, a); err != nil {
+		return err
 	}
 	// The code first: its scope holds the phone, so a guessed phone number
 	// is a failed verification, counted, not a free "mismatch" oracle. And
 	// no hashing happens before it: without the code, a request cannot make
 	// the Service spend argon2id work.
-	if err := s.verifyCode(ctx, s.memberCodeScope(userID, p.E164), p.E164, code, userID, PurposeConfirmPhone); err != nil {
+	if err := s.verifyCode(ctx, codeCheck{scope: s.memberCodeScope(userID, p.E164), dest: p.E164, code: code,
+		rq: member(userID), userID: userID, purpose: PurposeConfirmPhone, sent: true}); err != nil {
 		return err
 	}
 	if a.Phone != p.E164 {
@@ -262,26 +272,18 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 		return err
 	}
 	defer release()
-	if newPIN != "" {
-		if err := s.pinNotLoginPassword(ctx, newPIN, a); err != nil {
-			return err
-		}
+	if err := s.pinNotLoginPassword(ctx, newPIN, a); err != nil {
+		return err
 	}
-	h := ""
-	if newPIN != "" {
-		if h, err = s.hashSecret(ctx, s.pepperPIN(userID, newPIN)); err != nil {
-			return err
-		}
+	h, err := s.hashSecret(ctx, s.pepperPIN(userID, newPIN))
+	if err != nil {
+		return err
 	}
 	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
 		if cur.Phone != p.E164 {
 			return ErrPhoneMismatch // rebound meanwhile
 		}
-		cur.PayPasswordHash = h
-		cur.PayPasswordSetAt = time.Time{}
-		if h != "" {
-			cur.PayPasswordSetAt = s.now().UTC()
-		}
+		cur.PayPasswordHash, cur.PayPasswordSetAt = h, s.now().UTC()
 		return nil
 	})
 	if err != nil {

@@ -189,14 +189,16 @@ func TestResetPayPassword(t *testing.T) {
 	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, "", pin2), security.ErrInvalidArgument)
 	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, wrongCode(code), pin2), security.ErrInvalidCode)
 	requireReason(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, "123456"), security.ErrWeakPayPassword, "sequence")
-	// Cleared reset: Set fills it afterwards.
-	require.NoError(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, ""))
+	// The new PIN comes with the code: a reset never leaves the PIN cleared
+	// for a stolen session to set without proof.
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, ""), security.ErrInvalidArgument)
+	require.NoError(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, pin2))
 	st, _ := e.svc.PayPasswordStatus(bg, "u1")
-	assert.False(t, st.Set)
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, ""), security.ErrInvalidCode, "single use")
-	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin2))
+	assert.True(t, st.Set)
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, pin1), security.ErrInvalidCode, "single use")
+	require.ErrorIs(t, e.svc.SetPayPassword(bg, "u1", pin1), security.ErrPayPasswordSet)
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
-	e.waitFor(t, phoneA, 4) // bind code, confirm code, reset and set notices
+	e.waitFor(t, phoneA, 3) // bind code, confirm code, reset notice
 	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePayPasswordReset))
 	for _, m := range e.out.to(phoneA) {
 		if m.Purpose.IsNotice() {

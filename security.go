@@ -121,6 +121,7 @@ type Service struct {
 	rand     io.Reader
 	link     *url.URL
 	hashSem  chan struct{}
+	locks    keyLocks
 	decoy    string
 
 	queue    chan job
@@ -252,9 +253,15 @@ func (s *Service) Close(ctx context.Context) error {
 // fills it in; a host calling the Go API directly should too: the per-IP
 // send throttle applies only to requests with an IP.
 type Client struct {
+	// IP is the client's address, bare ("203.0.113.7", "2001:db8::1") or
+	// as host:port (http.Request.RemoteAddr as it is). Anything else makes
+	// the flows that throttle by IP fail with an error.
 	IP        string
 	Locale    string
 	UserAgent string
+	// DeviceToken is the token VerifyPassword issued to this client when
+	// it last signed in, if the host kept it (see VerifyPassword).
+	DeviceToken string
 }
 
 type clientKey struct{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"time"
 )
 
@@ -19,40 +18,46 @@ func rateLimited(wait time.Duration) error {
 }
 
 // throttleSend applies, in order, the per-IP, per-account and
-// per-destination send limits and the destination's failure block, then the
-// host's veto. Every check that passes is counted, so a request refused
-// later still spends its IP and account budget; that is deliberate.
-func (s *Service) throttleSend(ctx context.Context, req SendRequest, userID string) error {
+// per-destination send limits and the requester's failure block for the
+// destination, then the host's veto. Every check that passes is counted, so
+// a request refused later still spends its IP and account budget; that is
+// deliberate. The destination's budget is split: sends the owner asks for
+// (rq.owner) have windows of their own, which requests from anyone else
+// cannot spend.
+func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requester) error {
 	now := s.now()
+	ip, err := s.public(ctx)
+	if err != nil {
+		return err
+	}
+	destKey := "send-dest"
+	if rq.owner {
+		destKey = "send-dest-owner"
+	}
 	checks := []struct {
 		reason string
 		run    func() (time.Duration, error)
 	}{
 		{"ip", func() (time.Duration, error) {
-			ip := ClientFrom(ctx).IP
-			if ip == "" {
+			if ip.kind == "" {
 				// No client IP (a Go API call without WithClient, a unix
 				// socket): one shared bucket would let anyone exhaust it for
 				// everyone, so there is no per-IP limit; the others apply.
 				return 0, nil
 			}
-			return s.store.Allow(ctx, s.key("send-ip", ipBucket(ip)), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})
+			return s.store.Allow(ctx, s.key("send-ip", ip.id), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})
 		}},
 		{"account", func() (time.Duration, error) {
-			if userID == "" {
+			if rq.kind != "account" {
 				return 0, nil
 			}
-			return s.store.Allow(ctx, s.key("send-account", userID), now, []Window{{time.Hour, s.lim.SendsPerAccountHour}})
+			return s.store.Allow(ctx, s.key("send-account", rq.id), now, []Window{{time.Hour, s.lim.SendsPerAccountHour}})
 		}},
 		{"destination_failures", func() (time.Duration, error) {
-			st, err := s.store.AttemptStatus(ctx, s.key("fail", req.To), now, s.lim.destinationFailures())
-			if err != nil || st.Allowed {
-				return 0, err
-			}
-			return s.lockWait(st, now), nil
+			return s.failureBlock(ctx, req.To, rq, now)
 		}},
 		{"destination", func() (time.Duration, error) {
-			return s.store.Allow(ctx, s.key("send-dest", req.To), now, s.lim.destinationSends())
+			return s.store.Allow(ctx, s.key(destKey, req.To), now, s.lim.destinationSends())
 		}},
 	}
 	for _, c := range checks {
@@ -61,7 +66,7 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, userID stri
 			return s.storeErr(err)
 		}
 		if wait > 0 {
-			s.emit(ctx, Event{Type: EventSendThrottled, UserID: userID, Destination: Mask(req.To), Purpose: req.Purpose, Reason: c.reason})
+			s.emit(ctx, Event{Type: EventSendThrottled, UserID: req.UserID, Destination: Mask(req.To), Purpose: req.Purpose, Reason: c.reason})
 			return rateLimited(wait)
 		}
 	}
@@ -73,21 +78,20 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, userID stri
 	return nil
 }
 
-// ipBucket is the per-IP throttle's key for ip: the address itself for
-// IPv4, its /64 for IPv6, since one subscriber usually holds a whole /64 and
-// could otherwise rotate through 2^64 addresses. Anything unparsable is
-// kept as it is.
-func ipBucket(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
+// failureBlock reports how long rq stays blocked from sending to and
+// verifying for dest, or 0. A requester without an identity (no IP, not
+// signed in) has no failure count of its own: its failures are not counted
+// (the send budgets still bound its guesses), so that no shared bucket
+// exists for one caller to fill against all.
+func (s *Service) failureBlock(ctx context.Context, dest string, rq requester, now time.Time) (time.Duration, error) {
+	if rq.kind == "" {
+		return 0, nil
 	}
-	a = a.Unmap()
-	if a.Is4() {
-		return a.String()
+	st, err := s.store.AttemptStatus(ctx, s.failKey(dest, rq), now, s.lim.destinationFailures())
+	if err != nil || st.Allowed {
+		return 0, err
 	}
-	p, _ := a.WithZone("").Prefix(64)
-	return p.String()
+	return s.lockWait(st, now), nil
 }
 
 // issueCode stores a new code for scope and destination, voiding the
@@ -125,47 +129,89 @@ func validCodeFormat(code string) bool {
 	return true
 }
 
-// verifyCode checks code against the live code of scope for dest. It counts
-// every failure against dest (all purposes share the count) before the
-// code is even looked at, so parallel guessing cannot exceed the limits.
-func (s *Service) verifyCode(ctx context.Context, scope, dest, code string, userID string, purpose Purpose) error {
-	if code == "" {
+// codeCheck is one code submission.
+type codeCheck struct {
+	scope, dest, code string
+	// rq submits it; userID and purpose are for events.
+	rq      requester
+	userID  string
+	purpose Purpose
+	// sent is false for a code that was stored only so that the store work
+	// looks the same (a forgot-password start or a public email send for
+	// which no account matched): nobody received it, so a guess at it
+	// counts against nobody's destination and a match verifies nothing.
+	sent bool
+}
+
+// verifyCode checks a code submission. The requester's failure block for
+// the destination is looked at first; then the store checks the code,
+// consuming it on a match or counting the wrong try on the code itself,
+// which voids it at Limits.CodeTries. Only a wrong guess at a live code that
+// was really sent counts as a failure against (destination, requester). A
+// submission that meets no live code (never sent, expired, already used,
+// the loser of a race of right answers) charges the requester's miss budget
+// and nobody's destination: it could not have guessed anything.
+//
+// Brute force is bounded by the sends: a destination gets at most
+// Limits.SendsPerDay codes a day from requesters other than its owner and as
+// many from its owner, each open to Limits.CodeTries guesses.
+func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
+	if c.code == "" {
 		return fmt.Errorf("%w: code required", ErrInvalidArgument)
 	}
 	now := s.now()
-	failKey := s.key("fail", dest)
-	att, err := s.store.BeginAttempt(ctx, failKey, now, s.lim.destinationFailures())
+	wait, err := s.failureBlock(ctx, c.dest, c.rq, now)
 	if err != nil {
 		return s.storeErr(err)
 	}
-	if !att.Allowed {
-		wait := s.lockWait(att, now)
-		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: userID, Destination: Mask(dest), Purpose: purpose, Reason: "destination_blocked"})
+	if wait > 0 {
+		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: "destination_blocked"})
 		return rateLimited(wait)
 	}
 	// A malformed code still costs a try: it is a wrong guess.
-	mac := s.codeMAC(scope, dest, code)
-	if !validCodeFormat(code) {
-		mac = s.codeMAC(scope, dest, "malformed")
+	mac := s.codeMAC(c.scope, c.dest, c.code)
+	if !validCodeFormat(c.code) {
+		mac = s.codeMAC(c.scope, c.dest, "malformed")
 	}
-	res, err := s.store.VerifyCode(ctx, scope, mac, now, s.lim.CodeTries)
+	res, err := s.store.VerifyCode(ctx, c.scope, mac, now, s.lim.CodeTries)
 	if err != nil {
 		return s.storeErr(err)
 	}
+	if !c.sent && res != CodeMissing {
+		// Nobody received this code: a lucky guess verifies nothing, and a
+		// wrong one is a miss.
+		res = CodeMissing
+	}
+	reason := ""
 	switch res {
 	case CodeMatched:
-		if err := s.store.SucceedAttempt(ctx, failKey, att.ID, now); err != nil {
-			// The code is already consumed; a stale failure count is harmless.
-			s.log.WarnContext(ctx, "security: could not clear a verification failure", "error", err.Error())
-		}
 		return nil
-	case CodeVoided:
-		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: userID, Destination: Mask(dest), Purpose: purpose, Reason: "voided"})
-		return ErrTooManyAttempts
-	case CodeWrong:
-		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: userID, Destination: Mask(dest), Purpose: purpose, Reason: "wrong_code"})
+	case CodeWrong, CodeVoided:
+		reason = "wrong_code"
+		if res == CodeVoided {
+			reason = "voided"
+		}
+		if c.rq.kind != "" {
+			if _, err := s.store.BeginAttempt(ctx, s.failKey(c.dest, c.rq), now, s.lim.destinationFailures()); err != nil {
+				return s.storeErr(err)
+			}
+		}
 	default:
-		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: userID, Destination: Mask(dest), Purpose: purpose, Reason: "expired_or_used"})
+		reason = "expired_or_used"
+		if c.rq.kind != "" {
+			wait, err := s.store.Allow(ctx, s.missKey(c.rq), now, []Window{{time.Hour, s.lim.MissesPerHour}})
+			if err != nil {
+				return s.storeErr(err)
+			}
+			if wait > 0 {
+				s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: "misses"})
+				return rateLimited(wait)
+			}
+		}
+	}
+	s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: reason})
+	if res == CodeVoided {
+		return ErrTooManyAttempts
 	}
 	return ErrInvalidCode
 }
@@ -195,7 +241,9 @@ func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) error
 		purpose = PurposeConfirmPhone
 	}
 	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: purpose, UserID: userID, ClientIP: ClientFrom(ctx).IP}
-	if err := s.throttleSend(ctx, req, userID); err != nil {
+	rq := member(userID)
+	rq.owner = purpose == PurposeConfirmPhone
+	if err := s.throttleSend(ctx, req, rq); err != nil {
 		return err
 	}
 	scope := s.memberCodeScope(userID, p.E164)

@@ -91,12 +91,12 @@ func TestErrorTable(t *testing.T) {
 				withAlice(hs, alicePhone)
 				expect(t, hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", otherPhone}}), "200", "success")
 				m := hs.nextCode(security.PurposeBindPhone)
-				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", otherPhone}, {"message", m.msg.Code}})
+				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", otherPhone}, {"message", m.msg.Code}, {"payPasswordFirst", pin2}})
 			}},
 		{name: "guessed phone", code: "400", key: "invalid_code",
 			run: func(t *testing.T, hs *harness) response {
 				withAlice(hs, alicePhone)
-				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", otherPhone}, {"message", "123456"}})
+				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", otherPhone}, {"message", "123456"}, {"payPasswordFirst", pin2}})
 			}},
 		{name: "changing the phone without the bound phone's code", code: "403", key: "phone_proof_required",
 			run: func(t *testing.T, hs *harness) response {
@@ -122,7 +122,7 @@ func TestErrorTable(t *testing.T) {
 		{name: "no bound phone", code: "403", key: "phone_mismatch",
 			run: func(t *testing.T, hs *harness) response {
 				withAlice(hs, "")
-				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", alicePhone}, {"message", "123456"}})
+				return hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", alicePhone}, {"message", "123456"}, {"payPasswordFirst", pin2}})
 			}},
 		{name: "step 1 without flow", code: "403", key: "flow_required",
 			run: func(t *testing.T, hs *harness) response {
@@ -161,7 +161,7 @@ func TestErrorTable(t *testing.T) {
 		{name: "email taken", code: "409", key: "email_taken",
 			run: func(t *testing.T, hs *harness) response {
 				withAlice(hs, "")
-				hs.createAccount(security.NewAccount{UserID: bob, Password: bobPass, Email: "bob@example.com"})
+				hs.createAccount(security.NewAccount{UserID: bob, Password: bobPass, Email: "bob@example.com", EmailVerified: true})
 				expect(t, hs.do(http.MethodPost, pSendMail, encForm, alice, kv{{"email", "bob@example.com"}}), "200", "success")
 				m := hs.nextCode(security.PurposeVerifyEmail)
 				return hs.do(http.MethodPost, pVerifyMail, encForm, alice, kv{{"email", "bob@example.com"}, {"message", m.msg.Code}})

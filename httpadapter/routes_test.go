@@ -141,18 +141,22 @@ func TestEveryRouteEveryEncoding(t *testing.T) {
 
 // TestResetPayPasswordClears: without payPasswordFirst the PIN is cleared
 // and payPassword sets the next one.
-func TestResetPayPasswordClears(t *testing.T) {
+// TestResetPayPasswordNeedsTheNewPIN: a reset carries the new PIN with the
+// code; without it nothing changes, so a reset never leaves a cleared PIN
+// that a stolen session could set without proof.
+func TestResetPayPasswordNeedsTheNewPIN(t *testing.T) {
 	t.Parallel()
 	hs := newHarness(t, harnessConfig{})
 	hs.createAccount(security.NewAccount{UserID: alice, Password: alicePass, Phone: alicePhone})
 	expect(t, hs.do(http.MethodPut, pPay, encForm, alice, kv{{"payPasswordFirst", pin1}}), "201", "success")
 	expect(t, hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", alicePhone}}), "200", "success")
 	m := hs.nextCode(security.PurposeConfirmPhone)
-	expect(t, hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", alicePhone}, {"message", m.msg.Code}}), "201", "success")
-	ps, err := hs.svc.PayPasswordStatus(context.Background(), alice)
-	require.NoError(t, err)
-	assert.False(t, ps.Set)
-	expect(t, hs.do(http.MethodPut, pPay, encJSON, alice, kv{{"payPasswordFirst", pin2}}), "201", "success")
+	expect(t, hs.do(http.MethodPut, pResetPay, encForm, alice, kv{{"phone", alicePhone}, {"message", m.msg.Code}}), "400", "invalid_argument")
+	require.NoError(t, hs.svc.VerifyPayPassword(context.Background(), alice, pin1), "nothing changed")
+	expect(t, hs.do(http.MethodPut, pResetPay, encForm, alice,
+		kv{{"phone", alicePhone}, {"message", m.msg.Code}, {"payPasswordFirst", pin2}}), "201", "success")
+	require.NoError(t, hs.svc.VerifyPayPassword(context.Background(), alice, pin2))
+	expect(t, hs.do(http.MethodPut, pPay, encJSON, alice, kv{{"payPasswordFirst", pin1}}), "409", "pay_password_set")
 }
 
 // TestJSONNumbers: a JSON number is taken as its literal text.
