@@ -17,10 +17,10 @@ func rateLimited(wait time.Duration) error {
 	return &RateLimitError{RetryAfter: ceilSecond(wait)}
 }
 
-// throttleSend applies, in order, the per-IP, per-account and
-// per-destination send limits and the requester's failure block for the
-// destination, then the host's veto. Every check that passes is counted, so
-// a request refused later still spends its IP and account budget; that is
+// throttleSend applies, in order, the per-IP and per-account send limits,
+// the requester's failure block for the destination, the host's veto, and
+// the destination's send limits. Every check that passes is counted, so a
+// request refused later still spends its IP and account budget; that is
 // deliberate. The destination's budget is split: sends the owner asks for
 // (rq.owner) have windows of their own, which requests from anyone else
 // cannot spend.
@@ -56,12 +56,25 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requeste
 		{"destination_failures", func() (time.Duration, error) {
 			return s.failureBlock(ctx, req.To, rq, now)
 		}},
+		{"veto", func() (time.Duration, error) {
+			if s.cfg.SendVeto == nil {
+				return 0, nil
+			}
+			return 0, &vetoError{s.cfg.SendVeto(ctx, req)}
+		}},
 		{"destination", func() (time.Duration, error) {
 			return s.store.Allow(ctx, s.key(destKey, req.To), now, s.lim.destinationSends())
 		}},
 	}
 	for _, c := range checks {
 		wait, err := c.run()
+		var veto *vetoError
+		if errors.As(err, &veto) {
+			if veto.err != nil {
+				return veto.err
+			}
+			continue
+		}
 		if err != nil {
 			return s.storeErr(err)
 		}
@@ -70,13 +83,16 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requeste
 			return rateLimited(wait)
 		}
 	}
-	if s.cfg.SendVeto != nil {
-		if err := s.cfg.SendVeto(ctx, req); err != nil {
-			return err
-		}
-	}
 	return nil
 }
+
+// vetoError carries SendVeto's answer through throttleSend's checks. The
+// veto comes after the requester's own budgets and before the destination's,
+// so a refused send (no captcha) spends the requester's budget and never the
+// destination's: strangers without a captcha cannot use up a victim's codes.
+type vetoError struct{ err error }
+
+func (v *vetoError) Error() string { return "veto" }
 
 // failureBlock reports how long rq stays blocked from sending to and
 // verifying for dest, or 0. A requester without an identity (no IP, not

@@ -119,7 +119,12 @@ func (s *Store) beginAttempt(sh *shard, key string, n int64, p security.LockPoli
 	}
 
 	id := s.ids.Add(1)
-	e.consecutive++
+	if p.Consecutive > 0 || p.MaxConsecutive > 0 {
+		// A run is counted, and remembered for runMemory, only under a
+		// policy that has a rule for it: a window-only key (failures per
+		// destination) is forgotten once its window passes.
+		e.consecutive++
+	}
 	if p.Window > 0 {
 		i := len(e.fails)
 		for i > 0 && e.fails[i-1].at > n {

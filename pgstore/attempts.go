@@ -15,6 +15,15 @@ import (
 // memstore.
 const RunMemory = 30 * 24 * time.Hour
 
+// runMemory is RunMemory under a policy that counts consecutive failures,
+// and nothing otherwise: a window-only key is deleted once its window ends.
+func runMemory(p security.LockPolicy) int64 {
+	if p.Consecutive > 0 || p.MaxConsecutive > 0 {
+		return int64(RunMemory)
+	}
+	return 0
+}
+
 // BeginAttempt reserves one attempt of key at now under p in one statement
 // (a call of the begin_attempt function, which locks the key's row). A
 // reserved attempt counts as a failure until SucceedAttempt; when the
@@ -27,7 +36,7 @@ func (s *Store) BeginAttempt(ctx context.Context, key string, now time.Time, p s
 	)
 	err := s.pool.QueryRow(ctx, s.q.beginAttempt, key, toNS(now),
 		clampInt32(p.Consecutive), durNS(p.LockFor), clampInt32(p.MaxConsecutive),
-		durNS(p.Window), clampInt32(p.WindowMax), p.WindowLocksUntilClear, int64(RunMemory),
+		durNS(p.Window), clampInt32(p.WindowMax), p.WindowLocksUntilClear, runMemory(p),
 	).Scan(&allowed, &id, &until, &forever)
 	if err != nil {
 		return security.Attempt{}, wrap("begin attempt", err)

@@ -18,7 +18,8 @@ import (
 //	prefix + "att:{" + key + "}:log"  sorted set: reserved attempt IDs scored
 //	                                  by unix ms, pruned to the policy Window
 //
-// Both expire 30 days after the last change (plus any running lock); a
+// Both expire when the last change's window ends (plus any running lock),
+// or 30 days after it under a policy that counts consecutive failures; a
 // forever lock has no TTL.
 
 // beginAttemptScript reserves one attempt. KEYS[1] state, KEYS[2] log;
@@ -123,12 +124,21 @@ func (s *Store) BeginAttempt(ctx context.Context, key string, now time.Time, p s
 	id := rand.Text()
 	v, err := beginAttemptScript.Run(ctx, s.client, s.attemptKeys(key),
 		n, id, prune, win, p.WindowMax, flag(p.WindowLocksUntilClear),
-		p.Consecutive, p.LockFor.Milliseconds(), p.MaxConsecutive, attemptTTL.Milliseconds()).Int64Slice()
+		p.Consecutive, p.LockFor.Milliseconds(), p.MaxConsecutive, keepFor(p).Milliseconds()).Int64Slice()
 	a, err := decodeAttempt(ctx, "begin attempt", v, err)
 	if a.Allowed {
 		a.ID = id
 	}
 	return a, err
+}
+
+// keepFor is how long a key's state outlives its last change under p: its
+// window, or the run memory when p counts consecutive failures.
+func keepFor(p security.LockPolicy) time.Duration {
+	if p.Consecutive > 0 || p.MaxConsecutive > 0 {
+		return max(attemptTTL, p.Window)
+	}
+	return max(p.Window, time.Minute)
 }
 
 // SucceedAttempt records that attempt id of key succeeded: the consecutive

@@ -1,0 +1,359 @@
+package security_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	security "github.com/acctsec/security"
+)
+
+// The tests of this file show that an attacker's action costs the
+// attacker, never the victim (issue 8).
+
+// keyCountingStore counts the distinct keys that writes created, so a test
+// can show a request left no state behind.
+type keyCountingStore struct {
+	security.Store
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func (k *keyCountingStore) note(key string) {
+	k.mu.Lock()
+	if k.keys == nil {
+		k.keys = map[string]bool{}
+	}
+	k.keys[key] = true
+	k.mu.Unlock()
+}
+
+func (k *keyCountingStore) count() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.keys)
+}
+
+func (k *keyCountingStore) PutCode(ctx context.Context, c security.Code) error {
+	k.note("code " + c.Scope)
+	return k.Store.PutCode(ctx, c)
+}
+
+func (k *keyCountingStore) PutTicket(ctx context.Context, t security.Ticket) error {
+	k.note("ticket " + t.ID)
+	return k.Store.PutTicket(ctx, t)
+}
+
+func (k *keyCountingStore) Allow(ctx context.Context, key string, now time.Time, w []security.Window) (time.Duration, error) {
+	k.note("allow " + key)
+	return k.Store.Allow(ctx, key, now, w)
+}
+
+func (k *keyCountingStore) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
+	k.note("attempt " + key)
+	return k.Store.BeginAttempt(ctx, key, now, p)
+}
+
+// TestWrongCodesWithoutACodeBlockNobody: guesses at a phone or an address
+// that was sent no code are not failures of that destination. Today's bug:
+// ten of them blocked the owner's sends and verifications for a day.
+func TestWrongCodesWithoutACodeBlockNobody(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "alice", phoneA)
+	e.register(t, "mallory", "")
+	for range 40 {
+		err := e.svc.BindPhone(bg, "mallory", phoneA, "123456")
+		if !errors.Is(err, security.ErrInvalidCode) {
+			requireRateLimited(t, err) // mallory's own miss budget
+		}
+	}
+	for i := range 40 {
+		err := e.svc.VerifyEmailCode(ctxFrom(fmt.Sprintf("198.51.100.%d", i+1)), "", "alice@example.com", "123456")
+		require.ErrorIs(t, err, security.ErrInvalidCode)
+	}
+	// The owner is untouched: a code to the bound phone, and its use.
+	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA))
+	require.NoError(t, e.svc.ResetPayPassword(bg, "alice", phoneA, e.out.lastCode(t, phoneA), "024680"))
+	// And strangers too: a code to the phone for someone else binding it.
+	e.register(t, "bob", "")
+	e.clock.Advance(time.Minute)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "bob", phoneA))
+	// The miss budget is the requester's: mallory is refused, bob is not.
+	requireRateLimited(t, e.svc.BindPhone(bg, "mallory", phoneA, "123456"))
+	require.ErrorIs(t, e.svc.BindPhone(bg, "bob", phoneA, wrongCode(e.out.lastCode(t, phoneA))), security.ErrInvalidCode)
+}
+
+// TestRacingRightCodesLeaveNoFailures: the losers of a race of right
+// answers met no code; they are not failures, so a later typo by the owner
+// does not reach the block.
+func TestRacingRightCodesLeaveNoFailures(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.Limits.DestinationFailures = 2 })
+	e.register(t, "u1", phoneA)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	code := e.out.lastCode(t, phoneA)
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 30 {
+		wg.Go(func() {
+			<-start
+			if e.svc.ResetPayPassword(bg, "u1", phoneA, code, "024680") == nil {
+				wins.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	require.Equal(t, int32(1), wins.Load())
+	assert.Zero(t, e.events.reasons(security.EventVerificationFailed)["wrong_code"])
+	// One typo: still far from the block (2 here).
+	e.clock.Advance(time.Minute)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
+	code = e.out.lastCode(t, phoneA)
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, wrongCode(code), "502817"), security.ErrInvalidCode)
+	require.NoError(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, "502817"))
+}
+
+// TestAStrangersFailuresBlockOnlyTheStranger: wrong guesses at a live code
+// count per requester. Mallory, guessing at codes sent to Alice's phone,
+// blocks herself; Alice and a third member keep their codes.
+func TestAStrangersFailuresBlockOnlyTheStranger(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "alice", phoneA)
+	e.register(t, "mallory", "")
+	e.register(t, "bob", "")
+	for round := range 2 {
+		e.clock.Advance(time.Minute)
+		require.NoError(t, e.svc.SendPhoneCode(bg, "mallory", phoneA), "round %d", round)
+		code := e.out.lastCode(t, phoneA)
+		for range 5 {
+			require.Error(t, e.svc.BindPhone(bg, "mallory", phoneA, wrongCode(code)))
+		}
+	}
+	e.clock.Advance(time.Minute)
+	requireRateLimited(t, e.svc.SendPhoneCode(bg, "mallory", phoneA))
+	requireRateLimited(t, e.svc.BindPhone(bg, "mallory", phoneA, "123456"))
+	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA), "the owner's code")
+	require.NoError(t, e.svc.ResetPayPassword(bg, "alice", phoneA, e.out.lastCode(t, phoneA), "024680"))
+	e.clock.Advance(time.Minute)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "bob", phoneA), "another requester")
+	// The block is mallory's, for this phone, for the window.
+	e.clock.Advance(24 * time.Hour)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "mallory", phoneA))
+}
+
+// TestOwnerSendsHaveTheirOwnBudget: anonymous forgot-password starts spend
+// the phone's budget for everyone else; the owner, signed in or on a known
+// device, still gets codes.
+func TestOwnerSendsHaveTheirOwnBudget(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "alice", phoneA)
+	tok, err := e.svc.SignIn(bg, "alice", goodPass)
+	require.NoError(t, err)
+	require.NotEmpty(t, tok)
+	sent := 0
+	for i := range 30 {
+		e.clock.Advance(time.Minute)
+		_, err := e.svc.StartForgotPassword(ctxFrom(fmt.Sprintf("198.51.100.%d", i+1)), phoneA)
+		if err == nil {
+			sent++
+			continue
+		}
+		requireRateLimited(t, err)
+	}
+	assert.Equal(t, security.DefaultLimits().SendsPerHour, sent, "strangers spend only their budget")
+	e.clock.Advance(time.Minute)
+	_, err = e.svc.StartForgotPassword(ctxFrom("198.51.100.200"), phoneA)
+	requireRateLimited(t, err)
+	e.waitFor(t, phoneA, sent) // the strangers' codes, delivered in the background
+	// From Alice's known device, the start goes through.
+	dev := security.WithClient(context.Background(), security.Client{IP: "192.0.2.1", DeviceToken: tok})
+	handle, err := e.svc.StartForgotPassword(dev, phoneA)
+	require.NoError(t, err)
+	e.waitFor(t, phoneA, sent+1)
+	require.NoError(t, e.svc.VerifyForgotPassword(dev, handle, e.out.lastCode(t, phoneA)))
+	// And signed in.
+	e.clock.Advance(time.Minute)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA))
+	// A token of another user, or a forged one, is a stranger's.
+	e.register(t, "bob", phoneB)
+	bobTok, err := e.svc.SignIn(bg, "bob", goodPass)
+	require.NoError(t, err)
+	e.clock.Advance(time.Minute)
+	for _, bad := range []string{bobTok, tok[:len(tok)-2] + "AA", "d1.garbage", ""} {
+		c := security.WithClient(context.Background(), security.Client{IP: "192.0.2.2", DeviceToken: bad})
+		_, err := e.svc.StartForgotPassword(c, phoneA)
+		requireRateLimited(t, err)
+	}
+}
+
+// TestPasswordLockoutSparesKnownDevices: 100 wrong passwords from unknown
+// clients lock unknown clients until a reset; the owner's known device signs
+// in all the same, and its own failures lock only itself.
+func TestPasswordLockoutSparesKnownDevices(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "alice", phoneA)
+	tok, err := e.svc.SignIn(bg, "alice", goodPass)
+	require.NoError(t, err)
+	dev := security.WithClient(context.Background(), security.Client{IP: "192.0.2.1", DeviceToken: tok})
+	for range 100 {
+		e.clock.Advance(16 * time.Minute)
+		err := e.svc.VerifyPassword(bg, "alice", "wrong password")
+		if !errors.Is(err, security.ErrWrongPassword) {
+			requireLocked(t, err)
+		}
+	}
+	e.clock.Advance(time.Hour)
+	le := requireLocked(t, e.svc.VerifyPassword(bg, "alice", goodPass))
+	assert.True(t, le.Until.IsZero(), "unknown clients are locked until a reset")
+	require.NoError(t, e.svc.VerifyPassword(dev, "alice", goodPass), "the known device is not")
+	newTok, err := e.svc.SignIn(dev, "alice", goodPass)
+	require.NoError(t, err)
+	assert.NotEqual(t, tok, newTok, "a fresh token at each sign-in")
+
+	// The device's own allowance: 5 in a row lock it for 15 minutes.
+	for range 5 {
+		require.ErrorIs(t, e.svc.VerifyPassword(dev, "alice", "wrong password"), security.ErrWrongPassword)
+	}
+	requireLocked(t, e.svc.VerifyPassword(dev, "alice", goodPass))
+	other := security.WithClient(context.Background(), security.Client{IP: "192.0.2.9", DeviceToken: newTok})
+	require.NoError(t, e.svc.VerifyPassword(other, "alice", goodPass), "another device of the owner is not locked")
+	e.clock.Advance(16 * time.Minute)
+	require.NoError(t, e.svc.VerifyPassword(dev, "alice", goodPass))
+
+	// A token expires.
+	e.clock.Advance(security.DefaultLimits().DeviceTokenTTL + time.Hour)
+	requireLocked(t, e.svc.VerifyPassword(dev, "alice", goodPass))
+}
+
+// TestConcurrentRightPasswordsNeverLock: with more hashing slots than the
+// lockout allows failures, simultaneous right passwords all succeed (before,
+// 8 gave 5 successes and 3 LockedError).
+func TestConcurrentRightPasswordsNeverLock(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.MaxConcurrentHashes = 8 })
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SetPayPassword(bg, "u1", "024680"))
+	var fails atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 8 {
+		wg.Go(func() {
+			<-start
+			if err := e.svc.VerifyPassword(bg, "u1", goodPass); err != nil {
+				fails.Add(1)
+				t.Log(err)
+			}
+			if err := e.svc.VerifyPayPassword(bg, "u1", "024680"); err != nil {
+				fails.Add(1)
+				t.Log(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	require.Zero(t, fails.Load())
+}
+
+// TestAnonymousMissesCreateNoState: verifications that meet no code leave
+// no per-destination state, and the one counter they move is per client
+// IP, so a flood from one client cannot fill the store.
+func TestAnonymousMissesCreateNoState(t *testing.T) {
+	e := newEnv(t)
+	ks := &keyCountingStore{Store: e.store}
+	svc, err := security.New(ks, e.out, security.Config{Secret: testSecret, Now: e.clock.Now,
+		LinkBaseURL: "https://accounts.example.com/verify"})
+	require.NoError(t, err)
+	for i := range 500 {
+		err := svc.VerifyEmailCode(bg, "", fmt.Sprintf("victim%d@example.com", i), "123456")
+		if !errors.Is(err, security.ErrInvalidCode) {
+			requireRateLimited(t, err)
+		}
+	}
+	assert.Equal(t, 1, ks.count(), "one miss counter for the client, nothing per address")
+}
+
+// TestUnverifiedEmailReservesNothing: an attacker who put a victim's address
+// on their own account, unverified, cannot keep it: the owner proving the
+// address takes it, and the claim is dropped with an event.
+func TestUnverifiedEmailReservesNothing(t *testing.T) {
+	e := newEnv(t)
+	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "mallory", Password: goodPass, Email: "alice@example.com"}))
+	e.register(t, "alice", "")
+	require.NoError(t, e.svc.SendEmailVerification(bg, "alice", "alice@example.com"))
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "alice", "alice@example.com", e.out.lastCode(t, "alice@example.com")))
+	st, err := e.svc.Status(bg, "alice")
+	require.NoError(t, err)
+	assert.True(t, st.EmailVerified)
+	st, err = e.svc.Status(bg, "mallory")
+	require.NoError(t, err)
+	assert.Empty(t, st.Email)
+	assert.Equal(t, 1, e.events.count(security.EventEmailClaimDropped))
+	// A verified address stays taken.
+	e.register(t, "carol", "")
+	e.clock.Advance(time.Minute)
+	require.NoError(t, e.svc.SendEmailVerification(bg, "carol", "alice@example.com"))
+	require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "carol", "alice@example.com", e.out.lastCode(t, "alice@example.com")), security.ErrEmailTaken)
+}
+
+// TestEmailCodeWorksSignedInOrOut: a code sent by the public route works
+// for its account's user signed in, and a code asked for signed in works
+// signed out once the address is on the account.
+func TestEmailCodeWorksSignedInOrOut(t *testing.T) {
+	e := newEnv(t)
+	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "alice", Password: goodPass, Email: "alice@example.com"}))
+	require.NoError(t, e.svc.SendEmailVerification(bg, "", "Alice@Example.com"))
+	e.waitFor(t, "alice@example.com", 1)
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "alice", "alice@example.com", e.out.lastCode(t, "alice@example.com")))
+
+	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "bob", Password: goodPass, Email: "bob@example.com"}))
+	require.NoError(t, e.svc.SendEmailVerification(bg, "bob", "bob@example.com"))
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "", "bob@example.com", e.out.lastCode(t, "bob@example.com")))
+	st, err := e.svc.Status(bg, "bob")
+	require.NoError(t, err)
+	assert.True(t, st.EmailVerified)
+}
+
+// TestClientIPForms: host:port counts as its host, and anything that is not
+// an address fails loudly instead of silently disabling the per-IP limit.
+func TestClientIPForms(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.Limits.SendsPerIPHour = 1 })
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendPhoneCode(ctxFrom("192.0.2.10:51234"), "u1", phoneA))
+	requireRateLimited(t, e.svc.SendPhoneCode(ctxFrom("192.0.2.10"), "u1", phoneB))
+	requireRateLimited(t, e.svc.SendPhoneCode(ctxFrom("[::ffff:192.0.2.10]:443"), "u1", phoneB))
+	err := e.svc.SendPhoneCode(ctxFrom("not-an-ip"), "u1", phoneB)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Client.IP")
+	_, err = e.svc.StartForgotPassword(ctxFrom("10.0.0.1/8"), phoneA)
+	require.Error(t, err)
+}
+
+type captchaOK struct{}
+
+// TestVetoedSendsSpendNoDestinationBudget: sends the host's veto refuses
+// (no captcha) cannot use up a victim's phone budget.
+func TestVetoedSendsSpendNoDestinationBudget(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) {
+		c.SendVeto = func(ctx context.Context, _ security.SendRequest) error {
+			if ctx.Value(captchaOK{}) == nil {
+				return fmt.Errorf("captcha required: %w", security.ErrSendRefused)
+			}
+			return nil
+		}
+	})
+	e.register(t, "alice", phoneA)
+	for i := range 30 {
+		_, err := e.svc.StartForgotPassword(ctxFrom(fmt.Sprintf("198.51.100.%d", i+1)), phoneA)
+		require.ErrorIs(t, err, security.ErrSendRefused)
+	}
+	ok := context.WithValue(ctxFrom("192.0.2.1"), captchaOK{}, true)
+	_, err := e.svc.StartForgotPassword(ok, phoneA)
+	require.NoError(t, err)
+}
