@@ -3,6 +3,7 @@ package captcha_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -30,15 +31,14 @@ const (
 // reused, 21 risk or "trerror" disaster ticket, 100 appid-secretkey-ticket
 // mismatch) and the common error codes of API 3.0.
 const (
-	tcPass = `{"Response":{"RequestId":"3b61a17b-cb38-470e-802c-b6242faf81ac","CaptchaCode":1,"CaptchaMsg":"OK","EvilLevel":0,"GetCaptchaTime":1583749870},"retcode":0,"retmsg":"success"}`
+	tcPass         = `{"Response":{"RequestId":"3b61a17b-cb38-470e-802c-b6242faf81ac","CaptchaCode":1,"CaptchaMsg":"OK","EvilLevel":0,"GetCaptchaTime":1583749870},"retcode":0,"retmsg":"success"}`
 	tcBadSignature = `{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"The provided credentials could not be validated. Please check your signature is correct."},"RequestId":"ed93f3cb-f35e-473f-b9f3-0d451b8b79c6"}}`
 )
 
+// tcCode is a verdict other than a pass; its RequestId ends in code.
 func tcCode(code int, msg string) string {
-	return `{"Response":{"RequestId":"a1b2c3d4-0000-4000-8000-00000000000` + string(rune('0'+code%10)) + `","CaptchaCode":` + jsonInt(code) + `,"CaptchaMsg":"` + msg + `","EvilLevel":0}}`
+	return fmt.Sprintf(`{"Response":{"RequestId":"a1b2c3d4-0000-4000-8000-%012d","CaptchaCode":%d,"CaptchaMsg":%q,"EvilLevel":0}}`, code, code, msg)
 }
-
-func jsonInt(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func tcError(code, msg string) string {
 	return `{"Response":{"Error":{"Code":"` + code + `","Message":"` + msg + `"},"RequestId":"b2c3d4e5-1111-4111-8111-111111111111"}}`
@@ -102,8 +102,8 @@ func TestTencentVerdicts(t *testing.T) {
 	for _, tt := range []verdictCase{
 		{name: "documented pass", answer: answerWith(200, tcPass)},
 		{name: "9 ticket reused", answer: answerWith(200, tcCode(9, "ticket reused")), want: captcha.ErrRejected, code: "9", requestID: "a1b2c3d4-0000-4000-8000-000000000009"},
-		{name: "21 trerror disaster ticket", answer: answerWith(200, tcCode(21, "diff")), want: captcha.ErrRejected, code: "21", requestID: "a1b2c3d4-0000-4000-8000-000000000001"},
-		{name: "100 appid-secretkey-ticket mismatch", answer: answerWith(200, tcCode(100, "appid-secretkey-ticket mismatch")), want: captcha.ErrRejected, code: "100", requestID: "a1b2c3d4-0000-4000-8000-000000000000"},
+		{name: "21 trerror disaster ticket", answer: answerWith(200, tcCode(21, "diff")), want: captcha.ErrRejected, code: "21", requestID: "a1b2c3d4-0000-4000-8000-000000000021"},
+		{name: "100 appid-secretkey-ticket mismatch", answer: answerWith(200, tcCode(100, "appid-secretkey-ticket mismatch")), want: captcha.ErrRejected, code: "100", requestID: "a1b2c3d4-0000-4000-8000-000000000100"},
 		{name: "EvilLevel 100", answer: answerWith(200, evil), want: captcha.ErrRejected, code: "EvilLevel=100", requestID: "c3d4e5f6-2222-4222-8222-222222222222"},
 		{name: "parameter error echoing the ticket", answer: answerWith(200, echo), want: captcha.ErrRejected, code: "InvalidParameterValue", requestID: "b2c3d4e5-1111-4111-8111-111111111111"},
 		{name: "throttled", answer: answerWith(200, tcError("RequestLimitExceeded", "Your current request times equals to `1001` in a second, which exceeds the frequency limit `1000` for a second.")),
