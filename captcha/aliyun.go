@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/acctsec/security/internal/cloudsign"
@@ -175,17 +174,10 @@ func aliyunVerdict(ans answer) error {
 // error a crafted ticket could provoke, rejects it, so a client cannot
 // turn a ticket into a fail-open.
 func aliyunError(code string, status int) error {
-	for _, p := range []string{
-		"InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidSecurityToken",
-		"MissingSecurityToken", "InvalidTimeStamp", "SignatureNonceUsed", "Forbidden", "NoPermission",
-		"Throttling", "ServiceUnavailable", "InternalError", "UnknownError",
-	} {
-		if strings.HasPrefix(code, p) {
-			return ErrUnavailable
-		}
-	}
 	if status >= 500 {
 		return ErrUnavailable
 	}
-	return ErrRejected
+	return errorByPrefix(code, "InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidSecurityToken",
+		"MissingSecurityToken", "InvalidTimeStamp", "SignatureNonceUsed", "Forbidden", "NoPermission",
+		"Throttling", "ServiceUnavailable", "InternalError", "UnknownError")
 }

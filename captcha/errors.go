@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Errors of a Verifier and of Veto. Test with errors.Is. Veto's refusals
@@ -77,4 +78,17 @@ func clean(s string) string {
 // context.DeadlineExceeded, a *net.OpError), never a URL.
 func unavailable(provider, what string, cause error) error {
 	return fmt.Errorf("captcha: %s: %s: %w: %w", provider, what, ErrUnavailable, cause)
+}
+
+// errorByPrefix maps a provider's error code: ErrUnavailable when it starts
+// with one of unavailable (failures on our side or the provider's, which no
+// ticket can provoke), ErrRejected otherwise, so that a client cannot turn
+// a crafted ticket into a fail-open.
+func errorByPrefix(code string, unavailable ...string) error {
+	for _, p := range unavailable {
+		if strings.HasPrefix(code, p) {
+			return ErrUnavailable
+		}
+	}
+	return ErrRejected
 }

@@ -29,23 +29,21 @@ type seen struct {
 
 // fakeProvider stands in for a provider: it records every request, checks
 // its signature the way the provider documents it (answering a bad one as
-// the provider does), and otherwise answers with the current answer func.
+// the provider does), and otherwise answers with answer.
 type fakeProvider struct {
 	*httptest.Server
-	mu     sync.Mutex
-	reqs   []seen
-	answer func(w http.ResponseWriter, r *http.Request, body []byte)
+	mu   sync.Mutex
+	reqs []seen
 }
 
 func newFake(t *testing.T, verify func(r *http.Request, body []byte) error, badSignature string,
 	answer func(w http.ResponseWriter, r *http.Request, body []byte)) *fakeProvider {
 	t.Helper()
-	f := &fakeProvider{answer: answer}
+	f := &fakeProvider{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		f.mu.Lock()
 		f.reqs = append(f.reqs, seen{r.Clone(r.Context()), body})
-		answer := f.answer
 		f.mu.Unlock()
 		if err := verify(r, body); err != nil {
 			t.Logf("fake provider refused the signature: %v", err)
@@ -70,12 +68,6 @@ func (f *fakeProvider) requests() []seen {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]seen(nil), f.reqs...)
-}
-
-func (f *fakeProvider) setAnswer(a func(w http.ResponseWriter, r *http.Request, body []byte)) {
-	f.mu.Lock()
-	f.answer = a
-	f.mu.Unlock()
 }
 
 // answerWith answers status and a JSON body.

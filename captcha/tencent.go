@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/acctsec/security/internal/cloudsign"
@@ -190,14 +189,9 @@ func tencentVerdict(ans answer) error {
 
 // tencentError maps an API error code (the common codes). As for Aliyun,
 // only errors a client's ticket cannot provoke leave it unjudged.
+// Any other code (InvalidParameter*, MissingParameter*, FailedOperation*,
+// UnsupportedOperation ...) rejects the ticket.
 func tencentError(code string) error {
-	for _, p := range []string{
-		"AuthFailure", "UnauthorizedOperation", "RequestLimitExceeded", "LimitExceeded",
-		"InternalError", "ResourceUnavailable", "ServiceUnavailable",
-	} {
-		if strings.HasPrefix(code, p) {
-			return ErrUnavailable
-		}
-	}
-	return ErrRejected // InvalidParameter*, MissingParameter*, FailedOperation*, UnsupportedOperation ...
+	return errorByPrefix(code, "AuthFailure", "UnauthorizedOperation", "RequestLimitExceeded", "LimitExceeded",
+		"InternalError", "ResourceUnavailable", "ServiceUnavailable")
 }
