@@ -22,10 +22,10 @@ import (
 const (
 	aliKeyID  = "LTAI5tCaptchaTestKey"
 	aliSecret = "aliyun-captcha-test-secret"
-	aliScene  = "didk33e0"
+	aliScene  = "scn7k2q1"
 	// aliTicket has the shape of a captchaVerifyParam (a JSON string) with
 	// the characters that need encoding in a form body.
-	aliTicket = `{"certifyId":"gl62Aqi6e1","sceneId":"didk33e0","isSign":true,"securityToken":"6oOo7e72nA61uVLi+ZVK/iLYq F1m9=="}`
+	aliTicket = `{"certifyId":"Xq7LmC2pZa","sceneId":"scn7k2q1","isSign":true,"securityToken":"QmFzZTY0+dG9rZW4/c2VjdXJpdHk gdG9rZW4=="}`
 )
 
 // Answers shaped as Aliyun documents them: VerifyIntelligentCaptcha's
@@ -33,7 +33,7 @@ const (
 // Result.VerifyCode; "Captcha 2.0: server-side integration" and "V3 client
 // architecture response data") and the API gateway's common errors.
 const (
-	aliPass         = `{"RequestId":"F06551B1-2C26-453F-B570-AB7687D82551","Success":true,"Code":"Success","Message":"success","HttpStatusCode":200,"Result":{"VerifyResult":true,"VerifyCode":"T001"}}`
+	aliPass         = `{"RequestId":"6F2B1A3C-8D4E-4F5A-9B6C-7D8E9F0A1B2C","Success":true,"Code":"Success","Message":"success","HttpStatusCode":200,"Result":{"VerifyResult":true,"VerifyCode":"T001"}}`
 	aliReused       = `{"RequestId":"5B7B1C6A-29E2-5E2B-9E59-8E2C2F3A4D10","Success":true,"Code":"Success","Message":"success","HttpStatusCode":200,"Result":{"VerifyResult":false,"VerifyCode":"F008"}}`
 	aliAttack       = `{"RequestId":"5B7B1C6A-29E2-5E2B-9E59-8E2C2F3A4D11","Success":true,"Code":"Success","Message":"success","HttpStatusCode":200,"Result":{"VerifyResult":false,"VerifyCode":"F001"}}`
 	aliThrottled    = `{"RequestId":"5B7B1C6A-29E2-5E2B-9E59-8E2C2F3A4D12","HostId":"captcha.cn-shanghai.aliyuncs.com","Code":"Throttling.User","Message":"Request was denied due to user flow control.","Recommend":"https://api.aliyun.com/troubleshoot"}`
@@ -116,7 +116,7 @@ func TestAliyunVerdicts(t *testing.T) {
 				}
 			})
 			err := a.Verify(context.Background(), captcha.Ticket{Value: aliTicket}, "")
-			assertVerdict(t, tt, err, aliTicket, aliSecret, "not-the-secret", "6oOo7e72nA61uVLi")
+			assertVerdict(t, tt, err, aliTicket, aliSecret, "not-the-secret", "QmFzZTY0+dG9rZW4")
 			assert.Len(t, f.requests(), 1, "one request, never retried")
 		})
 	}
