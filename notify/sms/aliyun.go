@@ -2,9 +2,7 @@ package sms
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,11 +10,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/acctsec/security"
+	"github.com/acctsec/security/internal/cloudsign"
 )
 
 // Aliyun API constants (Short Message Service, dysmsapi, RPC style).
@@ -24,7 +22,6 @@ const (
 	AliyunEndpoint = "https://dysmsapi.aliyuncs.com"
 	aliyunVersion  = "2017-05-25"
 	aliyunAction   = "SendSms"
-	acs3Algorithm  = "ACS3-HMAC-SHA256"
 )
 
 // AliyunConfig configures an Aliyun client. Zero values mean the documented
@@ -167,122 +164,19 @@ func (a *Aliyun) request(query url.Values) (*http.Request, error) {
 	if _, err := io.ReadFull(a.cfg.Rand, nonce[:]); err != nil {
 		return nil, fmt.Errorf("reading nonce: %w", err)
 	}
-	cq := acs3Query(query)
 	u := *a.endpoint
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	u.RawQuery = cq
+	u.RawQuery = cloudsign.ACS3Query(query)
 	req, err := http.NewRequest(http.MethodPost, u.String(), http.NoBody)
 	if err != nil {
 		return nil, errors.New("invalid endpoint")
 	}
-	payloadHash := hexSHA256(nil)
-	h := map[string]string{
-		"host":                  u.Host,
-		"x-acs-action":          aliyunAction,
-		"x-acs-version":         aliyunVersion,
-		"x-acs-date":            a.cfg.Now().UTC().Format("2006-01-02T15:04:05Z"),
-		"x-acs-signature-nonce": hex.EncodeToString(nonce[:]),
-		"x-acs-content-sha256":  payloadHash,
-	}
-	if a.cfg.SecurityToken != "" {
-		h["x-acs-security-token"] = a.cfg.SecurityToken
-	}
-	for k, v := range h {
-		if k != "host" {
-			req.Header.Set(k, v)
-		}
-	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", signACS3(http.MethodPost, acs3Path(u.EscapedPath()), cq, h, payloadHash, a.cfg.AccessKeyID, a.cfg.AccessKeySecret))
+	cloudsign.SignACS3Request(req, nil, aliyunAction, aliyunVersion, a.cfg.Now(), hex.EncodeToString(nonce[:]),
+		cloudsign.ACS3Key{ID: a.cfg.AccessKeyID, Secret: a.cfg.AccessKeySecret, SecurityToken: a.cfg.SecurityToken})
 	return req, nil
-}
-
-// signACS3 returns the Authorization value for a request, following
-// Aliyun's signature method V3:
-//
-//	CanonicalRequest = Method "\n" CanonicalURI "\n" CanonicalQueryString "\n"
-//	                   CanonicalHeaders "\n" SignedHeaders "\n" HashedRequestPayload
-//	StringToSign     = "ACS3-HMAC-SHA256\n" hex(sha256(CanonicalRequest))
-//	Signature        = hex(HMAC-SHA256(AccessKeySecret, StringToSign))
-//
-// headers are the signed headers, names in lower case; each canonical
-// header line is "name:trimmed value\n", sorted by name.
-func signACS3(method, canonicalURI, canonicalQuery string, headers map[string]string, payloadHash, keyID, secret string) string {
-	names := make([]string, 0, len(headers))
-	for k := range headers {
-		names = append(names, strings.ToLower(k))
-	}
-	sort.Strings(names)
-	lower := make(map[string]string, len(headers))
-	for k, v := range headers {
-		lower[strings.ToLower(k)] = strings.TrimSpace(v)
-	}
-	var ch strings.Builder
-	for _, k := range names {
-		ch.WriteString(k)
-		ch.WriteByte(':')
-		ch.WriteString(lower[k])
-		ch.WriteByte('\n')
-	}
-	signed := strings.Join(names, ";")
-	canonical := method + "\n" + canonicalURI + "\n" + canonicalQuery + "\n" + ch.String() + "\n" + signed + "\n" + payloadHash
-	stringToSign := acs3Algorithm + "\n" + hexSHA256([]byte(canonical))
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(stringToSign))
-	return acs3Algorithm + " Credential=" + keyID + ",SignedHeaders=" + signed + ",Signature=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// acs3Query is the canonical query string: keys sorted, keys and values
-// percent-encoded (RFC 3986: space as %20, "*" as %2A, "~" kept), an
-// empty value as "key=".
-func acs3Query(q url.Values) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		vs := append([]string(nil), q[k]...)
-		sort.Strings(vs)
-		for _, v := range vs {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(acs3Escape(k))
-			b.WriteByte('=')
-			b.WriteString(acs3Escape(v))
-		}
-	}
-	return b.String()
-}
-
-// acs3Escape percent-encodes s as Aliyun documents: every byte but
-// A-Z a-z 0-9 - _ . ~ becomes %XY (upper-case hex) of its UTF-8 encoding.
-func acs3Escape(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
-}
-
-// acs3Path is the canonical URI: the escaped path, "/" when empty.
-func acs3Path(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
 }
 
 // aliyunNumber formats an E.164 number for PhoneNumbers.
@@ -333,11 +227,6 @@ func statusError(status int) error {
 		return ErrUnavailable
 	}
 	return ErrRejected
-}
-
-func hexSHA256(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
 
 // parseEndpoint checks an endpoint override and returns its URL.

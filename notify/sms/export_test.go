@@ -1,8 +1,11 @@
 package sms
 
-// Exported for the signing test vectors in package sms_test.
+import "github.com/acctsec/security/internal/cloudsign"
+
+// The shared signer, under the names the signing test vectors in package
+// sms_test use.
 var (
-	SignACS3  = signACS3
-	SignTC3   = signTC3
-	ACS3Query = acs3Query
+	SignACS3  = cloudsign.SignACS3
+	SignTC3   = cloudsign.SignTC3
+	ACS3Query = cloudsign.ACS3Query
 )

@@ -3,20 +3,16 @@ package sms
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/acctsec/security"
+	"github.com/acctsec/security/internal/cloudsign"
 )
 
 // Tencent Cloud API constants (SMS, API 3.0).
@@ -25,8 +21,6 @@ const (
 	tencentService       = "sms"
 	tencentVersion       = "2021-01-11"
 	tencentAction        = "SendSms"
-	tencentContentType   = "application/json; charset=utf-8"
-	tc3Algorithm         = "TC3-HMAC-SHA256"
 	tencentDefaultRegion = "ap-guangzhou"
 )
 
@@ -191,65 +185,9 @@ func (c *Tencent) request(payload []byte) (*http.Request, error) {
 	if err != nil {
 		return nil, errors.New("invalid endpoint")
 	}
-	ts := c.cfg.Now().Unix()
-	req.Header.Set("Content-Type", tencentContentType)
-	req.Header.Set("X-TC-Action", tencentAction)
-	req.Header.Set("X-TC-Version", tencentVersion)
-	req.Header.Set("X-TC-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-TC-Region", c.cfg.Region)
-	if c.cfg.Token != "" {
-		req.Header.Set("X-TC-Token", c.cfg.Token)
-	}
-	signed := map[string]string{
-		"content-type": tencentContentType,
-		"host":         u.Host,
-		"x-tc-action":  tencentAction,
-	}
-	req.Header.Set("Authorization", signTC3(http.MethodPost, u.EscapedPath(), "", signed, payload, tencentService, ts, c.cfg.SecretID, c.cfg.SecretKey))
+	cloudsign.SignTC3Request(req, payload, tencentService, tencentAction, tencentVersion, c.cfg.Region, c.cfg.Now(),
+		cloudsign.TC3Key{ID: c.cfg.SecretID, Secret: c.cfg.SecretKey, Token: c.cfg.Token})
 	return req, nil
-}
-
-// signTC3 returns the Authorization value for a request, following
-// Tencent Cloud's TC3-HMAC-SHA256:
-//
-//	CanonicalRequest = Method "\n" CanonicalURI "\n" CanonicalQueryString "\n"
-//	                   CanonicalHeaders "\n" SignedHeaders "\n" hex(sha256(payload))
-//	StringToSign     = "TC3-HMAC-SHA256\n" timestamp "\n" date "/" service "/tc3_request\n"
-//	                   hex(sha256(CanonicalRequest))
-//	SecretSigning    = HMAC(HMAC(HMAC("TC3"+SecretKey, date), service), "tc3_request")
-//	Signature        = hex(HMAC(SecretSigning, StringToSign))
-//
-// date is the UTC date of timestamp; canonical header names and values
-// are lower case and trimmed, sorted by name.
-func signTC3(method, canonicalURI, canonicalQuery string, headers map[string]string, payload []byte, service string, timestamp int64, secretID, secretKey string) string {
-	lower := make(map[string]string, len(headers))
-	names := make([]string, 0, len(headers))
-	for k, v := range headers {
-		k = strings.ToLower(strings.TrimSpace(k))
-		lower[k] = strings.ToLower(strings.TrimSpace(v))
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var ch strings.Builder
-	for _, k := range names {
-		ch.WriteString(k + ":" + lower[k] + "\n")
-	}
-	signed := strings.Join(names, ";")
-	canonical := method + "\n" + canonicalURI + "\n" + canonicalQuery + "\n" + ch.String() + "\n" + signed + "\n" + hexSHA256(payload)
-	date := time.Unix(timestamp, 0).UTC().Format("2006-01-02")
-	scope := date + "/" + service + "/tc3_request"
-	stringToSign := tc3Algorithm + "\n" + strconv.FormatInt(timestamp, 10) + "\n" + scope + "\n" + hexSHA256([]byte(canonical))
-	key := hmacSHA256([]byte("TC3"+secretKey), date)
-	key = hmacSHA256(key, service)
-	key = hmacSHA256(key, "tc3_request")
-	sig := hex.EncodeToString(hmacSHA256(key, stringToSign))
-	return tc3Algorithm + " Credential=" + secretID + "/" + scope + ", SignedHeaders=" + signed + ", Signature=" + sig
-}
-
-func hmacSHA256(key []byte, msg string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(msg))
-	return m.Sum(nil)
 }
 
 // tencentError maps a Tencent Cloud error code (common codes and the SMS
