@@ -104,6 +104,12 @@ func TestSweep(t *testing.T) {
 			_, err := s.BeginAttempt(t.Context(), "a", now, security.LockPolicy{Consecutive: 1, LockFor: 15 * time.Minute})
 			require.NoError(t, err)
 		}, runMemory},
+		{"AttemptWindowOnly", func(t *testing.T, s *Store) {
+			// Failures per destination: no consecutive rule, so nothing
+			// outlives the window (issue 8: not 30 days).
+			_, err := s.BeginAttempt(t.Context(), "a", now, security.LockPolicy{Window: 24 * time.Hour, WindowMax: 10})
+			require.NoError(t, err)
+		}, 24 * time.Hour},
 		{"AttemptWindowAfterSuccess", func(t *testing.T, s *Store) {
 			p := security.LockPolicy{Window: time.Hour, WindowMax: 5}
 			first, err := s.BeginAttempt(t.Context(), "a", now, p)

@@ -32,6 +32,9 @@ func TestCleanup(t *testing.T) {
 	_, err := st.Allow(ctx, "old", now.Add(-time.Minute), minute)
 	require.NoError(t, err)
 	fail(t, st, "old", now.Add(-pgstore.RunMemory), passwordPolicy, 1)
+	// Failures per destination have no consecutive rule: they go when their
+	// window ends, not a run memory later.
+	fail(t, st, "window", now.Add(-24*time.Hour), security.LockPolicy{Window: 24 * time.Hour, WindowMax: 10}, 1)
 
 	// Live at now.
 	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "live", MAC: macRight, ExpiresAt: now.Add(time.Nanosecond)}))
@@ -46,7 +49,7 @@ func TestCleanup(t *testing.T) {
 
 	n, err := st.Cleanup(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(5+3+1+1), n)
+	assert.Equal(t, int64(5+3+1+1+1), n)
 
 	assert.Equal(t, 1, count(t, pool, st, "codes"))
 	assert.Equal(t, 1, count(t, pool, st, "tickets"))

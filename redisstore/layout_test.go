@@ -85,7 +85,12 @@ func TestFootprint(t *testing.T) {
 	_, err = e.store.BeginAttempt(ctx, "a", now, p)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{e.prefix + "att:{a}", e.prefix + "att:{a}:log"}, e.keys(t), "two keys per attempt key")
-	assert.Greater(t, pttl("att:{a}"), 29*24*time.Hour, "attempt state is kept 30 days")
+	assert.LessOrEqual(t, pttl("att:{a}"), 24*time.Hour, "window-only state is kept for its window, no longer")
+	assert.Greater(t, pttl("att:{a}"), 23*time.Hour)
+	_, err = e.store.BeginAttempt(ctx, "run", now, security.LockPolicy{Consecutive: 5, LockFor: time.Minute})
+	require.NoError(t, err)
+	assert.Greater(t, pttl("att:{run}"), 29*24*time.Hour, "a run of consecutive failures is remembered 30 days")
+	require.NoError(t, e.store.ClearAttempts(ctx, "run"))
 	for range 4 {
 		a, err := e.store.BeginAttempt(ctx, "a", now.Add(2*time.Hour), p)
 		require.NoError(t, err)
