@@ -184,11 +184,11 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 }
 
 // UnblockDestination forgets the failed verifications that userID made
-// against a phone number or email address, so userID can send and verify
-// codes for it again before Limits.DestinationFailureWindow has passed.
-// Failures are counted per requester, so a block only ever holds the
-// requester that failed; other requesters' counts end on their own. An
-// administrator's action.
+// against a phone number or email address, and those that strangers to it
+// made together, so userID can send and verify codes for it again before
+// Limits.DestinationFailureWindow has passed. (The owner of a destination
+// is never blocked by others' failures; other requesters' own counts end on
+// their own.) An administrator's action.
 func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail string) error {
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
@@ -207,8 +207,10 @@ func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail s
 		}
 		dest = p.E164
 	}
-	if err := s.store.ClearAttempts(ctx, s.failKey(dest, member(userID))); err != nil {
-		return s.storeErr(err)
+	for _, k := range []string{s.failKey(dest, member(userID)), s.strangersFailKey(dest)} {
+		if err := s.store.ClearAttempts(ctx, k); err != nil {
+			return s.storeErr(err)
+		}
 	}
 	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Destination: Mask(dest), Reason: "destination"})
 	return nil

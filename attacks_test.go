@@ -50,7 +50,7 @@ func TestPublicEmailSendSameStoreWork(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, svc.SendEmailVerification(bg, "", addr))
 			require.NoError(t, svc.Close(bg))
-			want := []string{"AccountByEmail", "Allow", "AttemptStatus", "Allow", "PutCode", "PutTicket"}
+			want := []string{"AccountByEmail", "Allow", "AttemptStatus", "AttemptStatus", "Allow", "PutCode", "PutTicket"}
 			require.Equal(t, want, rec.calls(), "email has no SMS budget: the background work adds no store call")
 		})
 	}

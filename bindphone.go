@@ -51,12 +51,12 @@ func (s *Service) bindPhone(ctx context.Context, userID, phone, code, currentCod
 			return ErrPhoneProofRequired
 		}
 		if err := s.verifyCode(ctx, codeCheck{scope: s.memberCodeScope(userID, current), dest: current, code: currentCode,
-			rq: member(userID), userID: userID, purpose: PurposeConfirmPhone, sent: true}); err != nil {
+			rq: owner(userID), userID: userID, purpose: PurposeConfirmPhone, sent: true}); err != nil {
 			return err
 		}
 	}
 	if err := s.verifyCode(ctx, codeCheck{scope: s.memberCodeScope(userID, p.E164), dest: p.E164, code: code,
-		rq: member(userID), userID: userID, purpose: PurposeBindPhone, sent: true}); err != nil {
+		rq: memberFor(userID, current == p.E164), userID: userID, purpose: PurposeBindPhone, sent: true}); err != nil {
 		return err
 	}
 	before, after, err := s.updateAccount(ctx, userID, func(a *Account) error {

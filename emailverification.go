@@ -52,8 +52,7 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 			return err
 		}
 		owner = userID
-		rq = member(userID)
-		rq.owner = a.Email == addr
+		rq = memberFor(userID, a.Email == addr)
 	} else {
 		switch a, err := s.store.AccountByEmail(ctx, addr); {
 		case err == nil:
@@ -122,7 +121,11 @@ func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code strin
 	owner := userID
 	var rq requester
 	if userID != "" {
-		rq = member(userID)
+		a, err := s.account(ctx, userID)
+		if err != nil {
+			return err
+		}
+		rq = memberFor(userID, a.Email == addr)
 	} else {
 		switch a, err := s.store.AccountByEmail(ctx, addr); {
 		case err == nil:

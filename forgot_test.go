@@ -99,7 +99,7 @@ func TestForgotPasswordSameStoreWork(t *testing.T) {
 			_, err = svc.StartForgotPassword(bg, phone)
 			require.NoError(t, err)
 			require.NoError(t, svc.Close(bg))
-			want := []string{"AccountByPhone", "Allow", "AttemptStatus", "Allow", "PutCode", "PutTicket"}
+			want := []string{"AccountByPhone", "Allow", "AttemptStatus", "AttemptStatus", "Allow", "PutCode", "PutTicket"}
 			if phone == phoneA {
 				// After the answer, in the background: the SMS budget and
 				// its 80% warning mark.

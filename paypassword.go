@@ -261,7 +261,7 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 	// no hashing happens before it: without the code, a request cannot make
 	// the Service spend argon2id work.
 	if err := s.verifyCode(ctx, codeCheck{scope: s.memberCodeScope(userID, p.E164), dest: p.E164, code: code,
-		rq: member(userID), userID: userID, purpose: PurposeConfirmPhone, sent: true}); err != nil {
+		rq: memberFor(userID, a.Phone == p.E164), userID: userID, purpose: PurposeConfirmPhone, sent: true}); err != nil {
 		return err
 	}
 	if a.Phone != p.E164 {

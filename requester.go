@@ -27,6 +27,15 @@ type requester struct {
 // member is the requester of a signed-in user's request.
 func member(userID string) requester { return requester{kind: "account", id: userID} }
 
+// owner is the requester of a signed-in user's request about the user's own
+// bound phone or address.
+func owner(userID string) requester { return requester{kind: "account", id: userID, owner: true} }
+
+// memberFor is member, or owner when isOwner.
+func memberFor(userID string, isOwner bool) requester {
+	return requester{kind: "account", id: userID, owner: isOwner}
+}
+
 // public is the requester of an anonymous request: its client IP bucket.
 // A malformed Client.IP is an error, so a misconfigured host learns at its
 // first request that its per-IP throttle is not working.
@@ -77,6 +86,12 @@ func ipBucket(ip string) (string, error) {
 // failKey counts the failed verifications of requester r against dest.
 func (s *Service) failKey(dest string, r requester) string {
 	return s.key("fail", dest, r.kind, r.id)
+}
+
+// strangersFailKey counts the failed verifications against dest of every
+// requester but its owner.
+func (s *Service) strangersFailKey(dest string) string {
+	return s.key("fail-strangers", dest)
 }
 
 // missKey counts r's submissions that met no live code.

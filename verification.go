@@ -100,14 +100,39 @@ func (v *vetoError) Error() string { return "veto" }
 // (the send budgets still bound its guesses), so that no shared bucket
 // exists for one caller to fill against all.
 func (s *Service) failureBlock(ctx context.Context, dest string, rq requester, now time.Time) (time.Duration, error) {
-	if rq.kind == "" {
-		return 0, nil
+	var keys []string
+	if rq.kind != "" {
+		keys = append(keys, s.failKey(dest, rq))
 	}
-	st, err := s.store.AttemptStatus(ctx, s.failKey(dest, rq), now, s.lim.destinationFailures())
-	if err != nil || st.Allowed {
-		return 0, err
+	if !rq.owner {
+		keys = append(keys, s.strangersFailKey(dest))
 	}
-	return s.lockWait(st, now), nil
+	for _, k := range keys {
+		st, err := s.store.AttemptStatus(ctx, k, now, s.lim.destinationFailures())
+		if err != nil || !st.Allowed {
+			return s.lockWait(st, now), err
+		}
+	}
+	return 0, nil
+}
+
+// recordFailure counts a wrong guess at a live code of dest: for the
+// requester and, unless the requester is the owner, for all strangers to
+// dest together.
+func (s *Service) recordFailure(ctx context.Context, dest string, rq requester, now time.Time) error {
+	var keys []string
+	if rq.kind != "" {
+		keys = append(keys, s.failKey(dest, rq))
+	}
+	if !rq.owner {
+		keys = append(keys, s.strangersFailKey(dest))
+	}
+	for _, k := range keys {
+		if _, err := s.store.BeginAttempt(ctx, k, now, s.lim.destinationFailures()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // issueCode stores a new code for scope and destination, voiding the
@@ -168,9 +193,12 @@ type codeCheck struct {
 // the loser of a race of right answers) charges the requester's miss budget
 // and nobody's destination: it could not have guessed anything.
 //
-// Brute force is bounded by the sends: a destination gets at most
-// Limits.SendsPerDay codes a day from requesters other than its owner and as
-// many from its owner, each open to Limits.CodeTries guesses.
+// Brute force is bounded twice. Wrong guesses from everyone but the owner
+// count together too: Limits.DestinationFailures of them within
+// Limits.DestinationFailureWindow block every stranger (not the owner) from
+// sending to and verifying for the destination. And whatever races past
+// that count, a destination gets at most Limits.SendsPerDay codes a day
+// from strangers, each open to Limits.CodeTries guesses.
 func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 	if c.code == "" {
 		return fmt.Errorf("%w: code required", ErrInvalidArgument)
@@ -207,10 +235,8 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 		if res == CodeVoided {
 			reason = "voided"
 		}
-		if c.rq.kind != "" {
-			if _, err := s.store.BeginAttempt(ctx, s.failKey(c.dest, c.rq), now, s.lim.destinationFailures()); err != nil {
-				return s.storeErr(err)
-			}
+		if err := s.recordFailure(ctx, c.dest, c.rq, now); err != nil {
+			return s.storeErr(err)
 		}
 	default:
 		reason = "expired_or_used"
@@ -257,9 +283,7 @@ func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) error
 		purpose = PurposeConfirmPhone
 	}
 	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: purpose, UserID: userID, ClientIP: ClientFrom(ctx).IP}
-	rq := member(userID)
-	rq.owner = purpose == PurposeConfirmPhone
-	if err := s.throttleSend(ctx, req, rq); err != nil {
+	if err := s.throttleSend(ctx, req, memberFor(userID, purpose == PurposeConfirmPhone)); err != nil {
 		return err
 	}
 	scope := s.memberCodeScope(userID, p.E164)
