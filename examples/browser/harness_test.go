@@ -20,6 +20,7 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
@@ -140,9 +141,12 @@ type request struct {
 	Method, Path string
 	// FetchSite is the Sec-Fetch-Site header the browser sent.
 	FetchSite string
-	// Session tells whether the demo session cookie came along.
-	Session bool
-	Status  int
+	// Session and Flow tell whether the demo session cookie and the
+	// forgot-password flow cookie came along; FlowHeader whether the
+	// X-Security-Flow header did.
+	Session, Flow, FlowHeader bool
+	AcceptLanguage            string
+	Status                    int
 }
 
 // site is one examples/server app behind an httptest server.
@@ -174,10 +178,17 @@ func newSite(t *testing.T, host string) *site {
 	require.NoError(t, err)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		_, err := r.Cookie(app.SessionCookie)
+		_, noSession := r.Cookie(app.SessionCookie)
+		_, noFlow := r.Cookie("acctsec_flow")
+		rec := request{
+			Method: r.Method, Path: r.URL.Path, FetchSite: r.Header.Get("Sec-Fetch-Site"),
+			Session: noSession == nil, Flow: noFlow == nil, FlowHeader: r.Header.Get("X-Security-Flow") != "",
+			AcceptLanguage: r.Header.Get("Accept-Language"),
+		}
 		s.app.Handler.ServeHTTP(rw, r)
+		rec.Status = rw.status
 		s.mu.Lock()
-		s.requests = append(s.requests, request{r.Method, r.URL.Path, r.Header.Get("Sec-Fetch-Site"), err == nil, rw.status})
+		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
 	})
 	srv.Start()
@@ -307,6 +318,17 @@ func (p *page) click(sel string) {
 	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// clickAndLoad clicks sel, which navigates, and waits for the next
+// document's load event.
+func (p *page) clickAndLoad(sel string) {
+	p.t.Helper()
+	ctx, cancel := p.step()
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil,
+		chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)))
+	require.NoError(p.t, err)
+}
+
 // visible waits until sel is visible.
 func (p *page) visible(sel string) {
 	p.t.Helper()
@@ -326,7 +348,15 @@ func (p *page) waitFor(what, expr, actual string) {
 	p.t.Helper()
 	ctx, cancel := p.step()
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
+	var err error
+	for {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
+		// A navigation destroys the document the poll ran in; poll the
+		// next one.
+		if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "context") {
+			break
+		}
+	}
 	if err != nil {
 		got, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](actual))
 		p.t.Fatalf("waiting for %s: %v; found %q", what, err, got)
@@ -386,6 +416,20 @@ func (p *page) inboxCode(after int, purpose, to string) string {
 	return code
 }
 
+// otherCode is a 6-digit code that is not code.
+func otherCode(code string) string {
+	b := []byte(code)
+	b[5] = '0' + (b[5]-'0'+1)%10
+	return string(b)
+}
+
+// noScriptCookies asserts that the page's scripts see no cookie: the
+// session and the flow cookie are HttpOnly.
+func (p *page) noScriptCookies() {
+	p.t.Helper()
+	require.Empty(p.t, eval[string](p, `document.cookie`))
+}
+
 // register creates a member with the page's form, which signs in, and
 // waits for the status.
 func (p *page) register(user, password, phone, email string) {
@@ -420,13 +464,15 @@ func (p *page) signOut() {
 }
 
 // bodyJSON waits until the tab shows a JSON envelope (an API answer opened
-// as a document) at a URL starting with prefix, and decodes it.
+// as a document, which Chromium shows in a <pre>) at a URL starting with
+// prefix, and decodes it.
 func (p *page) bodyJSON(prefix string) map[string]any {
 	p.t.Helper()
+	const pre = `(document.querySelector('body > pre') || {textContent: ''}).textContent`
 	p.waitFor("a JSON answer from "+prefix,
-		`location.href.startsWith(`+js(prefix)+`) && document.body !== null && document.body.innerText.trim().startsWith('{')`,
+		`document.readyState === 'complete' && location.href.startsWith(`+js(prefix)+`) && `+pre+`.trim().startsWith('{')`,
 		`location.href + " " + (document.body ? document.body.innerText : "")`)
-	body := eval[string](p, `document.body.innerText`)
+	body := eval[string](p, pre)
 	var env map[string]any
 	require.NoError(p.t, json.Unmarshal([]byte(strings.TrimSpace(body)), &env), body)
 	return env
