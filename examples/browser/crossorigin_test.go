@@ -60,6 +60,7 @@ func newAttacker(t *testing.T, host, target string) string {
 // another host (cross site), the adapter answers "403" cross_origin, the
 // demo's sign-in refuses too, and nothing changes.
 func TestCrossOriginFormPostRefused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	resp, err := http.PostForm(s.base+"/demo/register", url.Values{"userId": {"mallory"}, "password": {"Lantern-Harbor-93"}})
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 // TestVerifyEmailWithCode: the code from the email verifies the address;
 // a wrong one is refused in place.
 func TestVerifyEmailWithCode(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	p := open(t, s)
 	p.load()
@@ -38,6 +39,7 @@ func TestVerifyEmailWithCode(t *testing.T) {
 // what the link shows: today an API answer; a confirmation page with a
 // button gets its button clicked.
 func TestVerifyEmailWithLink(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	p := open(t, s)
 	p.load()

@@ -12,6 +12,7 @@ import (
 // handle travels only in the HttpOnly cookie the adapter sets, which the
 // browser keeps and sends; the page never sees it.
 func TestForgotPassword(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	p := open(t, s)
 	p.load()

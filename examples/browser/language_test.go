@@ -11,6 +11,7 @@ import (
 // the API's msg in Chinese next to the form (wrong code →
 // "验证码错误或已失效。"); the switch turns both to English.
 func TestChinese(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	p := open(t, s)
 	p.setLanguages("zh-CN,zh;q=0.9")

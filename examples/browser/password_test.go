@@ -10,6 +10,7 @@ import (
 // a wrong current password is refused next to the form; afterwards only
 // the new password signs in.
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	p := open(t, s)
 	p.load()

@@ -6,6 +6,7 @@ import "testing"
 // and reset with the code sent to the bound phone, which sets the new PIN
 // in the same step.
 func TestPayPassword(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	p := open(t, s)
 	p.load()

@@ -11,6 +11,7 @@ import (
 // it; changing it needs, besides the new phone's code, a code sent to the
 // phone bound now, and the page says so when it is missing.
 func TestBindAndChangePhone(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "127.0.0.1")
 	p := open(t, s)
 	p.load()
