@@ -183,7 +183,7 @@
     const sw = $('lang');
     sw.textContent = other === 'zh-CN' ? '中文' : 'English';
     sw.lang = other;
-    sw.setAttribute('aria-label', t('switchLabel'));
+    sw.title = t('switchLabel');
     renderStatus();
     renderInbox(true);
   }
