@@ -335,6 +335,12 @@ func (p *page) visible(sel string) {
 	p.do(chromedp.WaitVisible(chromedp.CSS(sel)))
 }
 
+// hiddenNow waits until sel is not shown.
+func (p *page) hiddenNow(sel string) {
+	p.t.Helper()
+	p.waitFor(sel+" to be hidden", `!document.querySelector(`+js(sel)+`).checkVisibility()`, `document.querySelector(`+js(sel)+`).outerHTML.slice(0, 80)`)
+}
+
 // text returns the text content of sel.
 func (p *page) text(sel string) string {
 	p.t.Helper()
@@ -445,6 +451,8 @@ func (p *page) register(user, password, phone, email string) {
 	p.click("#f-register button[type=submit]")
 	p.waitText("#who", user)
 	p.visible("#status-card")
+	p.hiddenNow("#signed-out")
+	p.hiddenNow("#forgot")
 	p.waitFor("the status", `document.querySelector('#st-password').textContent !== ''`, `document.querySelector('#status').innerText`)
 }
 
@@ -461,6 +469,8 @@ func (p *page) signOut() {
 	p.t.Helper()
 	p.click("#signout")
 	p.visible("#f-signin")
+	p.hiddenNow("#security")
+	p.hiddenNow("#signed-in")
 }
 
 // bodyJSON waits until the tab shows a JSON envelope (an API answer opened
