@@ -1,7 +1,9 @@
 // Command server is a DEMO of the account-security API: every documented
 // route on an in-memory store, with a development notifier that prints
 // each outgoing SMS and email, codes and links included, as one JSON line
-// on stdout. Logs go to stderr.
+// on stdout. Logs go to stderr. Its root, /, serves the account-security
+// page (package web) with a demo sign-in and a dev inbox of the last
+// printed messages; the server itself is package app.
 //
 //	go run ./examples/server [-addr 127.0.0.1:8287] [-max-limits]
 //
@@ -26,9 +28,11 @@
 // LOGIN, opportunistic STARTTLS, private CAs and finer errors.
 //
 // It is not a production server: members are identified by the X-User-ID
-// request header (anyone can claim any user), POST /demo/register creates
-// accounts for anyone, flow cookies work over plain HTTP, and everything is
-// lost at exit. A random secret is generated at each start.
+// request header (anyone can claim any user) or a demo session cookie,
+// POST /demo/register creates accounts for anyone, GET /demo/inbox shows
+// every printed code and link to anyone, flow cookies work over plain
+// HTTP, and everything is lost at exit. A random secret is generated at
+// each start.
 package main
 
 import (
@@ -45,6 +49,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/examples/internal/demo"
+	"github.com/acctsec/security/examples/server/app"
 	"github.com/acctsec/security/messages"
 )
 
@@ -102,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	a, err := newApp(base, stdout, mailer, logger, limits, nil)
+	a, err := app.New(app.Options{Base: base, Stdout: stdout, Email: mailer, Logger: logger, Limits: limits})
 	if err != nil {
 		ln.Close()
 		return err
@@ -114,8 +119,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demo.PrintUsage(stderr, base,
 		"account-security DEMO server on "+base,
 		"  DEMO ONLY: X-User-ID identifies members, anyone can register, no TLS, data in memory.",
+		"  The account-security page: "+base+"/ (its dev inbox shows every code and link: DEVELOPMENT ONLY).",
 		"  "+outgoing)
-	return demo.Serve(ctx, ln, a.handler, logger, a.close)
+	return demo.Serve(ctx, ln, a.Handler, logger, a.Close)
 }
 
 // passwordEnv holds the SMTP password: an environment variable, not a flag,

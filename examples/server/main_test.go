@@ -20,6 +20,7 @@ import (
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/examples/internal/demo"
 	"github.com/acctsec/security/examples/internal/demotest"
+	"github.com/acctsec/security/examples/server/app"
 )
 
 // harness drives one demo app behind an httptest server.
@@ -36,13 +37,15 @@ func newHarness(t *testing.T, limits security.Limits) *harness {
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	h := &harness{t: t, base: base, lines: lines, clock: demotest.NewClock()}
-	a, err := newApp(base, lines, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), limits, h.clock.Now)
+	a, err := app.New(app.Options{
+		Base: base, Stdout: lines, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits, Now: h.clock.Now,
+	})
 	require.NoError(t, err)
-	srv.Config.Handler = a.handler
+	srv.Config.Handler = a.Handler
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
-		require.NoError(t, a.close(context.Background()))
+		require.NoError(t, a.Close(context.Background()))
 	})
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)

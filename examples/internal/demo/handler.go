@@ -15,21 +15,33 @@ type Options struct {
 	Logger *slog.Logger
 	// TrustedProxies are passed to the adapter (X-Forwarded-For).
 	TrustedProxies []netip.Prefix
+	// UserID names the member of a request (default MemberID).
+	UserID func(*http.Request) (string, bool)
+	// Routes, when set, adds an example's own routes to the mux, with the
+	// adapter for their parameters and answers.
+	Routes func(mux *http.ServeMux, ad *httpadapter.Handler)
 }
 
 // NewHandler returns the examples' routes on svc: POST /demo/register,
-// behind cross-origin protection, and every route of an httpadapter whose
-// members are named by MemberID and whose flow cookie works over plain
-// HTTP.
+// behind cross-origin protection, opts.Routes, and every route of an
+// httpadapter whose members are named by opts.UserID (default MemberID) and
+// whose flow cookie works over plain HTTP.
 func NewHandler(svc *security.Service, opts Options) http.Handler {
+	userID := opts.UserID
+	if userID == nil {
+		userID = MemberID
+	}
 	ad := httpadapter.New(svc, httpadapter.Options{
-		UserID:          MemberID,
+		UserID:          userID,
 		TrustedProxies:  opts.TrustedProxies,
 		InsecureCookies: true,
 		Logger:          opts.Logger,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/demo/register", http.NewCrossOriginProtection().Handler(register(svc, ad)))
+	if opts.Routes != nil {
+		opts.Routes(mux, ad)
+	}
 	mux.Handle("/", ad)
 	return mux
 }
