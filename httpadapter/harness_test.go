@@ -37,9 +37,10 @@ const (
 	pin1       = "472915"
 	pin2       = "830264"
 	otherPhone = "13900139000"
-	// vetoedPhone is refused by the test Service's SendVeto.
+	// vetoedPhone and vetoedEmail are refused by the test Service's SendVeto.
 	vetoedPhone = "13700137000"
 	vetoedE164  = "+8613700137000"
+	vetoedEmail = "vetoed@example.com"
 	otherE164   = "+8613900139000"
 )
 
@@ -148,7 +149,7 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 		Now:                 hs.clock.Now,
 		MaxConcurrentHashes: 2,
 		SendVeto: func(_ context.Context, r security.SendRequest) error {
-			if r.To == vetoedE164 {
+			if r.To == vetoedE164 || r.To == vetoedEmail {
 				return fmt.Errorf("captcha required: %w", security.ErrSendRefused)
 			}
 			return nil
