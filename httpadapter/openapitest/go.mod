@@ -2,11 +2,13 @@ module github.com/acctsec/security/httpadapter/openapitest
 
 go 1.26.0
 
-require github.com/acctsec/security v0.2.0
+require (
+	github.com/acctsec/security v0.2.0
+	github.com/getkin/kin-openapi v0.153.0
+)
 
 require (
 	github.com/alexedwards/argon2id v1.0.0 // indirect
-	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
