@@ -341,11 +341,11 @@ func check(doc *openapi3.T, x exchange, cov *coverage, notFound, notAllowed *ope
 			}
 			cov.requests++
 			if len(x.Body) > 0 {
-				mt, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
+				bodyType, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
 				if err != nil {
 					return err
 				}
-				add(cov.mediaTypes, name, mt)
+				add(cov.mediaTypes, name, bodyType)
 			}
 		}
 	}
