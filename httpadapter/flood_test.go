@@ -42,9 +42,10 @@ func TestFloodOfPasswordChangesOverHTTP(t *testing.T) {
 	for i := range calls {
 		require.NoError(t, svc.CreateAccount(context.Background(), security.NewAccount{UserID: fmt.Sprint("f", i), PasswordHash: old}))
 	}
-	h := httpadapter.New(svc, httpadapter.Options{UserID: func(r *http.Request) (string, bool) {
+	opts := httpadapter.Options{UserID: func(r *http.Request) (string, bool) {
 		return r.Header.Get("X-User-ID"), true
-	}})
+	}}
+	h := record(t, httpadapter.New(svc, opts), opts)
 	deadline := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel := context.WithTimeout(r.Context(), time.Second)

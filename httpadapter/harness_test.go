@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,9 +37,10 @@ const (
 	pin1       = "472915"
 	pin2       = "830264"
 	otherPhone = "13900139000"
-	// vetoedPhone is refused by the test Service's SendVeto.
+	// vetoedPhone and vetoedEmail are refused by the test Service's SendVeto.
 	vetoedPhone = "13700137000"
 	vetoedE164  = "+8613700137000"
+	vetoedEmail = "vetoed@example.com"
 	otherE164   = "+8613900139000"
 )
 
@@ -90,8 +92,9 @@ type harness struct {
 	t     *testing.T
 	clock *clock
 	svc   *security.Service
-	h     *httpadapter.Handler
-	logs  *syncBuffer
+	// h is the adapter, behind the exchange recorder when recording.
+	h    http.Handler
+	logs *syncBuffer
 
 	msgs     chan sent
 	mu       sync.Mutex
@@ -146,7 +149,7 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 		Now:                 hs.clock.Now,
 		MaxConcurrentHashes: 2,
 		SendVeto: func(_ context.Context, r security.SendRequest) error {
-			if r.To == vetoedE164 {
+			if r.To == vetoedE164 || r.To == vetoedEmail {
 				return fmt.Errorf("captcha required: %w", security.ErrSendRefused)
 			}
 			return nil
@@ -170,7 +173,7 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 	if opts.Logger == nil {
 		opts.Logger = logger
 	}
-	hs.h = httpadapter.New(svc, opts)
+	hs.h = record(t, httpadapter.New(svc, opts), opts)
 	return hs
 }
 
@@ -376,3 +379,128 @@ func withBody(r *http.Request, ctype, body string) *http.Request {
 }
 
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// RecordEnv names the file that, when set, receives every request the tests
+// send to the adapter and every response it gives, one JSON object a line,
+// for the OpenAPI conformance test of the openapitest module. The first
+// line lists the routes the adapter serves. Unset, nothing is recorded and
+// requests reach the adapter untouched.
+const recordEnv = "ACCTSEC_RECORD_EXCHANGES"
+
+// exchange is one recorded request and response, with the options that
+// shape them. Bodies are base64 in JSON.
+type exchange struct {
+	Kind string `json:"kind"` // "exchange"
+	Test string `json:"test"`
+	// PathPrefix, FlowCookieName and AlwaysHTTP200 are the handler's
+	// options (the cookie name after its default).
+	PathPrefix     string `json:"pathPrefix,omitempty"`
+	FlowCookieName string `json:"flowCookieName"`
+	AlwaysHTTP200  bool   `json:"alwaysHTTP200,omitempty"`
+
+	Method        string      `json:"method"`
+	Target        string      `json:"target"` // path and query, as sent
+	Host          string      `json:"host"`
+	Header        http.Header `json:"header"`
+	ContentLength int64       `json:"contentLength"`
+	Body          []byte      `json:"body"`
+
+	Status         int         `json:"status"`
+	ResponseHeader http.Header `json:"responseHeader"`
+	ResponseBody   []byte      `json:"responseBody"`
+}
+
+// exchangeLog appends records to the file named by recordEnv; one per test
+// process, shared by the parallel tests.
+type exchangeLog struct {
+	mu  sync.Mutex
+	f   *os.File
+	err error
+}
+
+var exchanges = sync.OnceValue(func() *exchangeLog {
+	path := os.Getenv(recordEnv)
+	if path == "" {
+		return nil
+	}
+	l := &exchangeLog{}
+	l.f, l.err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if l.err == nil {
+		l.err = l.write(struct {
+			Kind   string   `json:"kind"`
+			Routes []string `json:"routes"`
+		}{"routes", httpadapter.ServedRoutes()})
+	}
+	return l
+})
+
+func (l *exchangeLog) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, err = l.f.Write(append(b, '\n'))
+	return err
+}
+
+// record returns h, behind a recorder when recordEnv is set. opts are the
+// options h was built with. Every test serving the adapter goes through it
+// (openapi_test.go checks the sources for handlers built around it).
+func record(t testing.TB, h http.Handler, opts httpadapter.Options) http.Handler {
+	l := exchanges()
+	if l == nil {
+		return h
+	}
+	if l.err != nil {
+		t.Fatalf("%s: %v", recordEnv, l.err)
+	}
+	cookie := opts.FlowCookieName
+	if cookie == "" {
+		cookie = "acctsec_flow"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := exchange{Kind: "exchange", Test: t.Name(), PathPrefix: opts.PathPrefix, FlowCookieName: cookie,
+			AlwaysHTTP200: opts.AlwaysHTTP200, Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
+			Header: r.Header.Clone(), ContentLength: r.ContentLength}
+		if r.Body != nil && r.Body != http.NoBody {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				t.Errorf("recording a request body: %v", err)
+			}
+			x.Body = b
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
+		tw := &teeWriter{ResponseWriter: w}
+		h.ServeHTTP(tw, r)
+		x.Status, x.ResponseHeader, x.ResponseBody = tw.status, tw.header, tw.body.Bytes()
+		if err := l.write(x); err != nil {
+			t.Errorf("recording an exchange: %v", err)
+		}
+	})
+}
+
+// teeWriter passes a response through and keeps a copy: the status, the
+// header as sent, and the body.
+type teeWriter struct {
+	http.ResponseWriter
+	status int
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (w *teeWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status, w.header = code, w.ResponseWriter.Header().Clone()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *teeWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}

@@ -1,0 +1,70 @@
+package openapitest
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/httpadapter"
+	"github.com/acctsec/security/memstore"
+)
+
+// probeMethods are the methods tried on every path.
+var probeMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect,
+}
+
+// TestServedRoutesAreDescribed probes a Handler with every method on every
+// described path, and on every path of the adapter's route table (as the
+// recording lists it): a method that answers neither 404 nor 405 is served,
+// and the served set must be exactly the described operations.
+func TestServedRoutesAreDescribed(t *testing.T) {
+	doc := loadDescription(t)
+	store := memstore.New()
+	t.Cleanup(func() { _ = store.Close() })
+	svc, err := security.New(store, security.NotifierFunc(func(context.Context, security.Message) error { return nil }),
+		security.Config{Secret: bytes.Repeat([]byte("p"), 32), LinkBaseURL: "https://app.example.com/verify"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	h := httpadapter.New(svc, httpadapter.Options{})
+
+	paths := map[string]bool{}
+	for path := range doc.Paths.Map() {
+		paths[path] = true
+	}
+	for _, route := range recording(t).served {
+		_, path, _ := strings.Cut(route, " ")
+		paths[path] = true
+	}
+	var served []string
+	for path := range paths {
+		for _, method := range probeMethods {
+			// No parameters and no user: every route refuses before doing
+			// anything, with something other than 404 or 405.
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(method, path, nil))
+			if w.Code != http.StatusNotFound && w.Code != http.StatusMethodNotAllowed {
+				served = append(served, method+" "+path)
+			}
+		}
+	}
+	sort.Strings(served)
+	var described []string
+	for name := range operations(doc) {
+		described = append(described, name)
+	}
+	sort.Strings(described)
+	if len(served) == 0 || !slices.Equal(served, described) {
+		t.Errorf("routes served (probed):\n  %s\nroutes described:\n  %s",
+			strings.Join(served, "\n  "), strings.Join(described, "\n  "))
+	}
+}
