@@ -46,7 +46,7 @@ var validRequests = map[string]struct {
 	"PUT " + pMember:      {params: kv{{"oldPassword", alicePass}, {"newPasswordFirst", newPass}}},
 	"PUT " + pBind:        {params: kv{{"message", "123456"}, {"phone", alicePhone}}},
 	"PUT " + pPay:         {params: kv{{"payPasswordFirst", pin1}}},
-	"PUT " + pResetPay:    {params: kv{{"phone", alicePhone}, {"message", "123456"}}},
+	"PUT " + pResetPay:    {params: kv{{"phone", alicePhone}, {"message", "123456"}, {"payPasswordFirst", pin2}}},
 	"PUT " + pUpdatePay:   {params: kv{{"oldPassword", pin1}, {"payPasswordFirst", pin2}}},
 	"GET " + pStatus:      {},
 	"GET " + pForgot:      {params: kv{{"phone", alicePhone}}},
