@@ -11,6 +11,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/examples/internal/demo"
+	"github.com/acctsec/security/httpadapter"
 	"github.com/acctsec/security/memstore"
 	"github.com/acctsec/security/notify"
 )
@@ -52,7 +53,7 @@ func newApp(base string, stdout io.Writer, email security.Notifier, logger *slog
 		store.Close()
 		return nil, err
 	}
-	return &app{svc: svc, store: store, handler: demo.WithDeadline(demo.NewHandler(svc, demo.Options{Logger: logger}), demo.RequestTimeout)}, nil
+	return &app{svc: svc, store: store, handler: httpadapter.Timeout(demo.RequestTimeout)(demo.NewHandler(svc, demo.Options{Logger: logger}))}, nil
 }
 
 // close drains queued messages and stops the store.
