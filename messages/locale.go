@@ -92,7 +92,8 @@ func cutSubtag(tag string) (first, rest string, found bool) {
 }
 
 // MatchLocale picks the supported locale the client prefers most from an
-// HTTP Accept-Language header ("zh-CN,zh;q=0.9,en;q=0.8"), honouring
+// HTTP Accept-Language header ("zh-CN,zh;q=0.9,en;q=0.8", or
+// "zh-TW,zh;q=0.9" which gives LocaleZhTW: see NormalizeLocale), honouring
 // q-values (a range with q=0 is never picked; among equal weights the first
 // listed wins). It returns def when the header is empty, malformed, or names no
 // supported language ("*" alone also gives def). Only the first 4096 bytes
