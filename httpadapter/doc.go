@@ -117,6 +117,11 @@
 // captcha to solve), security.ErrRateLimited (or return a
 // *security.RateLimitError) for "429"; any other error answers "500".
 //
+// Give every request a deadline with Timeout, e.g.
+// httpadapter.Timeout(10*time.Second)(h): a request that cannot get a
+// hashing slot, or whose store call hangs, then answers "503" unavailable
+// when its time is up instead of waiting as long as the client does.
+//
 // # Client metadata
 //
 // Each request's context carries a [security.Client] (security.WithClient):
