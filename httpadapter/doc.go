@@ -65,7 +65,12 @@
 // without a Content-Type, is refused. A parameter given twice, in one place
 // or in both the query and the body, and a parameter the route does not
 // take, answer "400" invalid_argument: a client cannot smuggle a field in.
-// "_" is accepted everywhere and ignored (a cache-buster). Values are used
+// The msg of an unknown parameter names it (Unknown parameter: "sign"),
+// when the name is plain ASCII of at most 64 bytes. "_" is accepted
+// everywhere and ignored (a cache-buster), and so are the names in
+// Options.IgnoreParams, for what gateways and CSRF middleware add ("sign",
+// "timestamp", "nonce"): matched exactly, still counted in the size cap,
+// allowed to repeat since their values are never read. Values are used
 // exactly as sent, never trimmed; they must be valid UTF-8. Bodies over
 // Options.MaxBodyBytes (default 16 KiB), and query strings over the same
 // size, answer "413" before anything is hashed or stored.
@@ -78,9 +83,11 @@
 // {"code":"<string>","msg":"<string>","data":...}. The HTTP status equals
 // the code unless Options.AlwaysHTTP200. A success has the documented code,
 // msg "success" and data "success" (the status route: the status object).
-// An error has a stable data key and a human msg, in Simplified Chinese
-// when Accept-Language prefers zh and in English otherwise
-// (Options.DefaultLocale applies when it names neither):
+// An error has a stable data key and a human msg in the language
+// Accept-Language prefers (q-values honoured): Traditional Chinese for
+// zh-TW and zh-Hant, with Hong Kong wording for zh-HK and zh-MO,
+// Simplified Chinese for any other zh tag, English otherwise
+// (Options.DefaultLocale applies when it names none of them):
 //
 //	"400" invalid_argument      missing, malformed, unknown or repeated parameter; bad JSON; unsupported body type; mismatched confirmation
 //	"400" invalid_phone / invalid_email
@@ -109,6 +116,11 @@
 // security.ErrSendRefused to refuse a send with "403" send_refused (a
 // captcha to solve), security.ErrRateLimited (or return a
 // *security.RateLimitError) for "429"; any other error answers "500".
+//
+// Give every request a deadline with Timeout, e.g.
+// httpadapter.Timeout(10*time.Second)(h): a request that cannot get a
+// hashing slot, or whose store call hangs, then answers "503" unavailable
+// when its time is up instead of waiting as long as the client does.
 //
 // # Client metadata
 //

@@ -42,8 +42,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, code, msg string
 }
 
 // fail writes the error envelope for err and logs the outcome.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, zh bool, route string, err error) {
-	o := classify(err, zh)
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, l lang, route string, err error) {
+	o := classify(err, l)
 	if o.retryAfter > 0 {
 		secs := (o.retryAfter + time.Second - 1) / time.Second
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(secs), 10))
@@ -69,7 +69,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, err error) 
 	if err == nil {
 		err = errInternal
 	}
-	h.fail(w, r, h.isZH(r), "host", err)
+	h.fail(w, r, langOf(h.localeOf(r)), "host", err)
 }
 
 // WriteSuccess writes a success envelope: code ("200", "201"), "msg" and
@@ -81,8 +81,8 @@ func (h *Handler) WriteSuccess(w http.ResponseWriter, r *http.Request, code stri
 
 // Params decodes the parameters of r the way the adapter's routes do (query
 // string, form, multipart form or JSON object; body capped at
-// MaxBodyBytes; "_" ignored) for a host route taking only names (at most
-// 8). Absent parameters are missing from the map. An unknown or repeated
+// MaxBodyBytes; "_" and Options.IgnoreParams ignored) for a host route
+// taking only names (at most 8). Absent parameters are missing from the map. An unknown or repeated
 // parameter, a malformed body or one too large returns an error that
 // WriteError answers with "400" or "413".
 func (h *Handler) Params(r *http.Request, names ...string) (map[string]string, error) {

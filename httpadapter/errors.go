@@ -68,11 +68,11 @@ var rows = []struct {
 	{security.ErrInvalidArgument, "400", "invalid_argument"},
 }
 
-// classify maps err to its answer, with msg in Chinese when zh.
-func classify(err error, zh bool) outcome {
+// classify maps err to its answer, with msg in language l.
+func classify(err error, l lang) outcome {
 	var ae *argError
 	if errors.As(err, &ae) {
-		return outcome{code: "400", key: "invalid_argument", msg: argText(ae, zh)}
+		return outcome{code: "400", key: "invalid_argument", msg: argText(ae, l)}
 	}
 	var pe *security.PolicyError
 	if errors.As(err, &pe) && (errors.Is(err, security.ErrWeakPassword) || errors.Is(err, security.ErrWeakPayPassword)) {
@@ -80,27 +80,27 @@ func classify(err error, zh bool) outcome {
 		if errors.Is(err, security.ErrWeakPayPassword) {
 			key = "weak_pay_password"
 		}
-		msg := texts[key].in(zh)
+		msg := texts[key].in(l)
 		if t, ok := policyTexts[pe.Reason]; ok {
-			msg = t.in(zh)
+			msg = t.in(l)
 		}
 		return outcome{code: "422", key: key, msg: msg}
 	}
 	if errors.Is(err, security.ErrWeakPassword) {
-		return simple("422", "weak_password", zh)
+		return simple("422", "weak_password", l)
 	}
 	if errors.Is(err, security.ErrWeakPayPassword) {
-		return simple("422", "weak_pay_password", zh)
+		return simple("422", "weak_pay_password", l)
 	}
 	var le *security.LockedError
 	if errors.As(err, &le) {
-		return outcome{code: "423", key: "locked", msg: lockedText(le.Until, zh)}
+		return outcome{code: "423", key: "locked", msg: lockedText(le.Until, l)}
 	}
 	if errors.Is(err, security.ErrLocked) {
-		return simple("423", "locked", zh)
+		return simple("423", "locked", l)
 	}
 	if errors.Is(err, security.ErrRateLimited) {
-		o := simple("429", "rate_limited", zh)
+		o := simple("429", "rate_limited", l)
 		var re *security.RateLimitError
 		if errors.As(err, &re) {
 			o.retryAfter = re.RetryAfter
@@ -109,12 +109,12 @@ func classify(err error, zh bool) outcome {
 	}
 	for _, row := range rows {
 		if errors.Is(err, row.err) {
-			return simple(row.code, row.key, zh)
+			return simple(row.code, row.key, l)
 		}
 	}
-	return simple("500", "internal", zh)
+	return simple("500", "internal", l)
 }
 
-func simple(code, key string, zh bool) outcome {
-	return outcome{code: code, key: key, msg: texts[key].in(zh)}
+func simple(code, key string, l lang) outcome {
+	return outcome{code: code, key: key, msg: texts[key].in(l)}
 }

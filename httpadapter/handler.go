@@ -60,9 +60,21 @@ type Options struct {
 	// Default DefaultMaxBodyBytes (16 KiB). Larger requests answer "413".
 	MaxBodyBytes int64
 
+	// IgnoreParams names extra parameters that gateways and middleware add
+	// ("sign", "timestamp", "nonce", "csrf_token"): every route, and
+	// Handler.Params, accepts and ignores them like "_", instead of
+	// answering "400" for an unknown parameter. Names match exactly (case
+	// included); "" is skipped; a name a route takes is still read by that
+	// route. Ignored parameters still count toward MaxBodyBytes, may be
+	// repeated (their values are never read), and must be well-formed
+	// (percent-encoding, a JSON string or number, a multipart field).
+	IgnoreParams []string
+
 	// DefaultLocale is the locale when Accept-Language names no supported
-	// language: "zh-CN" or "en". Default "": English response texts, and
-	// the Service's Config.DefaultLocale for SMS and email.
+	// language: "zh-CN", "zh-TW", "zh-HK" or "en" (other tags are
+	// normalized with messages.NormalizeLocale). Default "": English
+	// response texts, and the Service's Config.DefaultLocale for SMS and
+	// email.
 	DefaultLocale string
 
 	// Logger receives one record per response: Debug for answers below 500,
@@ -95,6 +107,7 @@ type Handler struct {
 	cookieName string
 	cookiePath string
 	max        int64
+	ignore     []string
 	locale     string
 	log        *slog.Logger
 	cop        *http.CrossOriginProtection
@@ -134,6 +147,11 @@ func New(svc *security.Service, opts Options) *Handler {
 	if h.max <= 0 {
 		h.max = DefaultMaxBodyBytes
 	}
+	for _, name := range opts.IgnoreParams {
+		if name != "" {
+			h.ignore = append(h.ignore, name)
+		}
+	}
 	if h.locale != "" {
 		h.locale = messages.NormalizeLocale(h.locale, "")
 	}
@@ -162,11 +180,11 @@ type call struct {
 // ServeHTTP routes r to its endpoint.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	locale := h.localeOf(r)
-	zh := locale == messages.LocaleZhCN
+	ml := langOf(locale)
 	path, ok := h.strip(r.URL.Path)
 	res := h.routes[path]
 	if !ok || res == nil {
-		h.fail(w, r, zh, "", ErrNotFound)
+		h.fail(w, r, ml, "", ErrNotFound)
 		return
 	}
 	if res.noReferrer {
@@ -175,12 +193,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ep := res.find(r.Method)
 	if ep == nil {
 		w.Header().Set("Allow", res.allow)
-		h.fail(w, r, zh, "", ErrMethodNotAllowed)
+		h.fail(w, r, ml, "", ErrMethodNotAllowed)
 		return
 	}
 	if !ep.safe && h.cop != nil {
 		if err := h.crossOriginCheck(r); err != nil {
-			h.fail(w, r, zh, ep.name, errCrossOrigin)
+			h.fail(w, r, ml, ep.name, errCrossOrigin)
 			return
 		}
 	}
@@ -192,27 +210,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if ep.member && c.userID == "" {
-			h.fail(w, r, zh, ep.name, ErrUnauthenticated)
+			h.fail(w, r, ml, ep.name, ErrUnauthenticated)
 			return
 		}
 	}
 	c.p.names = ep.names
 	if err := h.decode(r, &c.p); err != nil {
-		h.fail(w, r, zh, ep.name, err)
+		h.fail(w, r, ml, ep.name, err)
 		return
 	}
 	if err := ep.check(&c.p); err != nil {
-		h.fail(w, r, zh, ep.name, err)
+		h.fail(w, r, ml, ep.name, err)
 		return
 	}
 	if err := r.Context().Err(); err != nil {
 		// The client is gone or out of time: do no work for it.
-		h.fail(w, r, zh, ep.name, err)
+		h.fail(w, r, ml, ep.name, err)
 		return
 	}
 	c.ctx = security.WithClient(r.Context(), h.client(r, locale))
 	if err := ep.serve(h, c); err != nil {
-		h.fail(w, r, zh, ep.name, err)
+		h.fail(w, r, ml, ep.name, err)
 		return
 	}
 	data := c.data
@@ -253,14 +271,13 @@ func (h *Handler) decode(r *http.Request, p *params) error {
 	if body == http.NoBody {
 		body = nil
 	}
+	p.ignore = h.ignore
 	return decodeParams(p, r.URL.RawQuery, r.Header.Get("Content-Type"), r.ContentLength, body, h.max)
 }
 
-// isZH reports whether response texts should be Simplified Chinese.
-func (h *Handler) isZH(r *http.Request) bool {
-	return h.localeOf(r) == messages.LocaleZhCN
-}
-
+// localeOf matches the request's Accept-Language to a locale of the
+// messages package, falling back to Options.DefaultLocale; "" leaves the
+// choice to the Service's Config.DefaultLocale (msg is then English).
 func (h *Handler) localeOf(r *http.Request) string {
 	al := r.Header.Get("Accept-Language")
 	if al == "" {

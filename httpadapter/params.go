@@ -20,11 +20,13 @@ const maxParams = 8
 const cacheBuster = "_"
 
 // params holds the decoded parameters of one request. Only the names the
-// route declares can be set, each at most once.
+// route declares can be set, each at most once; "_" and the names in ignore
+// (Options.IgnoreParams) are accepted and dropped.
 type params struct {
-	names []string
-	vals  [maxParams]string
-	has   [maxParams]bool
+	names  []string
+	ignore []string
+	vals   [maxParams]string
+	has    [maxParams]bool
 }
 
 // get returns the value of name, or "" when it was not given.
@@ -40,7 +42,8 @@ func (p *params) get(name string) string {
 // given reports whether name was given with a non-empty value.
 func (p *params) given(name string) bool { return p.get(name) != "" }
 
-// set records one parameter: unknown names and repeats are refused.
+// set records one parameter: unknown names and repeats are refused. A name
+// the route takes is read even when it is also in p.ignore.
 func (p *params) set(name, value string) error {
 	if name == cacheBuster {
 		return nil
@@ -57,7 +60,12 @@ func (p *params) set(name, value string) error {
 			return nil
 		}
 	}
-	return &argError{kind: argUnknown}
+	for _, n := range p.ignore {
+		if n == name {
+			return nil
+		}
+	}
+	return &argError{kind: argUnknown, name: name}
 }
 
 // argKind says what was wrong with the parameters.
@@ -72,9 +80,10 @@ const (
 	argContentType                // a body of an unsupported media type
 )
 
-// argError is a 400 invalid_argument. name is set only for argMissing and
-// argMismatch, and is then one of the route's own parameter names, never
-// text from the request.
+// argError is a 400 invalid_argument. For argMissing and argMismatch name
+// is one of the route's own parameter names. For argUnknown it is the name
+// the request gave, which msg repeats only when it is short and plain (see
+// shownName); Error never shows it, so it is never logged.
 type argError struct {
 	kind argKind
 	name string

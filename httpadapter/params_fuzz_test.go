@@ -32,8 +32,9 @@ var fuzzContentTypes = []string{
 
 // FuzzDecodeParams: decoding never panics, never reads more than the cap
 // plus one byte, fails only with the two adapter errors, sets only declared
-// names with valid UTF-8, and accepts only JSON that encoding/json reads to
-// the same values.
+// names with valid UTF-8, never calls an ignored or declared name unknown
+// (a declared name that is also ignored is still read), and accepts only
+// JSON that encoding/json reads to the same values.
 func FuzzDecodeParams(f *testing.F) {
 	f.Add("phone=13800138000", uint8(0), []byte(""))
 	f.Add("", uint8(1), []byte("phone=13800138000&message=123456"))
@@ -46,12 +47,15 @@ func FuzzDecodeParams(f *testing.F) {
 	f.Add("", uint8(3), []byte("--B\r\nContent-Disposition: form-data; name=\"email\"; filename=\"x\"\r\n\r\nx\r\n--B--\r\n"))
 	f.Add("phone=%zz", uint8(0), []byte(""))
 	f.Add("a;b", uint8(4), []byte("x"))
+	f.Add("sign=1&sign=2&timestamp=3", uint8(2), []byte(`{"sign":"x","phone":"1"}`))
 	f.Add("", uint8(1), bytes.Repeat([]byte("a"), 300))
 	const max = 256
 	names := []string{"phone", "message", "email"}
+	ignore := []string{"sign", "phone"}
 	f.Fuzz(func(t *testing.T, query string, ct uint8, body []byte) {
 		var p params
 		p.names = names
+		p.ignore = ignore
 		cr := &countingReader{r: bytes.NewReader(body)}
 		ctype := fuzzContentTypes[int(ct)%len(fuzzContentTypes)]
 		err := decodeParams(&p, query, ctype, -1, cr, max)
@@ -65,6 +69,13 @@ func FuzzDecodeParams(f *testing.F) {
 			}
 			if len(body) <= max && len(query) <= max && errors.Is(err, errBodyTooLarge) {
 				t.Fatalf("413 for a request within the cap")
+			}
+			if ae != nil && ae.kind == argUnknown {
+				for _, n := range append(append([]string{cacheBuster}, names...), ignore...) {
+					if ae.name == n {
+						t.Fatalf("%q called unknown", n)
+					}
+				}
 			}
 			return
 		}

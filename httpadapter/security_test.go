@@ -305,7 +305,14 @@ func TestLocale(t *testing.T) {
 		wantMsg, wantLocale   string
 	}{
 		{"zh-CN,zh;q=0.9,en;q=0.8", "", "请先登录。", "zh-CN"},
-		{"en;q=0.5, zh-TW;q=0.8", "", "请先登录。", "zh-CN"},
+		{"en;q=0.5, zh-TW;q=0.8", "", "請先登入。", "zh-TW"},
+		{"zh-Hant", "", "請先登入。", "zh-TW"},
+		{"zh-HK,zh;q=0.9", "", "請先登入。", "zh-HK"},
+		{"zh-MO", "en", "請先登入。", "zh-HK"},
+		{"zh-SG", "zh-TW", "请先登录。", "zh-CN"},
+		{"zh-Hans", "zh-HK", "请先登录。", "zh-CN"},
+		{"fr-FR", "zh-TW", "請先登入。", "zh-TW"},
+		{"fr-FR", "zh-Hant-HK", "請先登入。", "zh-HK"},
 		{"en-US,en;q=0.9", "", "Please sign in first.", "en"},
 		{"", "", "Please sign in first.", ""},
 		{"fr-FR", "zh-CN", "请先登录。", "zh-CN"},
@@ -315,7 +322,7 @@ func TestLocale(t *testing.T) {
 		t.Run(c.accept+"/"+c.defaultLocale, func(t *testing.T) {
 			t.Parallel()
 			hs := newHarness(t, harnessConfig{opts: httpadapter.Options{DefaultLocale: c.defaultLocale}})
-			phone := "1380013800" + strconv.Itoa(i)
+			phone := "138001" + strconv.Itoa(10000+i)
 			hs.createAccount(security.NewAccount{UserID: alice, Password: alicePass, Phone: phone})
 			r := request(t, http.MethodGet, pStatus, encQuery, nil)
 			r.Header.Set("Accept-Language", c.accept)

@@ -28,6 +28,14 @@ type localeTexts struct {
 	ignore       string
 	noticeFooter string
 	signoff      string
+
+	// fonts is the CSS font-family list of the HTML layout.
+	fonts string
+	// timeLayout formats times (time.Format); unitSep goes between a
+	// number and its unit.
+	timeLayout        string
+	unitSep           string
+	minute, hour, day unitWords
 }
 
 type codeTexts struct {
@@ -41,9 +49,18 @@ type noticeTexts struct {
 	ifNotYou string
 }
 
+// tables holds the texts of every supported locale.
+var tables = map[string]*localeTexts{
+	LocaleZhCN: &zhCN,
+	LocaleZhTW: &zhTW,
+	LocaleZhHK: &zhHK,
+	LocaleEn:   &en,
+}
+
+// textsFor returns the texts of a supported locale (English for any other).
 func textsFor(locale string) *localeTexts {
-	if locale == LocaleZhCN {
-		return &zhCN
+	if t, ok := tables[locale]; ok {
+		return t
 	}
 	return &en
 }
@@ -91,7 +108,7 @@ const (
 	htmlHead = `<!DOCTYPE html>
 <html lang="{{.Locale}}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="margin:0;padding:24px 12px;background:#f4f5f7;color:#1f2328;font-family:-apple-system,Arial,'PingFang SC','Microsoft YaHei',sans-serif">
+<body style="margin:0;padding:24px 12px;background:#f4f5f7;color:#1f2328;font-family:%fonts%">
 <div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px 32px;font-size:15px;line-height:1.6">
 <p style="margin:0 0 16px;font-size:18px;font-weight:600">{{.AppName}}</p>
 `
@@ -106,7 +123,7 @@ const (
 
 func codeHTML(t *localeTexts, ttl string, link bool) string {
 	var b strings.Builder
-	b.WriteString(htmlHead)
+	b.WriteString(head(t))
 	b.WriteString(para(t.greeting) + para(t.codeIntro) + htmlCode)
 	if link {
 		b.WriteString("{{if .Link}}" + para(t.linkIntro) +
@@ -119,8 +136,10 @@ func codeHTML(t *localeTexts, ttl string, link bool) string {
 }
 
 func noticeHTML(t *localeTexts, n noticeTexts) string {
-	return htmlHead + para(t.greeting) + para(n.what) + "<p><strong>" + n.ifNotYou + "</strong></p>\n" +
+	return head(t) + para(t.greeting) + para(n.what) + "<p><strong>" + n.ifNotYou + "</strong></p>\n" +
 		strings.Replace(htmlMuted, "%s", t.noticeFooter, 1) + para(t.signoff) + htmlTail
 }
+
+func head(t *localeTexts) string { return strings.Replace(htmlHead, "%fonts%", t.fonts, 1) }
 
 func para(s string) string { return "<p>" + s + "</p>\n" }

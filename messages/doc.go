@@ -1,6 +1,7 @@
 // Package messages renders the texts of security.Message values: the SMS
 // text, and the email subject, plain-text body and HTML body, in Simplified
-// Chinese (zh-CN) and English (en).
+// Chinese (zh-CN), Traditional Chinese as written in Taiwan (zh-TW) and in
+// Hong Kong (zh-HK), and English (en).
 //
 // Every default text names the product asking (Options.AppName), says how
 // long a code stays valid and that nobody, staff included, will ever ask for
@@ -13,5 +14,7 @@
 // trial-renders every template, so a broken override, or one that drops the
 // code, fails at start-up rather than when a user waits for a code.
 //
-// MatchLocale picks the locale from an Accept-Language header.
+// MatchLocale picks the locale from an Accept-Language header. zh-HK differs
+// from zh-TW where Hong Kong usage does (短訊, 賬戶, 手提電話, 電郵), not only
+// in characters.
 package messages

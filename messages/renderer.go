@@ -29,8 +29,8 @@ type Options struct {
 	// "help@acme.example"). "" makes notices say "<AppName> support".
 	Support string
 	// DefaultLocale is used when a Message's Locale is empty or unsupported:
-	// LocaleZhCN or LocaleEn (other tags are normalized with
-	// NormalizeLocale). Default LocaleZhCN, as security.Config.
+	// one of Locales() (other tags are normalized with NormalizeLocale).
+	// Default LocaleZhCN, as security.Config.
 	DefaultLocale string
 	// Location is the time zone of times shown in notices. Default UTC.
 	Location *time.Location
@@ -49,8 +49,10 @@ type Options struct {
 type Override struct {
 	// Purpose is the purpose whose texts are replaced. Required.
 	Purpose security.Purpose
-	// Locale is LocaleZhCN or LocaleEn, or "" for both. An override for one
-	// locale wins over one for both.
+	// Locale is one of Locales() (other tags are normalized with
+	// NormalizeLocale), or "" for every locale. An override for one locale
+	// wins over one for every locale. zh-HK does not inherit a zh-TW
+	// override: give one for each.
 	Locale string
 	SMS    string
 	// Subject must render to one non-empty line.
@@ -65,7 +67,7 @@ type Data struct {
 	AppName string
 	Support string
 	Purpose security.Purpose
-	// Locale is LocaleZhCN or LocaleEn.
+	// Locale is one of Locales().
 	Locale string
 	// Code is the one-time code; "" for notices and in subjects.
 	Code string
@@ -73,7 +75,8 @@ type Data struct {
 	// sends one); "" otherwise and in subjects.
 	Link string
 	// TTL is the lifetime of Code and Link in words of the locale ("10
-	// minutes", "10 分钟"); TTLMinutes the same in whole minutes, rounded up.
+	// minutes", "10分钟", "10分鐘"); TTLMinutes the same in whole minutes,
+	// rounded up.
 	TTL        string
 	TTLMinutes int
 	// Time is when the event happened (notices) or the code was issued, in
@@ -130,7 +133,7 @@ func New(opts Options) (*Renderer, error) {
 	}
 	def, ok := supported(opts.DefaultLocale)
 	if !ok {
-		return nil, fmt.Errorf("messages: unsupported DefaultLocale %q (use %q or %q)", opts.DefaultLocale, LocaleZhCN, LocaleEn)
+		return nil, fmt.Errorf("messages: unsupported DefaultLocale %q (use one of %q)", opts.DefaultLocale, Locales())
 	}
 	opts.DefaultLocale = def
 	if opts.Location == nil {
@@ -141,7 +144,7 @@ func New(opts Options) (*Renderer, error) {
 	}
 
 	all := map[setKey]sources{}
-	for _, locale := range []string{LocaleZhCN, LocaleEn} {
+	for _, locale := range Locales() {
 		for _, p := range Purposes() {
 			all[setKey{p, locale}] = defaultSources(p, locale)
 		}
@@ -173,7 +176,7 @@ func applyOverrides(all map[setKey]sources, overrides []Override) error {
 			if !isPurpose(o.Purpose) {
 				return fmt.Errorf("messages: override for unknown purpose %q", o.Purpose)
 			}
-			locales := []string{LocaleZhCN, LocaleEn}
+			locales := Locales()
 			if o.Locale != "" {
 				l, ok := supported(o.Locale)
 				if !ok {

@@ -55,6 +55,18 @@ func codeMessage(p security.Purpose, locale string) security.Message {
 	return m
 }
 
+// isChinese reports whether locale is one of the Chinese locales.
+func isChinese(locale string) bool { return strings.HasPrefix(locale, "zh") }
+
+// localeWords are words every code text of a locale says: the lifetime of a
+// 10-minute code, that nobody will ask for it, and that staff will not.
+var localeWords = map[string]struct{ lifetime, nobody, staff, notYou, signature string }{
+	"en":    {"10 minutes", "never ask", "staff", "If ", ""},
+	"zh-CN": {"10分钟", "索要验证码", "工作人员", "如非本人操作", "【Acme】"},
+	"zh-TW": {"10分鐘", "索取驗證碼", "工作人員", "如非本人操作", "【Acme】"},
+	"zh-HK": {"10分鐘", "索取驗證碼", "職員", "如非本人操作", "【Acme】"},
+}
+
 func hasHan(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
 }
@@ -72,7 +84,7 @@ func TestPurposesCoverNotifierGo(t *testing.T) {
 
 func TestRenderCodePurposes(t *testing.T) {
 	r := newRenderer(t, messages.Options{})
-	for _, locale := range []string{"zh-CN", "en"} {
+	for _, locale := range messages.Locales() {
 		for _, p := range codePurposes {
 			t.Run(locale+"/"+string(p), func(t *testing.T) {
 				out, err := r.Render(codeMessage(p, locale))
@@ -80,7 +92,7 @@ func TestRenderCodePurposes(t *testing.T) {
 				for part, s := range map[string]string{"sms": out.SMS, "subject": out.Subject, "text": out.Text, "html": out.HTML} {
 					assert.NotEmpty(t, strings.TrimSpace(s), part)
 					assert.Contains(t, s, "Acme", "%s names who is asking", part)
-					assert.Equal(t, locale == "zh-CN", hasHan(s), "%s is in the locale's language", part)
+					assert.Equal(t, isChinese(locale), hasHan(s), "%s is in the locale's language", part)
 				}
 				for part, s := range map[string]string{"sms": out.SMS, "text": out.Text, "html": out.HTML} {
 					assert.Contains(t, s, testCode, part)
@@ -89,17 +101,12 @@ func TestRenderCodePurposes(t *testing.T) {
 				assert.NotContains(t, out.Subject, "verify?token")
 				assert.NotContains(t, out.Subject, "\n")
 
-				lifetime, nobody := "10 minutes", "never ask"
-				if locale == "zh-CN" {
-					lifetime, nobody = "10分钟", "索要验证码"
-					assert.True(t, strings.HasPrefix(out.SMS, "【Acme】"), out.SMS)
-				}
+				words := localeWords[locale]
+				assert.True(t, strings.HasPrefix(out.SMS, words.signature), out.SMS)
 				for part, s := range map[string]string{"sms": out.SMS, "text": out.Text, "html": out.HTML} {
-					assert.Contains(t, s, lifetime, "%s says the code's lifetime", part)
-					assert.Contains(t, s, nobody, "%s says nobody will ask for the code", part)
-					if locale == "zh-CN" {
-						assert.Contains(t, s, "工作人员", "%s says staff will not ask either", part)
-					}
+					assert.Contains(t, s, words.lifetime, "%s says the code's lifetime", part)
+					assert.Contains(t, s, words.nobody, "%s says nobody will ask for the code", part)
+					assert.Contains(t, s, words.staff, "%s says staff will not ask either", part)
 				}
 				if p == security.PurposeVerifyEmail {
 					assert.Contains(t, out.Text, testLink)
@@ -115,7 +122,7 @@ func TestRenderCodePurposes(t *testing.T) {
 
 func TestRenderVerifyEmailWithoutLink(t *testing.T) {
 	r := newRenderer(t, messages.Options{})
-	for _, locale := range []string{"zh-CN", "en"} {
+	for _, locale := range messages.Locales() {
 		m := codeMessage(security.PurposeVerifyEmail, locale)
 		m.Link = ""
 		out, err := r.Render(m)
@@ -128,7 +135,7 @@ func TestRenderVerifyEmailWithoutLink(t *testing.T) {
 
 func TestRenderNotices(t *testing.T) {
 	r := newRenderer(t, messages.Options{Location: time.FixedZone("CST", 8*3600)})
-	for _, locale := range []string{"zh-CN", "en"} {
+	for _, locale := range messages.Locales() {
 		for _, p := range noticePurposes {
 			t.Run(locale+"/"+string(p), func(t *testing.T) {
 				// A stray code or link on a notice is never shown.
@@ -137,16 +144,16 @@ func TestRenderNotices(t *testing.T) {
 				out, err := r.Render(m)
 				require.NoError(t, err)
 				when := "4 Mar 2026 13:06 CST"
-				notYou := "If "
-				if locale == "zh-CN" {
-					when, notYou = "2026年3月4日 13:06 CST", "如非本人操作"
+				notYou := localeWords[locale].notYou
+				if isChinese(locale) {
+					when = "2026年3月4日 13:06 CST"
 				}
 				for part, s := range map[string]string{"sms": out.SMS, "subject": out.Subject, "text": out.Text, "html": out.HTML} {
 					assert.NotEmpty(t, strings.TrimSpace(s), part)
 					assert.Contains(t, s, "Acme", part)
 					assert.NotContains(t, s, testCode, part)
 					assert.NotContains(t, s, "token", part)
-					assert.Equal(t, locale == "zh-CN", hasHan(s), part)
+					assert.Equal(t, isChinese(locale), hasHan(s), part)
 				}
 				for part, s := range map[string]string{"sms": out.SMS, "text": out.Text, "html": out.HTML} {
 					assert.Contains(t, s, when, "%s says when", part)
@@ -174,6 +181,11 @@ func TestRenderPayPasswordLocked(t *testing.T) {
 	out, err = r.Render(m)
 	require.NoError(t, err)
 	assert.Contains(t, out.SMS, "将于 2026年3月4日 05:36 UTC 自动解锁")
+
+	m.Locale = "zh-Hant"
+	out, err = r.Render(m)
+	require.NoError(t, err)
+	assert.Contains(t, out.SMS, "將於 2026年3月4日 05:36 UTC 自動解鎖")
 }
 
 func TestRenderSupportAndNow(t *testing.T) {
@@ -186,19 +198,26 @@ func TestRenderSupportAndNow(t *testing.T) {
 	out, err = r.Render(security.Message{Purpose: security.PurposePasswordChanged, Locale: "zh-CN"})
 	require.NoError(t, err)
 	assert.Contains(t, out.Text, "客服（400-800-0000）")
+	out, err = r.Render(security.Message{Purpose: security.PurposePasswordChanged, Locale: "zh-TW"})
+	require.NoError(t, err)
+	assert.Contains(t, out.Text, "聯絡客服（400-800-0000）")
+	out, err = r.Render(security.Message{Purpose: security.PurposePasswordChanged, Locale: "zh-HK"})
+	require.NoError(t, err)
+	assert.Contains(t, out.Text, "聯絡客戶服務（400-800-0000）")
 }
 
 func TestRenderTTLWords(t *testing.T) {
 	r := newRenderer(t, messages.Options{})
 	tests := []struct {
-		ttl    time.Duration
-		en, zh string
+		ttl          time.Duration
+		en, zh, hant string
 	}{
-		{30 * time.Second, "1 minute.", "1分钟"},
-		{5*time.Minute + time.Second, "6 minutes", "6分钟"},
-		{90 * time.Minute, "90 minutes", "90分钟"},
-		{2 * time.Hour, "2 hours", "2小时"},
-		{48 * time.Hour, "2 days", "2天"},
+		{30 * time.Second, "1 minute.", "1分钟", "1分鐘"},
+		{5*time.Minute + time.Second, "6 minutes", "6分钟", "6分鐘"},
+		{90 * time.Minute, "90 minutes", "90分钟", "90分鐘"},
+		{2 * time.Hour, "2 hours", "2小时", "2小時"},
+		{24 * time.Hour, "1 day.", "1天", "1天"},
+		{48 * time.Hour, "2 days", "2天", "2天"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ttl.String(), func(t *testing.T) {
@@ -211,28 +230,39 @@ func TestRenderTTLWords(t *testing.T) {
 			out, err = r.Render(m)
 			require.NoError(t, err)
 			assert.Contains(t, out.SMS, tt.zh)
+			for _, locale := range []string{"zh-TW", "zh-HK"} {
+				m.Locale = locale
+				out, err = r.Render(m)
+				require.NoError(t, err)
+				assert.Contains(t, out.SMS, tt.hant, locale)
+			}
 		})
 	}
 }
 
 func TestRenderLocaleFallback(t *testing.T) {
 	tests := []struct {
-		def, msgLocale string
-		han            bool
+		def, msgLocale, want string
 	}{
-		{"", "", true},      // default default is zh-CN
-		{"en", "", false},   // configured default
-		{"en", "fr", false}, // unsupported -> default
-		{"en", "zh_CN", true},
-		{"zh-CN", "en-US", false},
-		{"zh-Hans", "de", true},
+		{"", "", "zh-CN"},  // default default is zh-CN
+		{"en", "", "en"},   // configured default
+		{"en", "fr", "en"}, // unsupported -> default
+		{"en", "zh_CN", "zh-CN"},
+		{"zh-CN", "en-US", "en"},
+		{"zh-Hans", "de", "zh-CN"},
+		{"zh-TW", "", "zh-TW"},
+		{"zh-Hant-HK", "fr", "zh-HK"},
+		{"en", "zh-Hant", "zh-TW"},
+		{"en", "zh-MO", "zh-HK"},
+		{"zh-HK", "zh-SG", "zh-CN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.def+"/"+tt.msgLocale, func(t *testing.T) {
 			r := newRenderer(t, messages.Options{DefaultLocale: tt.def})
 			out, err := r.Render(codeMessage(security.PurposeBindPhone, tt.msgLocale))
 			require.NoError(t, err)
-			assert.Equal(t, tt.han, hasHan(out.Text))
+			assert.Equal(t, isChinese(tt.want), hasHan(out.Text))
+			assert.Contains(t, out.HTML, `<html lang="`+tt.want+`">`)
 		})
 	}
 }

@@ -86,4 +86,11 @@ var en = localeTexts{
 	ignore:       "If you did not ask for it, ignore this email: nothing changes without the code.",
 	noticeFooter: "This is an automatic security notice. {{.AppName}} will never ask you for your password, payment password or codes.",
 	signoff:      "The {{.AppName}} team",
+
+	fonts:      "-apple-system,Arial,'PingFang SC','Microsoft YaHei',sans-serif",
+	timeLayout: "2 Jan 2006 15:04 MST",
+	unitSep:    " ",
+	minute:     unitWords{"minute", "minutes"},
+	hour:       unitWords{"hour", "hours"},
+	day:        unitWords{"day", "days"},
 }

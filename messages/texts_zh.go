@@ -86,4 +86,10 @@ var zhCN = localeTexts{
 	ignore:       "如非本人操作，请忽略本邮件：没有验证码，您的账户不会发生任何变更。",
 	noticeFooter: "这是一封自动发送的安全通知。{{.AppName}}不会向您索要登录密码、支付密码或验证码。",
 	signoff:      "{{.AppName}}团队",
+
+	fonts:      "-apple-system,Arial,'PingFang SC','Microsoft YaHei',sans-serif",
+	timeLayout: "2006年1月2日 15:04 MST",
+	minute:     unitWords{"分钟", "分钟"},
+	hour:       unitWords{"小时", "小时"},
+	day:        unitWords{"天", "天"},
 }

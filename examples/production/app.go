@@ -15,6 +15,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/examples/internal/demo"
+	"github.com/acctsec/security/httpadapter"
 	"github.com/acctsec/security/notify"
 	"github.com/acctsec/security/pgstore"
 	"github.com/acctsec/security/redisstore"
@@ -115,7 +116,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		return nil, err
 	}
 	a := &app{svc: svc, accounts: accounts, state: state}
-	a.handler = demo.WithDeadline(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies}), cfg.RequestTimeout)
+	a.handler = httpadapter.Timeout(cfg.RequestTimeout)(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies}))
 	// The loop's context is not ctx, which only bounds the start-up.
 	a.stopCleanup = accounts.StartCleanup(context.Background(), cfg.CleanupInterval)
 	return a, nil

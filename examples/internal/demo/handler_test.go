@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -129,17 +128,4 @@ func TestNewHandler(t *testing.T) {
 	// The cross-origin request created nothing.
 	_, err = svc.Status(t.Context(), "eve")
 	require.ErrorIs(t, err, security.ErrAccountNotFound)
-}
-
-func TestWithDeadline(t *testing.T) {
-	var got time.Duration
-	h := demo.WithDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		dl, ok := r.Context().Deadline()
-		require.True(t, ok)
-		got = time.Until(dl)
-	}), time.Minute)
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
-	assert.True(t, got > 0 && got <= time.Minute, "a deadline of at most a minute: %s", got)
-	plain := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
-	assert.NotNil(t, demo.WithDeadline(plain, 0))
 }

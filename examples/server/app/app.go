@@ -121,7 +121,7 @@ func New(opts Options) (*App, error) {
 		},
 	})
 	return &App{
-		Handler: demo.WithDeadline(h, demo.RequestTimeout),
+		Handler: httpadapter.Timeout(demo.RequestTimeout)(h),
 		Inbox:   inbox,
 		svc:     svc,
 		store:   store,
