@@ -93,7 +93,9 @@ type harness struct {
 	clock *clock
 	svc   *security.Service
 	// h is the adapter, behind the exchange recorder when recording.
-	h    http.Handler
+	h http.Handler
+	// ad is the adapter itself, for its methods.
+	ad   *httpadapter.Handler
 	logs *syncBuffer
 
 	msgs     chan sent
@@ -174,6 +176,7 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 		opts.Logger = logger
 	}
 	hs.h = record(t, httpadapter.New(svc, opts), opts)
+	hs.ad = unwrap(hs.h)
 	return hs
 }
 
@@ -460,7 +463,7 @@ func record(t testing.TB, h http.Handler, opts httpadapter.Options) http.Handler
 	if cookie == "" {
 		cookie = "acctsec_flow"
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return recorded{inner: h, HandlerFunc: func(w http.ResponseWriter, r *http.Request) {
 		x := exchange{Kind: "exchange", Test: t.Name(), PathPrefix: opts.PathPrefix, FlowCookieName: cookie,
 			AlwaysHTTP200: opts.AlwaysHTTP200, Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
 			Header: r.Header.Clone(), ContentLength: r.ContentLength}
@@ -478,7 +481,21 @@ func record(t testing.TB, h http.Handler, opts httpadapter.Options) http.Handler
 		if err := l.write(x); err != nil {
 			t.Errorf("recording an exchange: %v", err)
 		}
-	})
+	}}
+}
+
+// recorded is a handler behind the exchange recorder.
+type recorded struct {
+	http.HandlerFunc
+	inner http.Handler
+}
+
+// unwrap returns the adapter behind h (which record may have wrapped).
+func unwrap(h http.Handler) *httpadapter.Handler {
+	if r, ok := h.(recorded); ok {
+		h = r.inner
+	}
+	return h.(*httpadapter.Handler)
 }
 
 // teeWriter passes a response through and keeps a copy: the status, the

@@ -140,15 +140,15 @@ func TestParamsIgnoreParams(t *testing.T) {
 	for _, enc := range []encoding{encForm, encMultipart, encJSON} {
 		r := request(t, http.MethodPost, "/host", enc, kv{{"userId", "u1"}, {"sign", "s"}, {"timestamp", "1"}})
 		r.URL.RawQuery = "nonce=n&_=1"
-		p, err := hs.h.Params(r, "userId")
+		p, err := hs.ad.Params(r, "userId")
 		require.NoError(t, err, enc)
 		assert.Equal(t, map[string]string{"userId": "u1"}, p, enc)
 
 		r = request(t, http.MethodPost, "/host", enc, kv{{"userId", "u1"}, {"extra", "x"}})
 		r.Header.Set("Accept-Language", "zh-CN")
-		_, err = hs.h.Params(r, "userId")
+		_, err = hs.ad.Params(r, "userId")
 		require.Error(t, err)
-		res := serveOn(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hs.h.WriteError(w, r, err) }), r)
+		res := serveOn(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hs.ad.WriteError(w, r, err) }), r)
 		expect(t, res, "400", "invalid_argument")
 		assert.Equal(t, `未知参数："extra"`, res.env.Msg)
 	}
