@@ -60,7 +60,7 @@ func (bcryptScheme) Verify(stored, password string) (bool, error) {
 func checkBcrypt(h string) error {
 	const alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	if len(h) != 60 || !(bcryptScheme{}).Identify(h) || h[6] != '$' {
-		return fmt.Errorf("%w: bcrypt: not a 60-character $2a$/$2b$/$2y$ hash", ErrMalformed)
+		return fmt.Errorf("%w: bcrypt: not a 60-character bcrypt hash", ErrMalformed)
 	}
 	cost, ok := parseDecimal(strings.TrimPrefix(h[4:6], "0"), 99)
 	if !ok || h[4] < '0' || h[4] > '9' || cost < uint64(bcrypt.MinCost) {

@@ -124,7 +124,7 @@ func (d saltedDigest) checkSalt(salt string) error {
 
 // parse reads the canonical form.
 func (d saltedDigest) parse(stored string) (salt string, sum []byte, err error) {
-	bad := fmt.Errorf("%w: %s: not %s%s$<salt>$<hex>", ErrMalformed, d.name, legacyPrefix, d.name)
+	bad := fmt.Errorf("%w: %s: not the canonical legacy form", ErrMalformed, d.name)
 	rest, ok := strings.CutPrefix(stored, legacyPrefix+d.name+"$")
 	s64, hx, ok2 := strings.Cut(rest, "$")
 	if !ok || !ok2 {

@@ -106,6 +106,8 @@ var badHashes = []struct {
 	{"werkzeug wrong length", "pbkdf2:sha512:1000$ceRl7IbD$" + hex32, passhash.ErrMalformed},
 	{"werkzeug not hex", "pbkdf2:sha256:1000$ceRl7IbD$" + strings.Repeat("zz", 32), passhash.ErrMalformed},
 	{"werkzeug 10M", "pbkdf2:sha256:10000000$ceRl7IbD$" + hex32, passhash.ErrTooCostly},
+	{"werkzeug sha512 2M", "pbkdf2:sha512:2000000$ceRl7IbD$" + hex64, passhash.ErrTooCostly},
+	{"passlib sha512 2M", "$pbkdf2-sha512$2000000$0ZrzXitFSGltTQnBWOsdAw$" + strings.Repeat("a", 86), passhash.ErrTooCostly},
 	{"passlib plus sign", "$pbkdf2-sha256$6400$0ZrzXitFSGltTQnBWOsdAw$Y11AchqV4b0sUisdZd0Xr97KWoymNE0LNNrnEgY4H9+", passhash.ErrMalformed},
 	{"passlib sha1 named", "$pbkdf2-sha1$6400$0ZrzXitFSGltTQnBWOsdAw$Y11AchqV4b0sUisdZd0Xr97KWoymNE0LNNrnEgY4H9M", passhash.ErrUnknownScheme},
 	{"passlib wrong length", "$pbkdf2-sha512$6400$0ZrzXitFSGltTQnBWOsdAw$Y11AchqV4b0sUisdZd0Xr97KWoymNE0LNNrnEgY4H9M", passhash.ErrMalformed},

@@ -10,9 +10,14 @@ const (
 	// 10, Rails and Laravel 12); 14 leaves two doublings of headroom and
 	// costs about one second. 16 would cost four.
 	MaxBcryptCost = 14
-	// MaxPBKDF2Iterations: Django 5.2 writes 1,000,000 and 6.0 1,200,000
-	// (SHA-256), Werkzeug 3.0 600,000, Spring 5.8 310,000.
+	// MaxPBKDF2Iterations applies to PBKDF2 with SHA-1 and SHA-256:
+	// Django 5.2 writes 1,000,000 and 6.0 1,200,000 (SHA-256), Werkzeug
+	// 3.0 600,000, Spring 5.8 310,000.
 	MaxPBKDF2Iterations = 3_000_000
+	// MaxPBKDF2SHA512Iterations applies to PBKDF2 with SHA-512, whose
+	// iterations cost about four times as much here (passlib writes
+	// 25,000).
+	MaxPBKDF2SHA512Iterations = 1_000_000
 	// MaxScryptMemory bounds 128·N·r, the bytes scrypt allocates.
 	MaxScryptMemory = 256 << 20
 	// MaxScryptWork bounds N·r·p, which its time is proportional to

@@ -62,7 +62,7 @@ func (m md5Crypt) parse(s string) (salt, sum string, err error) {
 	rest, ok := strings.CutPrefix(s, m.magic)
 	salt, sum, ok2 := strings.Cut(rest, "$")
 	if !ok || !ok2 || len(salt) > 8 || !isCryptSalt(salt) || len(sum) != 22 || !isCryptSalt(sum) {
-		return "", "", fmt.Errorf("%w: %s: not %s<salt>$<22 characters>", ErrMalformed, m.name, m.magic)
+		return "", "", fmt.Errorf("%w: %s: not a salt of up to 8 characters and a 22-character sum", ErrMalformed, m.name)
 	}
 	return salt, sum, nil
 }

@@ -85,7 +85,7 @@ func (s *Schemes) parseOnion(stored string) (*onion, error) {
 	name, rest, ok1 := strings.Cut(rest, "$")
 	p64, rest, ok2 := strings.Cut(rest, "$")
 	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("%w: onion: not %s<scheme>$<params>$argon2id$...", ErrMalformed, onionPrefix)
+		return nil, fmt.Errorf("%w: onion: not a scheme, parameters and an argon2id hash", ErrMalformed)
 	}
 	layered, ok := s.byName(name).(Layered)
 	if !ok {

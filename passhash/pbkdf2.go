@@ -28,23 +28,28 @@ func (h *pbkdf2Hash) verify(password string) (bool, error) {
 // pbkdf2Digests maps the digest names the formats use to the hash and its
 // output size, which is the derived key's length in every format here (a
 // longer key would multiply the work, so no other length is read).
-var pbkdf2Digests = map[string]struct {
-	newHash func() hash.Hash
-	size    int
-}{
-	"sha1":   {sha1.New, sha1.Size},
-	"sha256": {sha256.New, sha256.Size},
-	"sha512": {sha512.New, sha512.Size},
+var pbkdf2Digests = map[string]pbkdf2Digest{
+	"sha1":   {sha1.New, sha1.Size, MaxPBKDF2Iterations},
+	"sha256": {sha256.New, sha256.Size, MaxPBKDF2Iterations},
+	"sha512": {sha512.New, sha512.Size, MaxPBKDF2SHA512Iterations},
 }
 
-// checkIterations reads an iteration count and applies the ceiling.
-func checkIterations(s, scheme string) (int, error) {
+// pbkdf2Digest is a digest PBKDF2 runs on, with its ceiling.
+type pbkdf2Digest struct {
+	newHash func() hash.Hash
+	size    int
+	maxIter uint64
+}
+
+// checkIterations reads an iteration count and applies the digest's
+// ceiling.
+func (d pbkdf2Digest) checkIterations(s, scheme string) (int, error) {
 	n, ok := parseDecimal(s, 1<<62)
 	if !ok || n == 0 {
 		return 0, fmt.Errorf("%w: %s: bad iteration count", ErrMalformed, scheme)
 	}
-	if n > MaxPBKDF2Iterations {
-		return 0, fmt.Errorf("%w: %s: %d iterations (ceiling %d)", ErrTooCostly, scheme, n, MaxPBKDF2Iterations)
+	if n > d.maxIter {
+		return 0, fmt.Errorf("%w: %s: %d iterations (ceiling %d)", ErrTooCostly, scheme, n, d.maxIter)
 	}
 	return int(n), nil
 }
@@ -98,13 +103,13 @@ var djangoPBKDF2 = pbkdf2Scheme{
 		const name = "django-pbkdf2"
 		f := strings.Split(s, "$")
 		if len(f) != 4 {
-			return nil, fmt.Errorf("%w: %s: not algorithm$iterations$salt$hash", ErrMalformed, name)
+			return nil, fmt.Errorf("%w: %s: not algorithm, iterations, salt and hash", ErrMalformed, name)
 		}
 		d, ok := pbkdf2Digests[strings.TrimPrefix(f[0], "pbkdf2_")]
 		if !ok || f[0] == "pbkdf2_sha512" {
 			return nil, fmt.Errorf("%w: %s: unknown algorithm", ErrMalformed, name)
 		}
-		iter, err := checkIterations(f[1], name)
+		iter, err := d.checkIterations(f[1], name)
 		if err != nil {
 			return nil, err
 		}
@@ -127,17 +132,17 @@ var werkzeugPBKDF2 = pbkdf2Scheme{
 		const name = "werkzeug-pbkdf2"
 		f := strings.Split(s, "$")
 		if len(f) != 3 {
-			return nil, fmt.Errorf("%w: %s: not method$salt$hash", ErrMalformed, name)
+			return nil, fmt.Errorf("%w: %s: not method, salt and hash", ErrMalformed, name)
 		}
 		m := strings.Split(f[0], ":")
 		if len(m) != 3 || m[0] != "pbkdf2" {
-			return nil, fmt.Errorf("%w: %s: method must be pbkdf2:<digest>:<iterations>", ErrMalformed, name)
+			return nil, fmt.Errorf("%w: %s: the method must give a digest and iterations", ErrMalformed, name)
 		}
 		d, ok := pbkdf2Digests[m[1]]
 		if !ok {
 			return nil, fmt.Errorf("%w: %s: unknown digest", ErrMalformed, name)
 		}
-		iter, err := checkIterations(m[2], name)
+		iter, err := d.checkIterations(m[2], name)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +166,7 @@ var passlibPBKDF2 = pbkdf2Scheme{
 		const name = "passlib-pbkdf2"
 		f := strings.Split(s, "$")
 		if len(f) != 5 || f[0] != "" {
-			return nil, fmt.Errorf("%w: %s: not $ident$rounds$salt$checksum", ErrMalformed, name)
+			return nil, fmt.Errorf("%w: %s: not identifier, rounds, salt and checksum", ErrMalformed, name)
 		}
 		digest := "sha1"
 		if f[1] != "pbkdf2" {
@@ -171,7 +176,7 @@ var passlibPBKDF2 = pbkdf2Scheme{
 		if !ok || digest == "sha1" && f[1] != "pbkdf2" {
 			return nil, fmt.Errorf("%w: %s: unknown digest", ErrMalformed, name)
 		}
-		iter, err := checkIterations(f[2], name)
+		iter, err := d.checkIterations(f[2], name)
 		if err != nil {
 			return nil, err
 		}

@@ -145,8 +145,9 @@ func (s *Schemes) Verify(stored, password string) (bool, error) {
 	return sch.Verify(stored, password)
 }
 
-// Identify returns the name of the scheme stored is in, or "" if none of s
-// recognises it. It reads the prefix only: the hash may still be malformed.
+// Identify returns the name of the scheme stored is in ("onion:" and the
+// name for an onion form), or "" if none of s recognises it. It reads the
+// prefix only: the hash may still be malformed.
 func (s *Schemes) Identify(stored string) string {
 	if o, ok := strings.CutPrefix(stored, onionPrefix); ok {
 		name, _, _ := strings.Cut(o, "$")

@@ -84,7 +84,7 @@ func (h *scryptHash) verify(password string) (bool, error) {
 func parseScryptPHC(s string) (*scryptHash, error) {
 	f := strings.Split(s, "$")
 	if len(f) != 5 || f[0] != "" || f[1] != "scrypt" {
-		return nil, fmt.Errorf("%w: scrypt: not $scrypt$ln=,r=,p=$salt$hash", ErrMalformed)
+		return nil, fmt.Errorf("%w: scrypt: not parameters, salt and hash", ErrMalformed)
 	}
 	params := strings.Split(f[2], ",")
 	if len(params) != 3 {
@@ -113,17 +113,17 @@ func parseScryptPHC(s string) (*scryptHash, error) {
 func parseScryptWerkzeug(s string) (*scryptHash, error) {
 	f := strings.Split(s, "$")
 	if len(f) != 3 {
-		return nil, fmt.Errorf("%w: werkzeug-scrypt: not scrypt:N:r:p$salt$hex", ErrMalformed)
+		return nil, fmt.Errorf("%w: werkzeug-scrypt: not method, salt and hash", ErrMalformed)
 	}
 	m := strings.Split(f[0], ":")
 	if len(m) != 4 || m[0] != "scrypt" {
-		return nil, fmt.Errorf("%w: werkzeug-scrypt: method must be scrypt:N:r:p", ErrMalformed)
+		return nil, fmt.Errorf("%w: werkzeug-scrypt: the method must give N, r and p", ErrMalformed)
 	}
 	var v [3]uint64
 	for i := range v {
 		n, ok := parseDecimal(m[i+1], 1<<62)
 		if !ok || n == 0 {
-			return nil, fmt.Errorf("%w: werkzeug-scrypt: method must be scrypt:N:r:p", ErrMalformed)
+			return nil, fmt.Errorf("%w: werkzeug-scrypt: the method must give N, r and p", ErrMalformed)
 		}
 		v[i] = n
 	}

@@ -72,7 +72,7 @@ func (c shaCrypt) sumLen() int { return (c.newHash().Size()*8 + 5) / 6 }
 
 // parse reads the rounds, salt and encoded sum of a hash.
 func (c shaCrypt) parse(s string) (rounds int, salt, sum string, err error) {
-	bad := fmt.Errorf("%w: %s: not %s[rounds=N$]<salt>$<sum>", ErrMalformed, c.name, c.magic)
+	bad := fmt.Errorf("%w: %s: not optional rounds, a salt of up to 16 characters and the sum", ErrMalformed, c.name)
 	rest, ok := strings.CutPrefix(s, c.magic)
 	if !ok {
 		return 0, "", "", bad

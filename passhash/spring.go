@@ -56,7 +56,7 @@ func (w springWrapped) unwrap(stored string) (Scheme, string, error) {
 			return in, rest, nil
 		}
 	}
-	return nil, "", fmt.Errorf("%w: %s: not the format of %s", ErrMalformed, w.name, w.id)
+	return nil, "", fmt.Errorf("%w: %s: not in the format of the id", ErrMalformed, w.name)
 }
 
 func (w springWrapped) Import(hash, salt string) (string, error) {
@@ -99,7 +99,7 @@ func (s springPBKDF2) Identify(stored string) bool { return strings.HasPrefix(st
 func (s springPBKDF2) parse(stored string) (salt, key []byte, err error) {
 	b, ok := decodeHex(strings.TrimPrefix(stored, s.id), s.saltLen+springPBKDF2KeyLen)
 	if !s.Identify(stored) || !ok {
-		return nil, nil, fmt.Errorf("%w: %s: must be %s and %d hex digits", ErrMalformed, s.name, s.id,
+		return nil, nil, fmt.Errorf("%w: %s: must be %d hex digits after the id", ErrMalformed, s.name,
 			2*(s.saltLen+springPBKDF2KeyLen))
 	}
 	return b[:s.saltLen], b[s.saltLen:], nil
@@ -137,7 +137,7 @@ func (springStandard) Identify(stored string) bool { return strings.HasPrefix(st
 func (s springStandard) parse(stored string) (salt, sum []byte, err error) {
 	b, ok := decodeHex(strings.TrimPrefix(stored, "{sha256}"), 8+sha256.Size)
 	if !s.Identify(stored) || !ok {
-		return nil, nil, fmt.Errorf("%w: spring-sha256: must be {sha256} and 80 hex digits", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: spring-sha256: must be 80 hex digits after the id", ErrMalformed)
 	}
 	return b[:8], b[8:], nil
 }
@@ -203,7 +203,7 @@ func (s springDigest) Identify(stored string) bool { return strings.HasPrefix(st
 
 // parse returns the salt (without braces) and the digest.
 func (s springDigest) parse(stored string) (salt string, sum []byte, err error) {
-	bad := fmt.Errorf("%w: %s: must be %s[{salt}]<%d hex digits>", ErrMalformed, s.name, s.id, 2*s.newHash().Size())
+	bad := fmt.Errorf("%w: %s: must be an optional salt in braces and %d hex digits", ErrMalformed, s.name, 2*s.newHash().Size())
 	rest, ok := strings.CutPrefix(stored, s.id)
 	if !ok {
 		return "", nil, bad
@@ -293,7 +293,7 @@ func (n springNoop) Peel(hash, salt string) (params, digest string, err error) {
 		return "", "", errSaltNotExpected(n.Name())
 	}
 	if !n.Identify(hash) {
-		return "", "", fmt.Errorf("%w: spring-noop: must start with {noop}", ErrMalformed)
+		return "", "", fmt.Errorf("%w: spring-noop: not a plaintext password", ErrMalformed)
 	}
 	return "", strings.TrimPrefix(hash, "{noop}"), nil
 }
