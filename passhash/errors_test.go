@@ -147,6 +147,8 @@ var badHashes = []struct {
 	{"onion argon2i", "$acctsec-onion$md5$$argon2i$v=19$m=64,t=1,p=1$" + argonSalt + "$" + argonKey, passhash.ErrMalformed},
 	{"onion short salt", "$acctsec-onion$md5$$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$" + argonKey, passhash.ErrMalformed},
 	{"onion bad params", "$acctsec-onion$md5-salt-pass$!!$argon2id$v=19$m=64,t=1,p=1$" + argonSalt + "$" + argonKey, passhash.ErrMalformed},
+	{"onion salt on md5", "$acctsec-onion$md5$c2FsdA$argon2id$v=19$m=64,t=1,p=1$" + argonSalt + "$" + argonKey, passhash.ErrMalformed},
+	{"onion long md5crypt salt", "$acctsec-onion$md5-crypt$MTIzNDU2Nzg5$argon2id$v=19$m=64,t=1,p=1$" + argonSalt + "$" + argonKey, passhash.ErrMalformed},
 	{"onion 4 GiB", "$acctsec-onion$md5$$argon2id$v=19$m=4194304,t=1,p=1$" + argonSalt + "$" + argonKey, passhash.ErrTooCostly},
 }
 

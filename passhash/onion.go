@@ -17,9 +17,9 @@ import (
 // 22 characters of md5crypt, the password itself for {noop}).
 const onionPrefix = "$acctsec-onion$"
 
-// DefaultOnionParams are the argon2id parameters ImportOnion uses when given
+// defaultOnionParams are the argon2id parameters ImportOnion uses when given
 // the zero Params: the core's defaults.
-var DefaultOnionParams = argon2id.Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+var defaultOnionParams = argon2id.Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 // ImportOnion is Import, except that a hash of a cheap scheme (a Layered
 // one: the salted digests, Spring's {MD5}, {SHA-1}, {SHA-256} and {sha256},
@@ -28,12 +28,13 @@ var DefaultOnionParams = argon2id.Params{Memory: 19456, Iterations: 2, Paralleli
 // user's next login upgrades the hash. Verify computes the legacy digest from
 // the password and checks it against the argon2id hash.
 //
-// p are the argon2id parameters (the zero value means DefaultOnionParams),
+// p are the argon2id parameters (the zero value means the core's defaults:
+// m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte key),
 // within the ceilings, with salt and key of 16 bytes or more. Each call runs
 // argon2id once: budget for it in a bulk import.
 func (s *Schemes) ImportOnion(hash, salt, scheme string, p argon2id.Params) (string, error) {
 	if p == (argon2id.Params{}) {
-		p = DefaultOnionParams
+		p = defaultOnionParams
 	}
 	if p.Memory > MaxArgon2Memory || p.Iterations > MaxArgon2Time || p.Parallelism > MaxArgon2Threads ||
 		p.Iterations == 0 || p.Parallelism == 0 || p.Memory < 8*uint32(p.Parallelism) ||

@@ -103,7 +103,13 @@ func (s *Schemes) Import(hash, salt, scheme string) (string, error) {
 		if salt != "" {
 			return "", fmt.Errorf("%w: a salt was given with a self-describing hash", ErrMalformed)
 		}
-		if _, err := s.parseOnion(hash); err != nil {
+		o, err := s.parseOnion(hash)
+		if err != nil {
+			return "", err
+		}
+		// The parameters must suit the scheme: Digest checks them (the
+		// layered schemes are cheap by definition).
+		if _, err := o.scheme.Digest(o.params, ""); err != nil {
 			return "", err
 		}
 		return hash, nil
