@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -64,8 +65,9 @@ func (d saltedDigest) Identify(stored string) bool {
 	return strings.HasPrefix(stored, legacyPrefix+d.name+"$")
 }
 
-// Import takes the digest in hex (either case) and the salt as the legacy
-// system stored it, or the canonical form with an empty salt.
+// Import takes the digest in hex (either case) or standard base64 (as Java
+// code often stored it; the lengths tell them apart) and the salt as the
+// legacy system stored it, or the canonical form with an empty salt.
 func (d saltedDigest) Import(hash, salt string) (string, error) {
 	params, digest, err := d.Peel(hash, salt)
 	if err != nil {
@@ -91,9 +93,10 @@ func (d saltedDigest) Peel(hash, salt string) (params, digest string, err error)
 		}
 		return s, hex.EncodeToString(sum), nil
 	}
-	sum, ok := decodeHex(hash, d.newHash().Size())
+	sum, ok := decodeDigest(hash, d.newHash().Size())
 	if !ok {
-		return "", "", fmt.Errorf("%w: %s: the digest must be %d hex digits", ErrMalformed, d.name, 2*d.newHash().Size())
+		return "", "", fmt.Errorf("%w: %s: the digest must be %d hex digits or its base64", ErrMalformed, d.name,
+			2*d.newHash().Size())
 	}
 	if err := d.checkSalt(salt); err != nil {
 		return "", "", err
@@ -157,4 +160,19 @@ func (d saltedDigest) sum(password, salt string) []byte {
 		h.Write([]byte(salt))
 	}
 	return h.Sum(nil)
+}
+
+// decodeDigest reads a digest of n bytes in hex or in standard base64, with
+// or without padding. For n of 16, 20 and 32 bytes the encodings' lengths
+// differ (32/24, 40/28, 64/44 characters), so no string reads as both.
+func decodeDigest(s string, n int) ([]byte, bool) {
+	if b, ok := decodeHex(s, n); ok {
+		return b, true
+	}
+	for _, enc := range []*base64.Encoding{b64Pad, b64} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == n {
+			return b, true
+		}
+	}
+	return nil, false
 }

@@ -51,7 +51,8 @@
 //	<h>-salt-pass       H(salt + password) (Django's md5$ and sha1$ hashers)
 //	<h>-<h>pass-salt    H(hex(H(password)) + salt) (Discuz!, ECShop)
 //
-// where <h> is md5, sha1 or sha256, and hex digits are read in either case.
+// where <h> is md5, sha1 or sha256. Hex digits are read in either case, and
+// the salted digests' Import also takes the digest in standard base64.
 //
 // # Cost ceilings
 //

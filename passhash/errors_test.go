@@ -188,6 +188,8 @@ func TestImportArguments(t *testing.T) {
 		{"digest too short", md5hex[:30], "a1B2c3", "md5-pass-salt", passhash.ErrMalformed},
 		{"digest not hex", strings.Repeat("g", 32), "a1B2c3", "md5-pass-salt", passhash.ErrMalformed},
 		{"sha1 digest as sha256", md5hex + "01234567", "a1B2c3", "sha256-salt-pass", passhash.ErrMalformed},
+		{"base64 of an md5 as sha256", "X03MO1qnZdYdgyfeuILPmQ==", "a1B2c3", "sha256-pass-salt", passhash.ErrMalformed},
+		{"url-safe base64", "X03MO1qnZdYdgyfeuILPmQ-_", "a1B2c3", "md5-pass-salt", passhash.ErrMalformed},
 		{"salt too long", md5hex, strings.Repeat("s", 1025), "md5-salt-pass", passhash.ErrMalformed},
 		{"separate salt, no scheme", md5hex, "a1B2c3", "", passhash.ErrMalformed},
 		{"separate salt for bcrypt", bcryptHash, "a1B2c3", "", passhash.ErrMalformed},

@@ -153,6 +153,9 @@ for pw in password '' '123456' 'pässwörd密码'; do
 				"printf %s \$(printf %s PASSWORD | openssl dgst -$d -r | cut -d' ' -f1)\$SALT | openssl dgst -$d"
 		done
 		emit "$d" "$(dg $d "$pw")" - "$pw" "printf %s PASSWORD | openssl dgst -$d"
+		# Base64 of the digest, as Java code often stored it.
+		emit "$d-pass-salt" "$(printf %s "${pw}a1B2c3" | openssl dgst "-$d" -binary | base64)" a1B2c3 "$pw" \
+			"printf %s PASSWORD\$SALT | openssl dgst -$d -binary | base64"
 		# Upper-case hex, as some PHP and Java code stored it.
 		emit "$d" "$(dg $d "$pw" | tr a-f A-F)" - "$pw" "printf %s PASSWORD | openssl dgst -$d | tr a-f A-F"
 	done
