@@ -13,8 +13,11 @@ import (
 //	$1$<salt, up to 8>$<22 characters>
 //	$apr1$<salt, up to 8>$<22 characters>
 //
-// Implemented here from PHK's reference (FreeBSD lib/libcrypt/crypt-md5.c):
-// no maintained Go library with tagged releases offers it.
+// Implemented here from PHK's reference (FreeBSD lib/libcrypt/crypt-md5.c)
+// and checked against openssl passwd, htpasswd and libxcrypt. The Go
+// library for it, github.com/GehirnInc/crypt, has no tagged release and no
+// commit since 2023, and registers its schemes in a global table from
+// init(); the root module stays on the standard library and x/crypto.
 type md5Crypt struct {
 	name, magic string
 }

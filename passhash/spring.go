@@ -36,7 +36,12 @@ import (
 //
 // A Pbkdf2PasswordEncoder built with other settings, a secret, or base64
 // output writes a hash these cannot check; {scrypt} (Spring's own encoding)
-// and {ldap}/{MD4} are not supported.
+// and {ldap}/{MD4} are not supported. The defaults are those of
+// Pbkdf2PasswordEncoder.java, StandardPasswordEncoder.java and
+// MessageDigestPasswordEncoder.java in spring-security's
+// crypto/src/main/java/org/springframework/security/crypto/password/, and
+// PasswordEncoderFactories.java registers {pbkdf2} with the v5_5 defaults
+// in every version since 5.8, so one id means one format.
 
 // springWrapped is an id whose encoded password is in a format another
 // scheme reads (bcrypt, argon2).
