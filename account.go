@@ -11,20 +11,46 @@ import (
 )
 
 // NewAccount is what a host knows of a user when it creates the user's
-// security record.
+// security record, or imports it from another system.
 type NewAccount struct {
 	// UserID is the host's stable user identifier (1..128 bytes, printable).
 	UserID string
 	// Password is the initial login password; it must pass the policy.
-	// Alternatively PasswordHash imports an existing argon2id PHC string
-	// (a migration); exactly one of the two is required.
-	Password     string
-	PasswordHash string
+	// Alternatively PasswordHash imports the hash of an existing one: an
+	// argon2id PHC string, or any format of Config.LegacyHashes (bcrypt,
+	// PBKDF2, crypt(3), ...; PasswordSalt and PasswordScheme for a digest
+	// whose salt was kept apart, e.g. "md5-md5pass-salt"). An imported hash
+	// is checked at the next login and replaced by argon2id. Exactly one of
+	// Password and PasswordHash is required.
+	Password       string
+	PasswordHash   string
+	PasswordSalt   string
+	PasswordScheme string
 	// Phone, optional, is a phone the host has already verified.
 	Phone string
 	// Email, optional, is an address; EmailVerified says the host verified it.
 	Email         string
 	EmailVerified bool
+	// PayPasswordHash, optional, imports the hash of an existing 6-digit pay
+	// password in a format of Config.LegacyHashes (with PayPasswordSalt and
+	// PayPasswordScheme as for the password). It is checked at the next pay
+	// password check, then peppered and hashed like any PIN, with the same
+	// lockout throughout.
+	PayPasswordHash   string
+	PayPasswordSalt   string
+	PayPasswordScheme string
+	// CreatedAt, optional, keeps the creation time of an imported account.
+	CreatedAt time.Time
+}
+
+// ImportOptions tune PrepareAccount for bulk imports.
+type ImportOptions struct {
+	// KeepCheapHashes stores cheap legacy hashes (unsalted or salted MD5,
+	// SHA-1, SHA-256 digests, md5crypt) as they are. By default they are
+	// wrapped in argon2id at import ("onion"), so a leaked store costs an
+	// attacker argon2id per guess even before the users' next login; that
+	// costs one argon2id hash per such account at import.
+	KeepCheapHashes bool
 }
 
 // Status is what the account-security page shows. Phone and Email are
@@ -54,48 +80,13 @@ func validUserID(id string) bool {
 
 // CreateAccount creates the security record of a user. The password is
 // checked against the policy (with the phone and address as context) and
-// hashed; an imported PasswordHash must be an argon2id PHC string and is
-// upgraded on the first successful check.
+// hashed; an imported hash is checked for its format, cheap ones are wrapped
+// in argon2id, and it is upgraded on the first successful check.
 func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
-	if !validUserID(n.UserID) {
-		return fmt.Errorf("%w: user ID", ErrInvalidArgument)
+	a, err := s.PrepareAccount(ctx, n, ImportOptions{})
+	if err != nil {
+		return err
 	}
-	if (n.Password == "") == (n.PasswordHash == "") {
-		return fmt.Errorf("%w: exactly one of Password and PasswordHash", ErrInvalidArgument)
-	}
-	a := &Account{UserID: n.UserID, EmailVerified: n.EmailVerified}
-	if n.Phone != "" {
-		p, err := s.phones.Normalize(n.Phone)
-		if err != nil {
-			return err
-		}
-		a.Phone = p.E164
-	}
-	if n.Email != "" {
-		e, err := NormalizeEmail(n.Email)
-		if err != nil {
-			return err
-		}
-		a.Email = e
-	} else {
-		a.EmailVerified = false
-	}
-	if n.PasswordHash != "" {
-		if !validPHC(n.PasswordHash) {
-			return fmt.Errorf("%w: PasswordHash is not an acceptable argon2id hash", ErrInvalidArgument)
-		}
-		a.PasswordHash = n.PasswordHash
-	} else {
-		pw, err := s.checkNewPassword(ctx, n.Password, a)
-		if err != nil {
-			return err
-		}
-		if a.PasswordHash, err = s.hashSecret(ctx, pw); err != nil {
-			return err
-		}
-	}
-	now := s.now().UTC()
-	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = now, now, now
 	if err := s.store.CreateAccount(ctx, a); err != nil {
 		if errors.Is(err, ErrAccountExists) || errors.Is(err, ErrPhoneTaken) || errors.Is(err, ErrEmailTaken) {
 			return err
@@ -104,6 +95,65 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
 	}
 	s.emit(ctx, Event{Type: EventAccountCreated, UserID: n.UserID})
 	return nil
+}
+
+// PrepareAccount validates and normalises n into the record CreateAccount
+// would store, without storing it: for bulk importers that write many
+// records at once (cmd/acctsec-import, pgstore's ImportAccounts). Errors
+// name the field at fault and never carry a hash or password.
+func (s *Service) PrepareAccount(ctx context.Context, n NewAccount, opt ImportOptions) (*Account, error) {
+	if !validUserID(n.UserID) {
+		return nil, fmt.Errorf("%w: user ID", ErrInvalidArgument)
+	}
+	if (n.Password == "") == (n.PasswordHash == "") {
+		return nil, fmt.Errorf("%w: exactly one of Password and PasswordHash", ErrInvalidArgument)
+	}
+	a := &Account{UserID: n.UserID, EmailVerified: n.EmailVerified}
+	if n.Phone != "" {
+		p, err := s.phones.Normalize(n.Phone)
+		if err != nil {
+			return nil, err
+		}
+		a.Phone = p.E164
+	}
+	if n.Email != "" {
+		e, err := NormalizeEmail(n.Email)
+		if err != nil {
+			return nil, err
+		}
+		a.Email = e
+	} else {
+		a.EmailVerified = false
+	}
+	onion := !opt.KeepCheapHashes
+	if n.PasswordHash != "" {
+		h, err := s.importPasswordHash(n.PasswordHash, n.PasswordSalt, n.PasswordScheme, onion)
+		if err != nil {
+			return nil, fmt.Errorf("%w: PasswordHash: %w", ErrInvalidArgument, err)
+		}
+		a.PasswordHash = h
+	} else {
+		pw, err := s.checkNewPassword(ctx, n.Password, a)
+		if err != nil {
+			return nil, err
+		}
+		if a.PasswordHash, err = s.hashSecret(ctx, pw); err != nil {
+			return nil, err
+		}
+	}
+	now := s.now().UTC()
+	if n.PayPasswordHash != "" {
+		h, err := s.importPINHash(n.PayPasswordHash, n.PayPasswordSalt, n.PayPasswordScheme, onion)
+		if err != nil {
+			return nil, fmt.Errorf("%w: PayPasswordHash: %w", ErrInvalidArgument, err)
+		}
+		a.PayPasswordHash, a.PayPasswordSetAt = h, now
+	}
+	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = now, now, now
+	if !n.CreatedAt.IsZero() {
+		a.CreatedAt = n.CreatedAt.UTC()
+	}
+	return a, nil
 }
 
 // Status reports the account-security state of userID.

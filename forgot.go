@@ -176,7 +176,7 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 		return err
 	}
 	defer release()
-	if match, _, err := s.checkSecret(ctx, n, a.PasswordHash); err != nil && !errors.Is(err, errBadHash) {
+	if match, _, err := s.checkPasswordHash(ctx, newPassword, n, a.PasswordHash); err != nil && !errors.Is(err, errBadHash) {
 		return err
 	} else if match {
 		return weakPassword("same_as_current")

@@ -191,19 +191,26 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) (*
 	if !ok {
 		return nil, ErrWrongPassword
 	}
-	return s.checkNormalized(ctx, userID, n)
+	a, upgrade, err := s.checkNormalized(ctx, userID, password, n)
+	if err == nil && upgrade {
+		a = s.rehash(ctx, a, passwordHashField, n)
+	}
+	return a, err
 }
 
-// checkNormalized is checkPassword on a normalised password.
-func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Account, error) {
+// checkNormalized checks a password, raw as typed and n normalised, against
+// userID's hash and lockout. On success, upgrade reports that the stored
+// hash is legacy or has outdated parameters: the caller replaces it, in its
+// own update if it makes one (a password change) or by rehash.
+func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a *Account, upgrade bool, err error) {
 	now := s.now()
 	key, policy := s.passwordKey(userID), s.lim.passwordPolicy()
 	if d, ok := s.deviceOf(ctx, userID); ok {
 		key, policy = s.devicePasswordKey(userID, d), s.lim.devicePolicy()
 	}
-	a, err := s.store.GetAccount(ctx, userID)
+	a, err = s.store.GetAccount(ctx, userID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, s.storeErr(err)
+		return nil, false, s.storeErr(err)
 	}
 	var att Attempt
 	if a == nil {
@@ -214,33 +221,36 @@ func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Accou
 		att, err = s.store.BeginAttempt(ctx, key, now, policy)
 	}
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, false, s.storeErr(err)
 	}
 	if !att.Allowed {
-		return nil, s.lockedErr(att)
+		return nil, false, s.lockedErr(att)
 	}
-	phc := s.decoy
+	stored := s.decoy
 	if a != nil {
-		phc = a.PasswordHash
+		stored = a.PasswordHash
 	}
-	match, outdated, err := s.checkSecret(ctx, n, phc)
+	match, upgrade, err := s.checkPasswordHash(ctx, raw, n, stored)
 	if err != nil && !errors.Is(err, errBadHash) {
-		return nil, err
+		return nil, false, err
+	}
+	if errors.Is(err, errBadHash) {
+		// No usable hash (none set, or corrupted): as long as a wrong one.
+		if _, _, err := s.checkSecret(ctx, n, s.decoy); err != nil && !errors.Is(err, errBadHash) {
+			return nil, false, err
+		}
 	}
 	if a == nil || !match {
 		s.emit(ctx, Event{Type: EventPasswordCheckFailed, UserID: userID})
 		if a != nil {
 			s.emitIfLocked(ctx, key, policy, EventPasswordLocked, userID)
 		}
-		return nil, ErrWrongPassword
+		return nil, false, ErrWrongPassword
 	}
 	if err := s.store.SucceedAttempt(ctx, key, att.ID, now); err != nil {
-		return nil, s.storeErr(err)
+		return nil, false, s.storeErr(err)
 	}
-	if outdated {
-		a = s.rehash(ctx, a, passwordHashField, n)
-	}
-	return a, nil
+	return a, upgrade, nil
 }
 
 // clearPasswordLocks lifts the lock of unknown clients on userID's
@@ -305,7 +315,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	if !ok {
 		return ErrWrongPassword
 	}
-	a, err := s.checkNormalized(ctx, userID, old)
+	a, _, err := s.checkNormalized(ctx, userID, oldPassword, old)
 	if err != nil {
 		return err
 	}

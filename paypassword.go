@@ -157,7 +157,15 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	}
 	match, outdated := false, false
 	peppered := s.pepperPIN(userID, pin)
-	if validPINFormat(pin) {
+	if leg, ok := legacyPIN(a.PayPasswordHash); ok && validPINFormat(pin) {
+		// Imported from the host's old system: checked once under its
+		// scheme, then peppered and hashed like any PIN.
+		match, err = s.checkLegacy(ctx, pin, leg)
+		outdated = match
+		if err != nil && !errors.Is(err, errBadHash) {
+			return nil, err
+		}
+	} else if validPINFormat(pin) {
 		match, outdated, err = s.checkSecret(ctx, peppered, a.PayPasswordHash)
 		if err != nil && !errors.Is(err, errBadHash) {
 			return nil, err

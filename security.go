@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/acctsec/security/passhash"
 )
 
 // Config configures a Service. Its zero value, apart from Secret, means the
@@ -51,6 +53,11 @@ type Config struct {
 	// Hash is the argon2id cost of new hashes. Zero means OWASP's first
 	// setting (m=19 MiB, t=2, p=1). New refuses settings below ASVS's floor.
 	Hash HashParams
+	// LegacyHashes are the formats of imported password and pay-password
+	// hashes that the Service can check (then replace by argon2id). Default
+	// passhash.Default(): bcrypt, scrypt, PBKDF2, crypt(3), Spring's and
+	// salted digests; add a host's own with passhash.Default().With.
+	LegacyHashes *passhash.Schemes
 	// MaxConcurrentHashes bounds argon2id work in flight (and so its memory).
 	// Default runtime.GOMAXPROCS(0).
 	MaxConcurrentHashes int
@@ -121,6 +128,7 @@ type Service struct {
 	rand     io.Reader
 	link     *url.URL
 	hashSem  chan struct{}
+	legacy   *passhash.Schemes
 	locks    keyLocks
 	decoy    string
 
@@ -207,6 +215,9 @@ func New(store Store, notifier Notifier, cfg Config) (*Service, error) {
 		n = runtime.GOMAXPROCS(0)
 	}
 	s.hashSem = make(chan struct{}, n)
+	if s.legacy = cfg.LegacyHashes; s.legacy == nil {
+		s.legacy = passhash.Default()
+	}
 	if s.decoy, err = s.newDecoyHash(); err != nil {
 		return nil, err
 	}
