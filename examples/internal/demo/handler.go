@@ -13,8 +13,9 @@ import (
 type Options struct {
 	// Logger receives the adapter's records (default slog.Default()).
 	Logger *slog.Logger
-	// TrustedProxies are passed to the adapter (X-Forwarded-For).
+	// TrustedProxies and ClientIPHeader are passed to the adapter.
 	TrustedProxies []netip.Prefix
+	ClientIPHeader string
 }
 
 // NewHandler returns the examples' routes on svc: POST /demo/register,
@@ -25,6 +26,7 @@ func NewHandler(svc *security.Service, opts Options) http.Handler {
 	ad := httpadapter.New(svc, httpadapter.Options{
 		UserID:          MemberID,
 		TrustedProxies:  opts.TrustedProxies,
+		ClientIPHeader:  opts.ClientIPHeader,
 		InsecureCookies: true,
 		Logger:          opts.Logger,
 	})
