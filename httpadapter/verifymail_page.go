@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/acctsec/security/messages"
@@ -50,10 +51,23 @@ var pageTexts = map[string]pageText{
 	},
 }
 
-// pageTextFor returns the wording for locale and the language tag it is in.
+// pageTextFor returns the wording for locale and the tag it is in: the
+// entry of locale itself, else the first (by tag) of the same language, so
+// that a Chinese reader of a locale without an entry still reads Chinese,
+// else English.
 func pageTextFor(locale string) (pageText, string) {
 	if t, ok := pageTexts[locale]; ok {
 		return t, locale
+	}
+	lang, _, _ := strings.Cut(locale, "-")
+	best := ""
+	for tag := range pageTexts {
+		if l, _, _ := strings.Cut(tag, "-"); lang != "" && strings.EqualFold(l, lang) && (best == "" || tag < best) {
+			best = tag
+		}
+	}
+	if best != "" {
+		return pageTexts[best], best
 	}
 	return pageTexts[messages.LocaleEn], messages.LocaleEn
 }
