@@ -28,12 +28,12 @@
 //
 // Member routes act for the user Options.UserID returns and answer "401"
 // without one, before the body is read or the Service called; the acting
-// user never comes from a parameter. sendMail and both forms of
-// verifyMail are public, but pass the signed-in user when there is one, so
-// that verifying binds the address to that user (the code and the link are
-// scoped to the requester: what was requested while signed in must be
-// verified by the same user, signed in; a link opened signed out answers
-// "401" and stays usable). resetPayPassword needs the SMS code sent to the
+// user never comes from a parameter. sendMail and the verifyMail POST are
+// public, but pass the signed-in user when there is one, so that verifying
+// binds the address to that user (the code and the link are scoped to the
+// requester: what was requested while signed in must be verified by the
+// same user, signed in; a link's token posted signed out answers "401" and
+// stays usable). resetPayPassword needs the SMS code sent to the
 // bound phone (GET /member/userservice/security with that phone): without
 // proof of the phone a stolen session could reset the PIN. Without
 // payPasswordFirst it clears the PIN, and payPassword sets the next one.
@@ -101,7 +101,7 @@
 //	"400" invalid_argument      missing, malformed, unknown or repeated parameter; bad JSON; unsupported body type; mismatched confirmation
 //	"400" invalid_phone / invalid_email
 //	"400" invalid_code          wrong, expired, used or voided code or token
-//	"401" unauthenticated       member route without a signed-in user; an email link a signed-in user asked for, opened signed out
+//	"401" unauthenticated       member route without a signed-in user; an email link a signed-in user asked for, confirmed signed out
 //	"403" wrong_password / wrong_pay_password
 //	"403" phone_mismatch        not the account's bound phone, or the account has no bound phone
 //	"403" phone_proof_required  (addition) changing a bound phone without oldMessage, the code sent to the phone bound now
