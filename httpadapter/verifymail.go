@@ -16,6 +16,11 @@ import (
 // only that POST spends it. The GET does not touch the store either: a
 // scanner's requests cost nothing, count no try, and learn nothing about
 // the token (the POST is where it is checked).
+//
+// The page is served with Referrer-Policy: no-referrer, so its form's POST
+// carries Origin: null. Browsers that send Sec-Fetch-Site (all current
+// ones) pass the cross-origin check on it; older ones (Safari before 16.4)
+// are refused, and their users verify with the emailed code instead.
 
 // maxTokenLen bounds a link token; the Service's are 43 characters.
 const maxTokenLen = 128
