@@ -78,7 +78,11 @@ type Options struct {
 	// Default DefaultFlowCookieName ("__Host-acctsec_flow"), or
 	// DefaultInsecureFlowCookieName ("acctsec_flow") with InsecureCookies.
 	// The cookie always has Path=/ and no Domain, wherever the handler is
-	// mounted. Only this name is read.
+	// mounted. Only this name is read: a flow started under another name
+	// (the Path=/web/userservice/security "acctsec_flow" of earlier
+	// versions) is started again, which costs a user at most one restart
+	// within the 30 minutes a flow lives. A name with the __Host- or
+	// __Secure- prefix needs Secure, so not with InsecureCookies.
 	FlowCookieName string
 
 	// MaxBodyBytes caps the request body and, separately, the query string.
