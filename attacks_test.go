@@ -89,7 +89,7 @@ func TestRebindingEndsForgotFlowsOfTheOldPhone(t *testing.T) {
 	h := e.forgotStarted(t, phoneA)
 	code := e.out.lastCode(t, phoneA)
 	e.changePhone(t, "u1", phoneB)
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, h, code), security.ErrFlowRequired)
+	require.ErrorIs(t, e.verifyErr(t, h, code), security.ErrFlowRequired)
 }
 
 // failingStore fails the named method with errStoreDown.

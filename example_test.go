@@ -105,7 +105,8 @@ func ExampleService_StartForgotPassword() {
 	}
 	code := <-sent // the user reads the SMS
 
-	fmt.Println(svc.VerifyForgotPassword(ctx, handle, code))                                      // step 1
+	handle, err = svc.VerifyForgotPassword(ctx, handle, code) // step 1: a new handle for step 2
+	fmt.Println(err)
 	fmt.Println(svc.CompleteForgotPassword(ctx, handle, "13800138000", "a brand new passphrase")) // step 2
 	fmt.Println(svc.VerifyPassword(ctx, "42", "a brand new passphrase"))
 	// Output:

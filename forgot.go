@@ -95,45 +95,57 @@ func (s *Service) flow(ctx context.Context, handle string) (*Ticket, error) {
 	return t, nil
 }
 
-// VerifyForgotPassword is step 1: it checks the SMS code of the flow. On
-// success the flow is verified and step 2 must follow within
-// Limits.FlowVerifiedTTL (and the flow's own lifetime). Errors:
-// ErrFlowRequired (no live flow, or already verified), ErrInvalidCode,
-// ErrTooManyAttempts, *RateLimitError.
-func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string) error {
+// VerifyForgotPassword is step 1: it checks the SMS code of the flow of
+// handle. On success the flow is verified under a new handle, which it
+// returns, and handle stops working: a handle planted in a victim's
+// browser, or copied from it before step 1, cannot finish the flow. Step 2
+// must follow with the new handle within Limits.FlowVerifiedTTL (and the
+// flow's own lifetime). Of concurrent calls with the right code exactly one
+// gets a handle: the code is consumed once, and the old flow is taken once.
+// Errors: ErrFlowRequired (no live flow, or already verified),
+// ErrInvalidCode, ErrTooManyAttempts, *RateLimitError.
+func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string) (string, error) {
 	t, err := s.flow(ctx, handle)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if t.Verified {
-		return ErrFlowRequired
+		return "", ErrFlowRequired
+	}
+	// Drawn before the code is spent, so a failing random source cannot
+	// cost the user the code.
+	next, err := s.newHandle()
+	if err != nil {
+		return "", err
 	}
 	rq, err := s.publicRequester(ctx, t.UserID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	// Without an account nobody was sent the code: a lucky guess verifies
 	// nothing, and a wrong one blocks nobody.
 	if err := s.verifyCode(ctx, codeCheck{scope: s.flowCodeScope(t.ID), dest: t.Destination, code: code,
 		rq: rq, userID: t.UserID, purpose: PurposeForgotPassword, sent: t.UserID != ""}); err != nil {
-		return err
+		return "", err
 	}
 	now := s.now()
 	taken, err := s.store.TakeTicket(ctx, t.ID, now, false)
 	if errors.Is(err, ErrNotFound) {
-		return ErrFlowRequired
+		return "", ErrFlowRequired
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return "", s.storeErr(err)
 	}
+	taken.ID = s.flowID(next)
 	taken.Verified = true
 	if limit := now.Add(s.lim.FlowVerifiedTTL); limit.Before(taken.ExpiresAt) {
 		taken.ExpiresAt = limit
 	}
+	// Same scope: any other flow of the phone ends here too.
 	if err := s.store.PutTicket(ctx, *taken); err != nil {
-		return s.storeErr(err)
+		return "", s.storeErr(err)
 	}
-	return nil
+	return next, nil
 }
 
 // CompleteForgotPassword is step 2: with the verified flow of handle and

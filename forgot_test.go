@@ -1,6 +1,7 @@
 package security_test
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -40,9 +41,20 @@ func (e *env) forgotStarted(t *testing.T, phone string) string {
 func (e *env) forgotVerified(t *testing.T, phone string) string {
 	t.Helper()
 	e.clock.Advance(time.Minute) // past any send cooldown
-	h := e.forgotStarted(t, phone)
-	require.NoError(t, e.svc.VerifyForgotPassword(bg, h, e.out.lastCode(t, phone)))
+	h, err := e.svc.VerifyForgotPassword(bg, e.forgotStarted(t, phone), e.out.lastCode(t, phone))
+	require.NoError(t, err)
 	return h
+}
+
+// verifyErr returns the error of step 1 and fails the test if an error
+// came with a handle.
+func (e *env) verifyErr(t *testing.T, handle, code string) error {
+	t.Helper()
+	next, err := e.svc.VerifyForgotPassword(bg, handle, code)
+	if err != nil {
+		require.Empty(t, next, "no handle with an error")
+	}
+	return err
 }
 
 func TestForgotPassword(t *testing.T) {
@@ -54,18 +66,24 @@ func TestForgotPassword(t *testing.T) {
 	code := e.out.lastCode(t, phoneA)
 
 	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, handle, phoneA, goodPass2), security.ErrFlowRequired, "step 2 before step 1")
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, "", code), security.ErrFlowRequired, "step 1 without the flow")
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, "forged-handle-forged-handle-forged-handle-xx", code), security.ErrFlowRequired)
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, handle, wrongCode(code)), security.ErrInvalidCode)
-	require.NoError(t, e.svc.VerifyForgotPassword(bg, handle, code))
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, handle, code), security.ErrFlowRequired, "step 1 is not repeatable")
+	require.ErrorIs(t, e.verifyErr(t, "", code), security.ErrFlowRequired, "step 1 without the flow")
+	require.ErrorIs(t, e.verifyErr(t, "forged-handle-forged-handle-forged-handle-xx", code), security.ErrFlowRequired)
+	require.ErrorIs(t, e.verifyErr(t, handle, wrongCode(code)), security.ErrInvalidCode)
+	verified, err := e.svc.VerifyForgotPassword(bg, handle, code)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(verified), 43, "32 random bytes")
+	assert.NotEqual(t, handle, verified, "step 1 hands out a new handle")
+	require.ErrorIs(t, e.verifyErr(t, handle, code), security.ErrFlowRequired, "step 1 is not repeatable")
+	require.ErrorIs(t, e.verifyErr(t, verified, code), security.ErrFlowRequired, "not with the new handle either")
+	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, handle, phoneA, goodPass2), security.ErrFlowRequired,
+		"the handle of step 1 is void: a planted or copied handle cannot finish the flow")
 
-	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, handle, phoneB, goodPass2), security.ErrPhoneMismatch)
-	requireReason(t, e.svc.CompleteForgotPassword(bg, handle, phoneA, "password1"), security.ErrWeakPassword, "common")
-	requireReason(t, e.svc.CompleteForgotPassword(bg, handle, phoneA, goodPass), security.ErrWeakPassword, "same_as_current")
-	require.NoError(t, e.svc.CompleteForgotPassword(bg, handle, "13800138000", goodPass2))
+	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, verified, phoneB, goodPass2), security.ErrPhoneMismatch)
+	requireReason(t, e.svc.CompleteForgotPassword(bg, verified, phoneA, "password1"), security.ErrWeakPassword, "common")
+	requireReason(t, e.svc.CompleteForgotPassword(bg, verified, phoneA, goodPass), security.ErrWeakPassword, "same_as_current")
+	require.NoError(t, e.svc.CompleteForgotPassword(bg, verified, "13800138000", goodPass2))
 	require.NoError(t, e.svc.VerifyPassword(bg, "u1", goodPass2))
-	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, handle, phoneA, "yet another good one"), security.ErrFlowRequired, "single use")
+	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, verified, phoneA, "yet another good one"), security.ErrFlowRequired, "single use")
 	assert.Equal(t, 1, e.events.count(security.EventPasswordReset))
 	e.waitFor(t, phoneA, 2)
 	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePasswordReset))
@@ -83,7 +101,7 @@ func TestForgotPasswordUnknownPhoneLooksTheSame(t *testing.T) {
 	assert.Len(t, e.out.to(phoneA), 1)
 	assert.Empty(t, e.out.to(phoneB), "no SMS to a phone no account has")
 	// Step 1 for the unknown phone fails like a wrong code, whatever the code.
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, h2, "123456"), security.ErrInvalidCode)
+	require.ErrorIs(t, e.verifyErr(t, h2, "123456"), security.ErrInvalidCode)
 }
 
 func TestForgotPasswordSameStoreWork(t *testing.T) {
@@ -117,13 +135,14 @@ func TestForgotPasswordExpiry(t *testing.T) {
 	t.Run("code expires after 5 minutes", func(t *testing.T) {
 		h := e.forgotStarted(t, phoneA)
 		e.clock.Advance(5*time.Minute + time.Second)
-		require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, h, e.out.lastCode(t, phoneA)), security.ErrInvalidCode)
+		require.ErrorIs(t, e.verifyErr(t, h, e.out.lastCode(t, phoneA)), security.ErrInvalidCode)
 	})
 	t.Run("flow lives 15 minutes end to end", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
 		h := e.forgotStarted(t, phoneA)
 		e.clock.Advance(4 * time.Minute)
-		require.NoError(t, e.svc.VerifyForgotPassword(bg, h, e.out.lastCode(t, phoneA)))
+		h, err := e.svc.VerifyForgotPassword(bg, h, e.out.lastCode(t, phoneA))
+		require.NoError(t, err)
 		e.clock.Advance(10*time.Minute + time.Second)
 		require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, h, phoneA, goodPass2), security.ErrFlowRequired)
 	})
@@ -145,9 +164,10 @@ func TestForgotPasswordNewFlowVoidsOld(t *testing.T) {
 	c1 := e.out.lastCode(t, phoneA)
 	e.clock.Advance(time.Minute)
 	h2 := e.forgotStarted(t, phoneA)
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, h1, c1), security.ErrFlowRequired)
-	require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, h2, c1), security.ErrInvalidCode, "a flow's code is bound to its flow")
-	require.NoError(t, e.svc.VerifyForgotPassword(bg, h2, e.out.lastCode(t, phoneA)))
+	require.ErrorIs(t, e.verifyErr(t, h1, c1), security.ErrFlowRequired)
+	require.ErrorIs(t, e.verifyErr(t, h2, c1), security.ErrInvalidCode, "a flow's code is bound to its flow")
+	_, err := e.svc.VerifyForgotPassword(bg, h2, e.out.lastCode(t, phoneA))
+	require.NoError(t, err)
 }
 
 func TestForgotPasswordCompleteRace(t *testing.T) {
@@ -188,18 +208,66 @@ func TestForgotStepOneCodeRace(t *testing.T) {
 	e.register(t, "u1", phoneA)
 	h := e.forgotStarted(t, phoneA)
 	code := e.out.lastCode(t, phoneA)
-	var wins atomic.Int32
+	var mu sync.Mutex
+	var handles []string
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for range 50 {
 		wg.Go(func() {
 			<-start
-			if e.svc.VerifyForgotPassword(bg, h, code) == nil {
-				wins.Add(1)
+			if next, err := e.svc.VerifyForgotPassword(bg, h, code); err == nil {
+				mu.Lock()
+				handles = append(handles, next)
+				mu.Unlock()
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
-	require.Equal(t, int32(1), wins.Load(), "of 50 concurrent right answers exactly one wins")
+	require.Len(t, handles, 1, "of 50 concurrent right answers exactly one wins")
+	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, h, phoneA, goodPass2), security.ErrFlowRequired)
+	require.NoError(t, e.svc.CompleteForgotPassword(bg, handles[0], phoneA, goodPass2))
+}
+
+// TestForgotStepOneRaceWithoutCodeConsumption: even with a store whose
+// code check lets every right answer through (it never consumes), the flow
+// itself is taken once, so of concurrent step-1 calls exactly one gets a
+// handle, and only that handle is live.
+func TestForgotStepOneRaceWithoutCodeConsumption(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", phoneA)
+	h := e.forgotStarted(t, phoneA)
+	code := e.out.lastCode(t, phoneA)
+	svc, err := security.New(reusableCodeStore{e.store}, e.out, security.Config{Secret: testSecret, Now: e.clock.Now, LinkBaseURL: "https://x.example/v"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Close(bg) })
+	var mu sync.Mutex
+	var handles []string
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 20 {
+		wg.Go(func() {
+			<-start
+			if next, err := svc.VerifyForgotPassword(bg, h, code); err == nil {
+				mu.Lock()
+				handles = append(handles, next)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	require.Len(t, handles, 1)
+	// A step 2 naming another phone tells a live verified flow
+	// (phone_mismatch) from a dead one (flow_required) without ending it.
+	require.ErrorIs(t, svc.CompleteForgotPassword(bg, h, phoneB, goodPass2), security.ErrFlowRequired)
+	require.ErrorIs(t, svc.CompleteForgotPassword(bg, handles[0], phoneB, goodPass2), security.ErrPhoneMismatch)
+}
+
+// reusableCodeStore is a broken store whose code check matches every
+// answer without consuming anything.
+type reusableCodeStore struct{ security.Store }
+
+func (reusableCodeStore) VerifyCode(context.Context, string, []byte, time.Time, int) (security.CodeResult, error) {
+	return security.CodeMatched, nil
 }

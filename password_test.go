@@ -251,6 +251,6 @@ func TestChangePassword(t *testing.T) {
 		assert.Equal(t, 1, e.out.count(phoneA, security.PurposePasswordChanged))
 	})
 	t.Run("pending forgot-password flows end", func(t *testing.T) {
-		require.ErrorIs(t, e.svc.VerifyForgotPassword(bg, handle, e.out.lastCode(t, phoneA)), security.ErrFlowRequired)
+		require.ErrorIs(t, e.verifyErr(t, handle, e.out.lastCode(t, phoneA)), security.ErrFlowRequired)
 	})
 }

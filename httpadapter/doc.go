@@ -23,17 +23,17 @@
 //	POST /web/userservice/security                       message                                    "201" forgot password: step 1
 //	PUT  /web/userservice/security                       phone, passwordFirst, +passwordSecond      "201" forgot password: step 2
 //	POST /web/userservice/security/sendMail              email                                      "200"
-//	+GET /web/userservice/security/verifyMail            token                                      "201" the email link
-//	+POST /web/userservice/security/verifyMail           email, message                             "201" the email code
+//	+GET /web/userservice/security/verifyMail            token                                      the email link: a confirmation page, or "200"
+//	+POST /web/userservice/security/verifyMail           +token, or email and message               "201" the link's token, or the email code
 //
 // Member routes act for the user Options.UserID returns and answer "401"
 // without one, before the body is read or the Service called; the acting
-// user never comes from a parameter. sendMail and both forms of
-// verifyMail are public, but pass the signed-in user when there is one, so
-// that verifying binds the address to that user (the code and the link are
-// scoped to the requester: what was requested while signed in must be
-// verified by the same user, signed in; a link opened signed out answers
-// "401" and stays usable). resetPayPassword needs the SMS code sent to the
+// user never comes from a parameter. sendMail and the verifyMail POST are
+// public, but pass the signed-in user when there is one, so that verifying
+// binds the address to that user (the code and the link are scoped to the
+// requester: what was requested while signed in must be verified by the
+// same user, signed in; a link's token posted signed out answers "401" and
+// stays usable). resetPayPassword needs the SMS code sent to the
 // bound phone (GET /member/userservice/security with that phone): without
 // proof of the phone a stolen session could reset the PIN. Without
 // payPasswordFirst it clears the PIN, and payPassword sets the next one.
@@ -43,17 +43,33 @@
 // A *Second parameter, where given, must equal its first.
 //
 // The forgot-password start hands the flow handle back twice: as the
-// HttpOnly, SameSite=Lax cookie "acctsec_flow" (Secure unless
-// Options.InsecureCookies; Path the forgot-password route, Max-Age 30
-// minutes, the longest flow the Service allows; the Service enforces the
-// configured lifetime) and in the X-Security-Flow response header. Steps 1
-// and 2 take the X-Security-Flow request header when present, else the
-// cookie. A successful step 2 clears the cookie. The start answers "200"
-// identically, apart from the random handle, whether or not an account has
-// the phone; sendMail likewise.
+// HttpOnly, SameSite=Lax cookie "__Host-acctsec_flow" (Secure, Path=/, no
+// Domain; "acctsec_flow", still Path=/, with Options.InsecureCookies;
+// Max-Age 30 minutes, the longest flow the Service allows; the Service
+// enforces the configured lifetime) and in the X-Security-Flow response
+// header. Steps 1 and 2 take the X-Security-Flow request header when
+// present, else the cookie. A successful step 1 replaces the handle (a new
+// cookie and X-Security-Flow) and voids the old one, so a handle planted in
+// a browser or copied from it cannot finish the flow: header clients must
+// send step 2 the handle step 1 returned. A successful step 2 clears the
+// cookie. The start answers "200" identically, apart from the random
+// handle, whether or not an account has the phone; sendMail likewise.
 //
-// Responses on the verifyMail path carry Referrer-Policy: no-referrer, so
-// the token in the link does not leak to other sites.
+// The emailed link changes nothing when opened, because mail scanners and
+// link previews open every link. Its GET (and HEAD) answers a small page
+// in the request's language (text/html, inline style only, a strict
+// Content-Security-Policy, X-Frame-Options: DENY, Cache-Control: no-store)
+// that says what confirming does and what to do if the reader did not ask
+// for it, with a form that POSTs the token, in a hidden field, to the same
+// path. A client whose Accept names application/json and not text/html
+// gets "200" instead, and POSTs the token itself. The GET neither checks
+// nor spends the token, and reads no state. The POST takes token, or email
+// and message, never both; it passes the cross-origin check like every
+// state-changing route (the page's own form is same-origin), and when it
+// comes from the page's form (a urlencoded body, Accept naming text/html)
+// it answers a result page instead of the envelope. Responses on the
+// verifyMail path carry Referrer-Policy: no-referrer, so the token in the
+// link does not leak to other sites.
 //
 // # Parameters
 //
@@ -77,8 +93,8 @@
 //
 // # Responses
 //
-// Every response, success or error, 404 and 405 included, is
-// application/json; charset=utf-8 with Cache-Control: no-store and
+// Every response but the email link's pages, success or error, 404 and 405
+// included, is application/json; charset=utf-8 with Cache-Control: no-store and
 // X-Content-Type-Options: nosniff, and its body is exactly
 // {"code":"<string>","msg":"<string>","data":...}. The HTTP status equals
 // the code unless Options.AlwaysHTTP200. A success has the documented code,
@@ -92,7 +108,7 @@
 //	"400" invalid_argument      missing, malformed, unknown or repeated parameter; bad JSON; unsupported body type; mismatched confirmation
 //	"400" invalid_phone / invalid_email
 //	"400" invalid_code          wrong, expired, used or voided code or token
-//	"401" unauthenticated       member route without a signed-in user; an email link a signed-in user asked for, opened signed out
+//	"401" unauthenticated       member route without a signed-in user; an email link a signed-in user asked for, confirmed signed out
 //	"403" wrong_password / wrong_pay_password
 //	"403" phone_mismatch        not the account's bound phone, or the account has no bound phone
 //	"403" phone_proof_required  (addition) changing a bound phone without oldMessage, the code sent to the phone bound now
@@ -127,10 +143,13 @@
 // Each request's context carries a [security.Client] (security.WithClient):
 // the client IP for the per-IP throttle, the locale (from Accept-Language,
 // so SMS and email go out in the user's language) and the User-Agent. The
-// IP is the connection's address; X-Forwarded-For and X-Real-IP are read
-// only when that address is in Options.TrustedProxies, and then the
-// right-most X-Forwarded-For entry that is not a trusted proxy is the
-// client, so a client cannot choose its own throttle bucket.
+// IP is the connection's address. Only when that address is in
+// Options.TrustedProxies is one forwarding header read,
+// Options.ClientIPHeader (default X-Forwarded-For), and then its right-most
+// entry that is not a trusted proxy is the client, so a client cannot
+// choose its own throttle bucket. Name the header your proxy sets: behind
+// an nginx that sets X-Real-IP and passes X-Forwarded-For through, the
+// default would believe the client's own X-Forwarded-For.
 //
 // # Cross-origin requests
 //
@@ -140,8 +159,8 @@
 // [http.CrossOriginProtection] check (Sec-Fetch-Site, then Origin against
 // Host); refused requests answer "403" cross_origin. Requests without those
 // headers (curl, server-to-server, old browsers on same-origin requests)
-// pass. Only the status read and the email link (opened from a mail
-// client, so cross-site by nature) skip it. Options.CrossOrigin admits
+// pass. Only the status read and the email link's GET (opened from a mail
+// client, so cross-site by nature, and changing nothing) skip it. Options.CrossOrigin admits
 // other origins; Options.DisableCrossOriginProtection turns it off for
 // hosts that protect themselves.
 //

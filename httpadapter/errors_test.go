@@ -67,7 +67,7 @@ func TestErrorTable(t *testing.T) {
 			}},
 		{name: "invalid link token", code: "400", key: "invalid_code",
 			run: func(t *testing.T, hs *harness) response {
-				return hs.do(http.MethodGet, pVerifyMail, encQuery, "", kv{{"token", strings.Repeat("A", 43)}})
+				return hs.do(http.MethodPost, pVerifyMail, encForm, "", kv{{"token", strings.Repeat("A", 43)}})
 			},
 			check: func(t *testing.T, res response) { assert.Equal(t, "no-referrer", res.Header().Get("Referrer-Policy")) }},
 		{name: "unauthenticated", code: "401", key: "unauthenticated",
@@ -112,7 +112,7 @@ func TestErrorTable(t *testing.T) {
 				m := hs.nextCode(security.PurposeVerifyEmail)
 				link, err := url.Parse(m.msg.Link)
 				require.NoError(t, err)
-				return hs.do(http.MethodGet, pVerifyMail, encQuery, "", kv{{"token", link.Query().Get("token")}})
+				return hs.do(http.MethodPost, pVerifyMail, encForm, "", kv{{"token", link.Query().Get("token")}})
 			}},
 		{name: "send refused by the host", code: "403", key: "send_refused",
 			run: func(t *testing.T, hs *harness) response {

@@ -19,6 +19,15 @@ const DefaultMaxBodyBytes = 16 << 10
 // forgot-password flow handle, for clients that do not keep cookies.
 const FlowHeader = "X-Security-Flow"
 
+// Default names of the forgot-password flow cookie. The __Host- prefix makes
+// browsers accept the cookie only when it is Secure, set by this host (no
+// Domain) for Path=/, so a sibling subdomain or a plain-HTTP response cannot
+// plant or overwrite it.
+const (
+	DefaultFlowCookieName         = "__Host-acctsec_flow"
+	DefaultInsecureFlowCookieName = "acctsec_flow"
+)
+
 // flowCookieMaxAge is the longest flow lifetime security.Limits allows
 // (FlowTTL up to 30 minutes); the Service enforces the configured one.
 const flowCookieMaxAge = 30 * 60
@@ -33,27 +42,47 @@ type Options struct {
 	UserID func(r *http.Request) (userID string, ok bool)
 
 	// TrustedProxies are the networks of reverse proxies whose
-	// X-Forwarded-For (or X-Real-IP) is believed. By default the client IP
-	// is the connection's address and those headers are ignored. When the
+	// ClientIPHeader is believed. By default the client IP is the
+	// connection's address and every forwarding header is ignored. When the
 	// connection comes from a trusted proxy, the right-most address of
-	// X-Forwarded-For that is not itself trusted is the client.
+	// ClientIPHeader that is not itself trusted is the client.
 	TrustedProxies []netip.Prefix
 
-	// PathPrefix is where the routes are mounted, e.g. "/api" serves
-	// "/api/member/userservice/security". Leave it empty when an outer
-	// router strips the prefix (http.StripPrefix, chi's Mount).
+	// ClientIPHeader names the one header the trusted proxies set to the
+	// client's address, and the only one read: "X-Forwarded-For" (the
+	// default), "X-Real-IP", "CF-Connecting-IP", "X-Client-IP", ... Name the
+	// header your proxy writes itself. A proxy that sets X-Real-IP but
+	// passes the client's X-Forwarded-For through (nginx with
+	// proxy_set_header X-Real-IP $remote_addr and no X-Forwarded-For line)
+	// needs "X-Real-IP": with the default, the client would pick its own
+	// address. Ignored without TrustedProxies.
+	ClientIPHeader string
+
+	// PathPrefix is the part of the request path before the documented
+	// routes, e.g. "/api" serves "/api/member/userservice/security". Set it
+	// when the router hands the handler the full path: net/http's ServeMux,
+	// chi's Mount (which leaves r.URL.Path alone), gin and echo. Leave it
+	// empty when an outer handler removes the prefix (http.StripPrefix).
 	PathPrefix string
 
 	// AlwaysHTTP200 makes every HTTP status 200, for legacy clients that
 	// read only the envelope's code. By default the HTTP status mirrors it.
 	AlwaysHTTP200 bool
 
-	// InsecureCookies drops the Secure attribute of the flow cookie, for
-	// development over plain HTTP. Never set it in production.
+	// InsecureCookies drops the Secure attribute of the flow cookie, and
+	// with it the __Host- prefix of its default name, for development over
+	// plain HTTP. Never set it in production.
 	InsecureCookies bool
 
 	// FlowCookieName is the name of the forgot-password flow cookie.
-	// Default "acctsec_flow".
+	// Default DefaultFlowCookieName ("__Host-acctsec_flow"), or
+	// DefaultInsecureFlowCookieName ("acctsec_flow") with InsecureCookies.
+	// The cookie always has Path=/ and no Domain, wherever the handler is
+	// mounted. Only this name is read: a flow started under another name
+	// (the Path=/web/userservice/security "acctsec_flow" of earlier
+	// versions) is started again, which costs a user at most one restart
+	// within the 30 minutes a flow lives. A name with the __Host- or
+	// __Secure- prefix needs Secure, so not with InsecureCookies.
 	FlowCookieName string
 
 	// MaxBodyBytes caps the request body and, separately, the query string.
@@ -101,11 +130,11 @@ type Handler struct {
 	svc        *security.Service
 	userID     func(*http.Request) (string, bool)
 	trusted    []netip.Prefix
+	ipHeader   string
 	prefix     string
 	always200  bool
 	secure     bool
 	cookieName string
-	cookiePath string
 	max        int64
 	ignore     []string
 	locale     string
@@ -124,6 +153,7 @@ func New(svc *security.Service, opts Options) *Handler {
 		svc:        svc,
 		userID:     opts.UserID,
 		trusted:    append([]netip.Prefix(nil), opts.TrustedProxies...),
+		ipHeader:   http.CanonicalHeaderKey(strings.TrimSpace(opts.ClientIPHeader)),
 		prefix:     strings.TrimSuffix(opts.PathPrefix, "/"),
 		always200:  opts.AlwaysHTTP200,
 		secure:     !opts.InsecureCookies,
@@ -140,10 +170,15 @@ func New(svc *security.Service, opts Options) *Handler {
 	for i, p := range h.trusted {
 		h.trusted[i] = p.Masked()
 	}
-	if h.cookieName == "" {
-		h.cookieName = "acctsec_flow"
+	if h.ipHeader == "" {
+		h.ipHeader = "X-Forwarded-For"
 	}
-	h.cookiePath = h.prefix + pathForgot
+	if h.cookieName == "" {
+		h.cookieName = DefaultFlowCookieName
+		if !h.secure {
+			h.cookieName = DefaultInsecureFlowCookieName
+		}
+	}
 	if h.max <= 0 {
 		h.max = DefaultMaxBodyBytes
 	}
@@ -175,6 +210,8 @@ type call struct {
 	p      params
 	// data, when set, is the raw JSON data of a success (the status route).
 	data []byte
+	// written is set by an endpoint that wrote its own response (a page).
+	written bool
 }
 
 // ServeHTTP routes r to its endpoint.
@@ -196,9 +233,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, ml, "", ErrMethodNotAllowed)
 		return
 	}
+	fail := func(err error) { h.fail(w, r, ml, ep.name, err) }
+	if ep.page != nil && ep.page(r) {
+		// An HTML page asked for: errors get the page too.
+		fail = func(err error) { h.failPage(w, r, ep.name, err) }
+	}
 	if !ep.safe && h.cop != nil {
 		if err := h.crossOriginCheck(r); err != nil {
-			h.fail(w, r, ml, ep.name, errCrossOrigin)
+			fail(errCrossOrigin)
 			return
 		}
 	}
@@ -210,27 +252,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if ep.member && c.userID == "" {
-			h.fail(w, r, ml, ep.name, ErrUnauthenticated)
+			fail(ErrUnauthenticated)
 			return
 		}
 	}
 	c.p.names = ep.names
 	if err := h.decode(r, &c.p); err != nil {
-		h.fail(w, r, ml, ep.name, err)
+		fail(err)
 		return
 	}
 	if err := ep.check(&c.p); err != nil {
-		h.fail(w, r, ml, ep.name, err)
+		fail(err)
 		return
 	}
 	if err := r.Context().Err(); err != nil {
 		// The client is gone or out of time: do no work for it.
-		h.fail(w, r, ml, ep.name, err)
+		fail(err)
 		return
 	}
 	c.ctx = security.WithClient(r.Context(), h.client(r, locale))
 	if err := ep.serve(h, c); err != nil {
-		h.fail(w, r, ml, ep.name, err)
+		fail(err)
+		return
+	}
+	if c.written {
+		h.logResult(r, ep.name, ep.success, "success", nil)
 		return
 	}
 	data := c.data
@@ -296,7 +342,7 @@ func (h *Handler) client(r *http.Request, locale string) security.Client {
 	if len(ua) > maxUserAgent {
 		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
 	}
-	return security.Client{IP: clientIP(r, h.trusted), Locale: locale, UserAgent: ua}
+	return security.Client{IP: clientIP(r, h.trusted, h.ipHeader), Locale: locale, UserAgent: ua}
 }
 
 // flowHandle returns the flow handle of a forgot-password step: the
@@ -315,7 +361,7 @@ func (h *Handler) flowCookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name:     h.cookieName,
 		Value:    value,
-		Path:     h.cookiePath,
+		Path:     "/", // required by __Host-, and right under any mount
 		MaxAge:   maxAge,
 		HttpOnly: true,
 		Secure:   h.secure,

@@ -46,9 +46,10 @@ func TestRouteErrorKeys(t *testing.T) {
 			handle := res.Header().Get("X-Security-Flow")
 			r := request(t, http.MethodPost, pForgot, encForm, kv{{"message", hs.nextCode(security.PurposeForgotPassword).msg.Code}})
 			r.Header.Set("X-Security-Flow", handle)
-			expect(t, hs.serve(r), "201", "success")
+			res = hs.serve(r)
+			expect(t, res, "201", "success")
 			r = request(t, http.MethodPut, pForgot, encForm, kv{{"phone", alicePhone}, {"passwordFirst", "short"}})
-			r.Header.Set("X-Security-Flow", handle)
+			r.Header.Set("X-Security-Flow", res.Header().Get("X-Security-Flow"))
 			return hs.serve(r)
 		}},
 		{"bind: invalid phone", "400", "invalid_phone", func(t *testing.T, hs *harness) response {
@@ -100,7 +101,7 @@ func TestRouteErrorKeys(t *testing.T) {
 			expect(t, hs.do(http.MethodPost, pSendMail, encForm, alice, kv{{"email", "bob@example.com"}}), "200", "success")
 			link, err := url.Parse(hs.nextCode(security.PurposeVerifyEmail).msg.Link)
 			require.NoError(t, err)
-			return hs.do(http.MethodGet, pVerifyMail, encQuery, alice, kv{{"token", link.Query().Get("token")}})
+			return hs.do(http.MethodPost, pVerifyMail, encForm, alice, kv{{"token", link.Query().Get("token")}})
 		}},
 	}
 	for _, c := range cases {

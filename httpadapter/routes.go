@@ -43,6 +43,12 @@ type endpoint struct {
 	names   []string
 	success string
 	serve   func(h *Handler, c *call) error
+	// validate, when set, checks what the params cannot say alone (which
+	// combinations are allowed).
+	validate func(p *params) error
+	// page, when set, reports whether r is answered with an HTML page
+	// rather than the envelope: errors are then answered by failPage.
+	page func(r *http.Request) bool
 }
 
 // check applies the required and confirmation rules.
@@ -56,6 +62,9 @@ func (e *endpoint) check(p *params) error {
 			subtle.ConstantTimeCompare([]byte(v), []byte(p.get(pr.confirms))) != 1 {
 			return &argError{kind: argMismatch, name: pr.name}
 		}
+	}
+	if e.validate != nil {
+		return e.validate(p)
 	}
 	return nil
 }
@@ -128,10 +137,15 @@ func routeTable() map[string]*resource {
 		success: "201", serve: forgotComplete})
 	add(pathSendMail, endpoint{method: http.MethodPost, name: "send_mail", optionalUser: true,
 		params: []param{req("email")}, success: "200", serve: sendMail})
-	add(pathVerifyMail, endpoint{method: http.MethodGet, name: "verify_mail_link", safe: true, optionalUser: true,
-		params: []param{req("token")}, success: "201", serve: verifyMailLink})
-	add(pathVerifyMail, endpoint{method: http.MethodPost, name: "verify_mail_code", optionalUser: true,
-		params: []param{req("email"), req("message")}, success: "201", serve: verifyMailCode})
+	// The link's GET changes nothing (see verifymail.go), so it is safe,
+	// and HEAD is the same; the POST spends a token or a code.
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		add(pathVerifyMail, endpoint{method: m, name: "verify_mail_link", safe: true,
+			params: []param{req("token")}, success: "200", serve: verifyMailLinkPage, page: wantsPage})
+	}
+	add(pathVerifyMail, endpoint{method: http.MethodPost, name: "verify_mail", optionalUser: true,
+		params: []param{opt("token"), opt("email"), opt("message")}, validate: checkVerifyMailPost,
+		success: "201", serve: verifyMailPost, page: postedFromPage})
 	return m
 }
 
@@ -185,8 +199,17 @@ func forgotStart(h *Handler, c *call) error {
 	return nil
 }
 
+// forgotVerify is step 1. The Service verifies the flow under a new handle
+// and voids the one the request carried, so the new one replaces it in the
+// cookie and the header, as at the start.
 func forgotVerify(h *Handler, c *call) error {
-	return h.svc.VerifyForgotPassword(c.ctx, h.flowHandle(c.r), c.p.get("message"))
+	next, err := h.svc.VerifyForgotPassword(c.ctx, h.flowHandle(c.r), c.p.get("message"))
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set(FlowHeader, next)
+	http.SetCookie(c.w, h.flowCookie(next, flowCookieMaxAge))
+	return nil
 }
 
 func forgotComplete(h *Handler, c *call) error {
@@ -200,12 +223,4 @@ func forgotComplete(h *Handler, c *call) error {
 
 func sendMail(h *Handler, c *call) error {
 	return h.svc.SendEmailVerification(c.ctx, c.userID, c.p.get("email"))
-}
-
-func verifyMailLink(h *Handler, c *call) error {
-	return h.svc.VerifyEmailToken(c.ctx, c.userID, c.p.get("token"))
-}
-
-func verifyMailCode(h *Handler, c *call) error {
-	return h.svc.VerifyEmailCode(c.ctx, c.userID, c.p.get("email"), c.p.get("message"))
 }

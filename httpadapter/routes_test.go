@@ -92,9 +92,16 @@ func TestEveryRouteEveryEncoding(t *testing.T) {
 			secrets = append(secrets, m.msg.Code)
 			r := request(t, http.MethodPost, pForgot, enc, kv{{"message", m.msg.Code}})
 			r.Header.Set("X-Security-Flow", handle)
-			expect(t, hs.serve(r), "201", "success")
+			res = hs.serve(r)
+			expect(t, res, "201", "success")
+			verified := res.Header().Get("X-Security-Flow")
+			require.NotEmpty(t, verified, "step 1 hands out a new handle")
+			require.NotEqual(t, handle, verified)
 			r = request(t, http.MethodPut, pForgot, enc, kv{{"phone", alicePhone}, {"passwordFirst", thirdPass}, {"passwordSecond", thirdPass}})
 			r.Header.Set("X-Security-Flow", handle)
+			expect(t, hs.serve(r), "403", "flow_required") // the start's handle is void
+			r = request(t, http.MethodPut, pForgot, enc, kv{{"phone", alicePhone}, {"passwordFirst", thirdPass}, {"passwordSecond", thirdPass}})
+			r.Header.Set("X-Security-Flow", verified)
 			expect(t, hs.serve(r), "201", "success")
 			require.NoError(t, hs.svc.VerifyPassword(ctx, alice, thirdPass))
 
@@ -119,9 +126,9 @@ func TestEveryRouteEveryEncoding(t *testing.T) {
 			link, err := url.Parse(m.msg.Link)
 			require.NoError(t, err)
 			secrets = append(secrets, m.msg.Code, link.Query().Get("token"))
-			res = hs.do(http.MethodGet, pVerifyMail, enc, "", kv{{"token", link.Query().Get("token")}})
-			expect(t, res, "401", "unauthenticated") // a mail scanner, signed out: nothing happens
-			res = hs.do(http.MethodGet, pVerifyMail, enc, alice, kv{{"token", link.Query().Get("token")}})
+			res = hs.do(http.MethodPost, pVerifyMail, enc, "", kv{{"token", link.Query().Get("token")}})
+			expect(t, res, "401", "unauthenticated") // signed out: nothing happens
+			res = hs.do(http.MethodPost, pVerifyMail, enc, alice, kv{{"token", link.Query().Get("token")}})
 			expect(t, res, "201", "success")
 			assert.Equal(t, "no-referrer", res.Header().Get("Referrer-Policy"))
 			st3, err := hs.svc.Status(ctx, alice)
@@ -131,7 +138,7 @@ func TestEveryRouteEveryEncoding(t *testing.T) {
 
 			// Nothing secret reached the logs, though every request was logged.
 			logs := hs.logs.String()
-			require.Contains(t, logs, "route=verify_mail_link")
+			require.Contains(t, logs, "route=verify_mail ")
 			for _, s := range append(secrets, alicePass, newPass, thirdPass, pin1, pin2, handle, alicePhone, aliceE164) {
 				assert.NotContains(t, logs, s)
 			}

@@ -112,24 +112,38 @@ func TestForgotFlowCookieJar(t *testing.T) {
 
 	resp, env := send(http.MethodGet, pForgot, url.Values{"phone": {alicePhone}})
 	require.Equal(t, "200", env.Code)
-	var flow *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == "acctsec_flow" {
-			flow = c
+	flowCookie := func(resp *http.Response) *http.Cookie {
+		for _, c := range resp.Cookies() {
+			if c.Name == "__Host-acctsec_flow" {
+				return c
+			}
 		}
+		return nil
 	}
+	flow := flowCookie(resp)
 	require.NotNil(t, flow)
 	assert.True(t, flow.HttpOnly)
 	assert.True(t, flow.Secure)
 	assert.Equal(t, http.SameSiteLaxMode, flow.SameSite)
-	assert.Equal(t, pForgot, flow.Path)
+	assert.Equal(t, "/", flow.Path, "__Host- requires Path=/")
+	assert.Empty(t, flow.Domain, "__Host- forbids Domain")
 	assert.Equal(t, resp.Header.Get("X-Security-Flow"), flow.Value)
 	code := hs.nextCode(security.PurposeForgotPassword).msg.Code
 
-	_, env = send(http.MethodPost, pForgot, url.Values{"message": {wrongCode(code)}})
+	resp, env = send(http.MethodPost, pForgot, url.Values{"message": {wrongCode(code)}})
 	assert.Equal(t, "400", env.Code)
-	_, env = send(http.MethodPost, pForgot, url.Values{"message": {code}})
+	assert.Nil(t, flowCookie(resp), "a failed step 1 leaves the cookie alone")
+	resp, env = send(http.MethodPost, pForgot, url.Values{"message": {code}})
 	require.Equal(t, "201", env.Code)
+	verified := flowCookie(resp)
+	require.NotNil(t, verified, "step 1 replaces the cookie")
+	assert.NotEqual(t, flow.Value, verified.Value)
+	assert.Equal(t, resp.Header.Get("X-Security-Flow"), verified.Value)
+	assert.Equal(t, "/", verified.Path)
+	// Whoever copied (or planted) the start's handle cannot finish the flow.
+	stale := request(t, http.MethodPut, pForgot, encForm, kv{{"phone", alicePhone}, {"passwordFirst", thirdPass}})
+	stale.Header.Set("X-Security-Flow", flow.Value)
+	expect(t, hs.serve(stale), "403", "flow_required")
 	_, env = send(http.MethodPut, pForgot, url.Values{"phone": {otherPhone}, "passwordFirst": {newPass}})
 	assert.Equal(t, "403", env.Code)
 	assert.Equal(t, `"phone_mismatch"`, string(env.Data))
@@ -140,7 +154,7 @@ func TestForgotFlowCookieJar(t *testing.T) {
 	require.NoError(t, hs.svc.VerifyPassword(context.Background(), alice, newPass))
 	cleared := false
 	for _, c := range resp.Cookies() {
-		cleared = cleared || (c.Name == "acctsec_flow" && c.MaxAge < 0)
+		cleared = cleared || (c.Name == "__Host-acctsec_flow" && c.MaxAge < 0)
 	}
 	assert.True(t, cleared, "step 2 clears the cookie")
 	u, _ := url.Parse(srv.URL + pForgot)
@@ -148,7 +162,7 @@ func TestForgotFlowCookieJar(t *testing.T) {
 
 	// The flow is single use.
 	req := request(t, http.MethodPut, pForgot, encForm, kv{{"phone", alicePhone}, {"passwordFirst", thirdPass}})
-	req.Header.Set("X-Security-Flow", flow.Value)
+	req.Header.Set("X-Security-Flow", verified.Value)
 	expect(t, hs.serve(req), "403", "flow_required")
 }
 
@@ -160,9 +174,11 @@ func TestInsecureCookies(t *testing.T) {
 	expect(t, res, "200", "success")
 	cookies := res.Result().Cookies()
 	require.Len(t, cookies, 1)
+	assert.Equal(t, "acctsec_flow", cookies[0].Name, "no __Host- prefix without Secure: browsers would drop it")
 	assert.False(t, cookies[0].Secure)
 	assert.True(t, cookies[0].HttpOnly)
-	assert.Equal(t, "/api"+pForgot, cookies[0].Path)
+	assert.Equal(t, "/", cookies[0].Path, "the browser sends it back under any mount")
+	assert.Empty(t, cookies[0].Domain)
 }
 
 // TestEnumeration: forgot-start and sendMail answer byte for byte the same
@@ -221,23 +237,39 @@ func TestClientIP(t *testing.T) {
 		remote  string
 		headers map[string][]string
 		want    string
+		header  string // Options.ClientIPHeader
 	}{
-		{"remote addr", nil, "203.0.113.7:5555", nil, "203.0.113.7"},
-		{"spoofed XFF ignored", nil, "203.0.113.7:5555", map[string][]string{"X-Forwarded-For": {"1.2.3.4"}, "X-Real-IP": {"1.2.3.5"}}, "203.0.113.7"},
-		{"spoofed XFF from an untrusted peer with proxies configured", trusted, "203.0.113.7:5555", map[string][]string{"X-Forwarded-For": {"1.2.3.4"}}, "203.0.113.7"},
-		{"right-most untrusted hop", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4, 5.6.7.8"}}, "5.6.7.8"},
-		{"trusted hops skipped", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4, 5.6.7.8, 10.9.9.9"}}, "5.6.7.8"},
-		{"several header lines", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4", "5.6.7.8, 10.1.1.1"}}, "5.6.7.8"},
-		{"garbage hop stops the walk", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4, bogus, 10.1.1.1"}}, "10.1.1.1"},
-		{"X-Real-IP from a trusted proxy", trusted, "10.0.0.5:1", map[string][]string{"X-Real-IP": {"198.51.100.9"}}, "198.51.100.9"},
-		{"IPv6 peer", nil, "[2001:db8::1]:443", nil, "2001:db8::1"},
-		{"IPv4-mapped peer", nil, "[::ffff:198.51.100.1]:80", nil, "198.51.100.1"},
-		{"IPv6 proxy and hop with port", trusted, "[fd00::1]:443", map[string][]string{"X-Forwarded-For": {"[2001:db8::7]:1234"}}, "2001:db8::7"},
+		{"remote addr", nil, "203.0.113.7:5555", nil, "203.0.113.7", ""},
+		{"spoofed XFF ignored", nil, "203.0.113.7:5555", map[string][]string{"X-Forwarded-For": {"1.2.3.4"}, "X-Real-IP": {"1.2.3.5"}}, "203.0.113.7", ""},
+		{"spoofed XFF from an untrusted peer with proxies configured", trusted, "203.0.113.7:5555", map[string][]string{"X-Forwarded-For": {"1.2.3.4"}}, "203.0.113.7", ""},
+		{"right-most untrusted hop", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4, 5.6.7.8"}}, "5.6.7.8", ""},
+		{"trusted hops skipped", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4, 5.6.7.8, 10.9.9.9"}}, "5.6.7.8", ""},
+		{"several header lines", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4", "5.6.7.8, 10.1.1.1"}}, "5.6.7.8", ""},
+		{"garbage hop stops the walk", trusted, "10.0.0.5:1", map[string][]string{"X-Forwarded-For": {"1.2.3.4, bogus, 10.1.1.1"}}, "10.1.1.1", ""},
+		{"X-Real-IP named, from a trusted proxy", trusted, "10.0.0.5:1", map[string][]string{"X-Real-IP": {"198.51.100.9"}}, "198.51.100.9", "X-Real-IP"},
+		{"X-Real-IP not named: ignored", trusted, "10.0.0.5:1", map[string][]string{"X-Real-IP": {"198.51.100.9"}}, "10.0.0.5", ""},
+		// nginx with proxy_set_header X-Real-IP $remote_addr passes the
+		// client's own X-Forwarded-For through untouched.
+		{"nginx X-Real-IP: the client's X-Forwarded-For is ignored", trusted, "10.0.0.5:1",
+			map[string][]string{"X-Forwarded-For": {"1.2.3.4"}, "X-Real-IP": {"198.51.100.9"}}, "198.51.100.9", "x-real-ip"},
+		{"nginx X-Real-IP: without it the proxy is the client", trusted, "10.0.0.5:1",
+			map[string][]string{"X-Forwarded-For": {"1.2.3.4"}}, "10.0.0.5", "X-Real-IP"},
+		{"X-Forwarded-For named: X-Real-IP ignored", trusted, "10.0.0.5:1",
+			map[string][]string{"X-Forwarded-For": {"5.6.7.8"}, "X-Real-IP": {"1.2.3.4"}}, "5.6.7.8", "X-Forwarded-For"},
+		{"CF-Connecting-IP", trusted, "10.0.0.5:1",
+			map[string][]string{"X-Forwarded-For": {"1.2.3.4"}, "CF-Connecting-IP": {"2001:db8::9"}}, "2001:db8::9", "CF-Connecting-IP"},
+		{"named header from an untrusted peer ignored", trusted, "203.0.113.7:5555",
+			map[string][]string{"X-Real-IP": {"1.2.3.4"}}, "203.0.113.7", "X-Real-IP"},
+		{"named header that does not parse", trusted, "10.0.0.5:1",
+			map[string][]string{"X-Client-IP": {"unknown"}}, "10.0.0.5", "X-Client-IP"},
+		{"IPv6 peer", nil, "[2001:db8::1]:443", nil, "2001:db8::1", ""},
+		{"IPv4-mapped peer", nil, "[::ffff:198.51.100.1]:80", nil, "198.51.100.1", ""},
+		{"IPv6 proxy and hop with port", trusted, "[fd00::1]:443", map[string][]string{"X-Forwarded-For": {"[2001:db8::7]:1234"}}, "2001:db8::7", ""},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			hs := newHarness(t, harnessConfig{opts: httpadapter.Options{TrustedProxies: c.trusted}})
+			hs := newHarness(t, harnessConfig{opts: httpadapter.Options{TrustedProxies: c.trusted, ClientIPHeader: c.header}})
 			r := request(t, http.MethodGet, pForgot, encQuery, kv{{"phone", "1380013800" + strconv.Itoa(i%10)}})
 			r.RemoteAddr = c.remote
 			for k, vs := range c.headers {
@@ -371,8 +403,10 @@ func TestCrossOrigin(t *testing.T) {
 			map[string]string{"Sec-Fetch-Site": "same-origin"}, "201", "success"},
 		{"Origin equal to Host", httpadapter.Options{}, http.MethodPut, pPay, kv{{"payPasswordFirst", pin1}},
 			map[string]string{"Origin": "http://example.com"}, "201", "success"},
-		{"email link from a mail client", httpadapter.Options{}, http.MethodGet, pVerifyMail, kv{{"token", strings.Repeat("A", 43)}},
-			map[string]string{"Sec-Fetch-Site": "cross-site"}, "400", "invalid_code"},
+		{"email link token posted from another site", httpadapter.Options{}, http.MethodPost, pVerifyMail, kv{{"token", strings.Repeat("A", 43)}},
+			map[string]string{"Sec-Fetch-Site": "cross-site"}, "403", "cross_origin"},
+		{"email code posted from another site", httpadapter.Options{}, http.MethodPost, pVerifyMail, kv{{"email", aliceEmail}, {"message", "123456"}},
+			map[string]string{"Origin": "https://evil.example"}, "403", "cross_origin"},
 		{"trusted origin", httpadapter.Options{CrossOrigin: trustedCOP(t, "https://app.example.com")}, http.MethodPut, pPay,
 			kv{{"payPasswordFirst", pin1}}, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://app.example.com"}, "201", "success"},
 		{"disabled", httpadapter.Options{DisableCrossOriginProtection: true}, http.MethodPut, pPay,

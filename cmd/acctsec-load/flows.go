@@ -330,9 +330,12 @@ func (c *client) forgotPassword(ctx context.Context) error {
 		return err
 	}
 	hdr := http.Header{"X-Security-Flow": {res.flow}}
-	if _, err := c.do(ctx, "forgot.verify", http.MethodPost, "/web/userservice/security", "", form("message", code), hdr, "201"); err != nil {
+	res, err = c.do(ctx, "forgot.verify", http.MethodPost, "/web/userservice/security", "", form("message", code), hdr, "201")
+	if err != nil {
 		return err
 	}
+	// Step 1 replaces the handle; the start's is void.
+	hdr = http.Header{"X-Security-Flow": {res.flow}}
 	if _, err := c.do(ctx, "forgot.complete", http.MethodPut, "/web/userservice/security", "",
 		form("phone", a.phone, "passwordFirst", loadPasswords[1-a.pw]), hdr, "201"); err != nil {
 		return err

@@ -47,8 +47,9 @@ type appConfig struct {
 	// CleanupInterval is the period of pgstore's cleanup loop (<= 0:
 	// pgstore.DefaultCleanupInterval).
 	CleanupInterval time.Duration
-	// TrustedProxies are passed to the adapter (X-Forwarded-For).
+	// TrustedProxies and ClientIPHeader are passed to the adapter.
 	TrustedProxies []netip.Prefix
+	ClientIPHeader string
 }
 
 // app is one replica: the Service on pgstore + redisstore and its handler.
@@ -116,7 +117,8 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		return nil, err
 	}
 	a := &app{svc: svc, accounts: accounts, state: state}
-	a.handler = httpadapter.Timeout(cfg.RequestTimeout)(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies}))
+	a.handler = httpadapter.Timeout(cfg.RequestTimeout)(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
+		ClientIPHeader: cfg.ClientIPHeader}))
 	// The loop's context is not ctx, which only bounds the start-up.
 	a.stopCleanup = accounts.StartCleanup(context.Background(), cfg.CleanupInterval)
 	return a, nil

@@ -6,7 +6,7 @@
 // same ACCTSEC_SECRET, share every code, flow, throttle and lockout.
 //
 //	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:]
-//	         [-trusted-proxies CIDR,...] [-max-limits]
+//	         [-trusted-proxies CIDR,...] [-client-ip-header NAME] [-max-limits]
 //
 // Every flag but -max-limits has an environment variable (the flag wins
 // when both are set):
@@ -19,16 +19,24 @@
 //	-request-timeout   ACCTSEC_REQUEST_TIMEOUT  default 10s: the deadline of each request's store calls
 //	-cleanup-interval  ACCTSEC_CLEANUP_INTERVAL default 1m: pgstore's background cleanup period
 //	-trusted-proxies   ACCTSEC_TRUSTED_PROXIES  default none: comma-separated CIDRs of reverse proxies
+//	-client-ip-header  ACCTSEC_CLIENT_IP_HEADER default X-Forwarded-For: the one header those proxies set
 //
 // -trusted-proxies lists the networks of the reverse proxies (load
 // balancers) in front of the replicas, such as "10.0.0.0/8,fd00::/8". Only
-// a request whose connection comes from one of them has its X-Forwarded-For
-// (or X-Real-IP) believed; the client is then the right-most forwarded
-// address that is not itself a trusted proxy. Per-IP throttles count that
+// a request whose connection comes from one of them has its
+// -client-ip-header believed; the client is then the right-most address in
+// it that is not itself a trusted proxy. Per-IP throttles count that
 // address. By default nothing is trusted and every request's client is its
 // connection's peer, so behind a proxy all clients would share one IP's
 // throttles. Each entry must be a prefix (a single host is "10.1.2.3/32");
 // anything else stops the start-up.
+//
+// -client-ip-header names the one header the proxies write: X-Forwarded-For
+// (the default) when they append the peer to it, X-Real-IP behind an nginx
+// that sets only that (its X-Forwarded-For is then the client's own, and
+// believing it would let a client pick its throttle bucket),
+// CF-Connecting-IP behind Cloudflare. No other header is read. It needs
+// -trusted-proxies.
 //
 // -max-limits raises every throttle to the top of its allowed range
 // (demo.MaxLimits), for load tests, and warns on stderr. It has no
@@ -94,6 +102,7 @@ type settings struct {
 	addr, postgres, redis, schema, prefix string
 	requestTimeout, cleanupInterval       time.Duration
 	trustedProxies                        []netip.Prefix
+	clientIPHeader                        string
 	maxLimits                             bool
 	secret                                []byte
 }
@@ -138,6 +147,8 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	fs.DurationVar(&s.cleanupInterval, "cleanup-interval", cleanup, "period of pgstore's cleanup loop (ACCTSEC_CLEANUP_INTERVAL)")
 	proxies := fs.String("trusted-proxies", env("ACCTSEC_TRUSTED_PROXIES", ""),
 		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (ACCTSEC_TRUSTED_PROXIES; default none)")
+	fs.StringVar(&s.clientIPHeader, "client-ip-header", env("ACCTSEC_CLIENT_IP_HEADER", ""),
+		"the one header the trusted proxies set to the client's address (ACCTSEC_CLIENT_IP_HEADER; default X-Forwarded-For)")
 	fs.BoolVar(&s.maxLimits, demo.MaxLimitsFlag, false, demo.MaxLimitsUsage)
 	if err := fs.Parse(args); err != nil {
 		return s, err
@@ -147,6 +158,15 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	}
 	if s.trustedProxies, err = parsePrefixes(*proxies); err != nil {
 		return s, fmt.Errorf("-trusted-proxies (ACCTSEC_TRUSTED_PROXIES): %w", err)
+	}
+	s.clientIPHeader = strings.TrimSpace(s.clientIPHeader)
+	if s.clientIPHeader != "" {
+		if !isHeaderName(s.clientIPHeader) {
+			return s, fmt.Errorf("-client-ip-header (ACCTSEC_CLIENT_IP_HEADER): %q is not a header name", s.clientIPHeader)
+		}
+		if len(s.trustedProxies) == 0 {
+			return s, errors.New("-client-ip-header (ACCTSEC_CLIENT_IP_HEADER) is read only from -trusted-proxies; set them too")
+		}
 	}
 	if v := getenv("ACCTSEC_SECRET"); v != "" {
 		b, err := base64.StdEncoding.DecodeString(v)
@@ -235,6 +255,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RequestTimeout:  s.requestTimeout,
 		CleanupInterval: s.cleanupInterval,
 		TrustedProxies:  s.trustedProxies,
+		ClientIPHeader:  s.clientIPHeader,
 	})
 	cancelStart()
 	if err != nil {
@@ -246,4 +267,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"  DEMO PARTS: X-User-ID identifies members, anyone can register, no TLS.",
 		"  Outgoing SMS and email (codes and links) are printed as JSON lines on stdout.")
 	return demo.Serve(ctx, ln, a.handler, logger, a.close)
+}
+
+// isHeaderName reports whether s is an HTTP field name (RFC 9110 token) of
+// reasonable length.
+func isHeaderName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }

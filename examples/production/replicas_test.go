@@ -222,7 +222,8 @@ func TestReplicasOneCodeOneSuccess(t *testing.T) {
 }
 
 // TestReplicasForgotPassword: a flow started on A is verified on B and
-// completed on A, carried by the X-Security-Flow header alone.
+// completed on A, carried by the X-Security-Flow header alone; step 1 on B
+// replaces the handle, and A knows only the new one.
 func TestReplicasForgotPassword(t *testing.T) {
 	c := newCluster(t)
 	register(t, c.a, "alice", phoneN(1))
@@ -237,8 +238,15 @@ func TestReplicasForgotPassword(t *testing.T) {
 	// Step 2 before step 1 is refused on either replica.
 	requireAnswer(t, c.b.do(t, req{method: http.MethodPut, path: "/web/userservice/security", header: h,
 		form: demotest.Form("phone", phoneN(1), "passwordFirst", password2)}), "403", "flow_required")
-	requireAnswer(t, c.b.do(t, req{method: http.MethodPost, path: "/web/userservice/security", header: h,
-		form: demotest.Form("message", code)}), "201", "")
+	verify := c.b.do(t, req{method: http.MethodPost, path: "/web/userservice/security", header: h,
+		form: demotest.Form("message", code)})
+	requireAnswer(t, verify, "201", "")
+	verified := verify.Header.Get("X-Security-Flow")
+	require.NotEmpty(t, verified)
+	require.NotEqual(t, flow, verified)
+	requireAnswer(t, c.a.do(t, req{method: http.MethodPut, path: "/web/userservice/security", header: h,
+		form: demotest.Form("phone", phoneN(1), "passwordFirst", password2)}), "403", "flow_required")
+	h = map[string]string{"X-Security-Flow": verified}
 	requireAnswer(t, c.a.do(t, req{method: http.MethodPut, path: "/web/userservice/security", header: h,
 		form: demotest.Form("phone", phoneN(1), "passwordFirst", password2)}), "201", "")
 	// The flow is gone everywhere.

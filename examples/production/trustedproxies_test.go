@@ -25,23 +25,32 @@ func prefixes(cidrs ...string) []netip.Prefix {
 var baseRE = regexp.MustCompile(`server on (http://127\.0\.0\.1:[0-9]+)`)
 
 // TestRunTrustedProxies: run hands -trusted-proxies (or
-// ACCTSEC_TRUSTED_PROXIES) to the adapter. After one forwarded client IP
-// has used up the per-IP send throttle (20 an hour), a request forwarded
-// for another IP is served only when the proxy (this test, on loopback) is
-// trusted; otherwise X-Forwarded-For is ignored and both count as the
-// proxy's own address.
+// ACCTSEC_TRUSTED_PROXIES) and -client-ip-header to the adapter. After one
+// forwarded client IP has used up the per-IP send throttle (20 an hour), a
+// request forwarded for another IP is served only when the proxy (this
+// test, on loopback) is trusted and forwards in the named header;
+// otherwise the header is ignored and both count as the proxy's own
+// address. The "nginx" cases are a proxy that sets X-Real-IP and passes
+// the client's own X-Forwarded-For through: named, X-Real-IP is believed
+// and X-Forwarded-For is not.
 func TestRunTrustedProxies(t *testing.T) {
 	requireServices(t)
 	tests := []struct {
 		name      string
 		args      []string
 		env       string
+		header    string // where the test proxy puts the client; "" X-Forwarded-For
 		otherCode string
 	}{
 		{name: "flag", args: []string{"-trusted-proxies", "127.0.0.0/8"}, otherCode: "200"},
 		{name: "environment", env: "192.0.2.0/24, 127.0.0.1/32", otherCode: "200"},
 		{name: "none", otherCode: "429"},
 		{name: "other network", args: []string{"-trusted-proxies", "10.0.0.0/8"}, otherCode: "429"},
+		{name: "nginx X-Real-IP", args: []string{"-trusted-proxies", "127.0.0.0/8", "-client-ip-header", "X-Real-IP"},
+			header: "X-Real-IP", otherCode: "200"},
+		{name: "nginx: the client's X-Forwarded-For ignored", args: []string{"-trusted-proxies", "127.0.0.0/8", "-client-ip-header", "X-Real-IP"},
+			otherCode: "429"},
+		{name: "X-Real-IP not named", args: []string{"-trusted-proxies", "127.0.0.0/8"}, header: "X-Real-IP", otherCode: "429"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,12 +78,16 @@ func TestRunTrustedProxies(t *testing.T) {
 				requireAnswer(t, do(req{method: http.MethodPost, path: "/demo/register",
 					form: demotest.Form("userId", u, "password", password)}), "201", "")
 			}
+			fwd := xff
+			if tc.header != "" {
+				fwd = func(ip string) map[string]string { return map[string]string{tc.header: ip} }
+			}
 			const ip = "203.0.113.7"
 			for i := range 20 {
-				requireAnswer(t, do(sendCode(users[i%3], phoneN(i), xff(ip))), "200", "")
+				requireAnswer(t, do(sendCode(users[i%3], phoneN(i), fwd(ip))), "200", "")
 			}
-			requireAnswer(t, do(sendCode(users[20%3], phoneN(20), xff(ip))), "429", "rate_limited")
-			requireAnswer(t, do(sendCode(users[0], phoneN(21), xff("203.0.113.8"))), tc.otherCode, "")
+			requireAnswer(t, do(sendCode(users[20%3], phoneN(20), fwd(ip))), "429", "rate_limited")
+			requireAnswer(t, do(sendCode(users[0], phoneN(21), fwd("203.0.113.8"))), tc.otherCode, "")
 		})
 	}
 }

@@ -96,14 +96,36 @@ func TestDemoFlows(t *testing.T) {
 	d.call(http.MethodPost, "/web/userservice/security", "", form("message", l.Code), "201")
 	d.call(http.MethodPut, "/web/userservice/security", "", form("phone", phone, "passwordFirst", "Quartz-Meadow-58"), "201")
 
-	// Email: the printed link points back at the demo and verifies.
+	// Email: the printed link points back at the demo; opening it shows a
+	// confirmation page, whose form verifies the address once.
 	d.call(http.MethodPost, "/web/userservice/security/sendMail", "", form("email", "alice@example.com"), "200")
 	l = d.lines.Next(t, "verify_email")
 	require.True(t, strings.HasPrefix(l.Link, d.base+"/web/userservice/security/verifyMail?token="), l.Link)
-	resp, err := d.client.Get(l.Link)
+	link, err := url.Parse(l.Link)
 	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusCreated, resp.StatusCode)
+	token := link.Query().Get("token")
+	page := func(method, target string, body url.Values) string {
+		t.Helper()
+		r, err := http.NewRequest(method, target, strings.NewReader(body.Encode()))
+		require.NoError(t, err)
+		r.Header.Set("Accept", "text/html")
+		if method == http.MethodPost {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := d.client.Do(r)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+		require.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+		return string(b)
+	}
+	body := page(http.MethodGet, l.Link, nil)
+	assert.Contains(t, body, `<input type="hidden" name="token" value="`+token+`">`)
+	body = page(http.MethodPost, d.base+"/web/userservice/security/verifyMail", url.Values{"token": {token}})
+	assert.Contains(t, body, "Email address confirmed")
+	d.call(http.MethodPost, "/web/userservice/security/verifyMail", "", form("token", token), "400")
 }
 
 // TestRunShutsDown: run prints its curl examples (and a warning with

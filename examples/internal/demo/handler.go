@@ -13,13 +13,15 @@ import (
 type Options struct {
 	// Logger receives the adapter's records (default slog.Default()).
 	Logger *slog.Logger
-	// TrustedProxies are passed to the adapter (X-Forwarded-For).
+	// TrustedProxies and ClientIPHeader are passed to the adapter.
 	TrustedProxies []netip.Prefix
 	// UserID names the member of a request (default MemberID).
 	UserID func(*http.Request) (string, bool)
 	// Routes, when set, adds an example's own routes to the mux, with the
 	// adapter for their parameters and answers.
 	Routes func(mux *http.ServeMux, ad *httpadapter.Handler)
+	// ClientIPHeader names the one header the trusted proxies set.
+	ClientIPHeader string
 }
 
 // NewHandler returns the examples' routes on svc: POST /demo/register,
@@ -34,6 +36,7 @@ func NewHandler(svc *security.Service, opts Options) http.Handler {
 	ad := httpadapter.New(svc, httpadapter.Options{
 		UserID:          userID,
 		TrustedProxies:  opts.TrustedProxies,
+		ClientIPHeader:  opts.ClientIPHeader,
 		InsecureCookies: true,
 		Logger:          opts.Logger,
 	})
