@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Release simulation: publishes every module of the repository at VERSION
+# into a local, file-based Go module proxy and then uses the modules the way
+# a user would, from a fresh module outside the repository with no go.work
+# and no replace. It fails loudly if what we would tag cannot be consumed.
+#
+#   bash scripts/release-sim.sh [VERSION]
+#
+# VERSION defaults to the version at which our modules require each other
+# (go.mod requirements and go.work's pinned replaces), i.e. the release
+# being prepared. The modules are those the root go.work uses; every other
+# go.mod must be declared unpublished in scripts/modproxy (its own directory
+# is). So a helper who adds a nested module and runs `go work use` is covered
+# with no change here.
+#
+# Steps:
+#   1. publishing rules (no replace of our modules, our modules required only
+#      at VERSION, go.work pins them, module paths match directories) and the
+#      proxy: .info/.mod/.zip/list per module, zips from golang.org/x/mod/zip
+#      (which leaves nested modules out and enforces the zip limits), and no
+#      executables inside;
+#   2. scripts/bump-version.sh on a copy: to a test version and back, which
+#      must leave the files as they were;
+#   3. the workspace: go build ./... in every module;
+#   4. a fresh host module: go get of every module at VERSION, a main that
+#      imports every importable library package, go build, go vet of our
+#      packages (their tests compile against what was resolved), go list -m
+#      all (each of ours exactly at VERSION) and go mod verify;
+#   5. each module alone (GOWORK=off, its own go.mod and go.sum, go.sum lines
+#      of ours from the proxy, -mod=readonly): go build and go vet, which is
+#      what a contributor gets once the tags are pushed; and go list -m -u all
+#      (which needs the public proxy), listing available updates.
+#
+# Our modules live only in a module cache of the simulation's own
+# (ACCTSEC_SIM_MODCACHE, default ~/.cache/acctsec-release-sim/mod), purged of
+# them on every run: a fake vX.Y.Z of github.com/acctsec/... must never reach
+# the real module cache, where it would satisfy GOWORK=off builds later.
+# Third-party modules come from GOPROXY (the public proxy) and are verified
+# against the checksum database as usual; only our modules are exempt
+# (GONOSUMDB), since the database has never seen them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+export GOTOOLCHAIN=local GOWORK=off
+
+# modproxy [-C DIR] SUBCOMMAND [FLAGS]: the release tool, on this repository
+# or on DIR.
+modproxy() {
+	local on=$repo
+	if [ "$1" = -C ]; then on=$2; shift 2; fi
+	GOFLAGS=-buildvcs=false go -C "$repo/scripts/modproxy" run . "$@" -repo "$on"
+}
+
+version=${1:-$(modproxy version)}
+root_path=$(awk '$1 == "module" { print $2; exit }' "$repo/go.mod")
+
+tmp=$(mktemp -d)
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+proxy=$tmp/proxy
+upstream=$(go env GOPROXY)
+case "$upstream" in off | "") upstream=https://proxy.golang.org ;; esac
+modcache=${ACCTSEC_SIM_MODCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/acctsec-release-sim/mod}
+mkdir -p "$modcache"
+purge_ours() {
+	local d
+	for d in "$modcache/$root_path" "$modcache/$root_path@"* "$modcache/cache/download/$root_path"; do
+		[ -e "$d" ] || continue
+		chmod -R u+w "$d"
+		rm -rf "$d"
+	done
+}
+purge_ours
+
+# user_go runs the go command as a user of the published modules would:
+# no workspace, our proxy first, then the public one.
+user_go() {
+	env GOWORK=off GOFLAGS="-mod=mod -modcacherw -buildvcs=false" \
+		GOPROXY="file://$proxy,$upstream" GONOSUMDB="$root_path" \
+		GOPRIVATE= GONOPROXY= GOMODCACHE="$modcache" GOTOOLCHAIN=local \
+		go "$@"
+}
+
+echo "== release-sim $version: publishing rules and the module proxy"
+modproxy proxy -version "$version" -out "$proxy" \
+	-time "$(git -C "$repo" log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)"
+mapfile -t modules < <(modproxy list)
+
+echo "== release-sim: scripts/bump-version.sh on a copy"
+copy=$tmp/bump
+for f in go.work go.work.sum $(cd "$repo" && find . -name go.mod -o -name go.sum | grep -v '/\.' | sed 's#^\./##'); do
+	[ -f "$repo/$f" ] || continue
+	mkdir -p "$copy/$(dirname "$f")"
+	cp "$repo/$f" "$copy/$f"
+done
+testversion=$version-bumptest
+bash "$repo/scripts/bump-version.sh" "$testversion" "$copy" >/dev/null
+modproxy -C "$copy" check -version "$testversion" 2>/dev/null ||
+	{ echo "bump-version.sh $testversion left requirements or go.work replaces behind"; exit 1; }
+# The workspace must still resolve, from the copy's files alone: a missed
+# go.work replace would send the go command to fetch $testversion.
+(cd "$copy" && GOWORK="$copy/go.work" GOPROXY=off GOFLAGS=-mod=readonly go list -m all >/dev/null) ||
+	{ echo "the workspace does not resolve after bump-version.sh $testversion"; exit 1; }
+if [ -n "$(bash "$repo/scripts/bump-version.sh" "$testversion" "$copy")" ]; then
+	echo "bump-version.sh is not idempotent"; exit 1
+fi
+bash "$repo/scripts/bump-version.sh" "$version" "$copy" >/dev/null
+for f in go.work $(cd "$copy" && find . -name go.mod | sed 's#^\./##'); do
+	cmp -s "$repo/$f" "$copy/$f" || { echo "bump-version.sh to $testversion and back changed $f:"; diff "$repo/$f" "$copy/$f"; exit 1; }
+done
+echo "ok: $testversion and back to $version"
+
+echo "== release-sim: the workspace builds (go build ./... in every module)"
+for entry in "${modules[@]}"; do
+	dir=${entry#*$'\t'}
+	# -o /dev/null: with one main package, go build would leave the binary
+	# in the tree (and then in the module zip).
+	(cd "$repo/$dir" && GOWORK= GOFLAGS=-buildvcs=false go build -o /dev/null ./...) ||
+		{ echo "go build ./... failed in $dir"; exit 1; }
+done
+
+echo "== release-sim: a fresh module gets every module at $version"
+host=$tmp/host
+mkdir -p "$host"
+cd "$host"
+user_go mod init example.com/acctsec-release-sim >/dev/null 2>&1
+targets=()
+for entry in "${modules[@]}"; do
+	targets+=("${entry%%$'\t'*}@$version")
+done
+user_go get "${targets[@]}"
+
+# Every package of our modules; the importable library ones go into a main,
+# the commands and examples are built as they are.
+libs=() mains=()
+while read -r pkg name; do
+	case "$pkg" in */internal | */internal/*) continue ;; esac
+	if [ "$name" = main ]; then mains+=("$pkg"); else libs+=("$pkg"); fi
+done < <(user_go list -f '{{.ImportPath}} {{.Name}}' "$root_path/...")
+[ ${#libs[@]} -gt 0 ] || { echo "no library package of $root_path resolved"; exit 1; }
+{
+	echo "// Command acctsec-release-sim imports every library package of the release."
+	echo "package main"
+	echo
+	echo "import ("
+	printf '\t_ "%s"\n' "${libs[@]}"
+	echo ")"
+	echo
+	echo "func main() {}"
+} >main.go
+user_go build -o /dev/null .
+[ ${#mains[@]} -eq 0 ] || user_go build "${mains[@]}"
+user_go vet "${libs[@]}" "${mains[@]}"
+user_go mod verify >/dev/null
+echo "built: ${#libs[@]} library packages, ${#mains[@]} commands"
+
+echo "== release-sim: go list -m all in the fresh module"
+all=$(user_go list -m -f '{{.Path}} {{.Version}}{{with .Replace}} => {{.Path}} {{.Version}}{{end}}' all)
+ours=$(grep -E "^$root_path(/| )" <<<"$all" || true)
+echo "$ours"
+echo "(and $(($(wc -l <<<"$all") - $(wc -l <<<"$ours") - 1)) third-party modules)"
+for entry in "${modules[@]}"; do
+	path=${entry%%$'\t'*}
+	grep -qx "$path $version" <<<"$ours" || { echo "$path is not at $version in the build list"; exit 1; }
+done
+bad=$(grep -vE " $version$" <<<"$ours" | grep -v "^example.com/" || true)
+[ -z "$bad" ] || { echo "our modules at other versions, or replaced: $bad"; exit 1; }
+cd "$repo"
+
+echo "== release-sim: each module on its own (GOWORK=off) and go list -m -u all"
+updates=0
+for entry in "${modules[@]}"; do
+	dir=${entry#*$'\t'}
+	alone=$tmp/alone/${dir//\//_}
+	mkdir -p "$alone"
+	cp "$repo/$dir/go.mod" "$alone/go.mod"
+	{ cat "$repo/$dir/go.sum" 2>/dev/null || true; cat "$proxy/go.sum"; } >"$alone/go.sum"
+	(cd "$repo/$dir" &&
+		user_go build -mod=readonly -modfile="$alone/go.mod" ./... &&
+		user_go vet -mod=readonly -modfile="$alone/go.mod" ./...) ||
+		{ echo "$dir does not build on its own with its go.mod and go.sum"; exit 1; }
+	list=$(cd "$repo/$dir" && user_go list -mod=readonly -modfile="$alone/go.mod" -m -u \
+		-f '{{if and .Update (not .Indirect)}}{{.Path}} {{.Version}} -> {{.Update.Version}}{{end}}{{if and .Update .Indirect}}{{.Path}} {{.Version}} -> {{.Update.Version}} (indirect){{end}}' all) ||
+		{ echo "go list -m -u all failed in $dir"; exit 1; }
+	# Only what the module's go.mod names: the rest of the graph (test
+	# dependencies of dependencies) is pruned and never built.
+	list=$(while read -r path rest; do
+		[ -n "$path" ] || continue
+		if awk -v p="$path" '($1 == "require" && $2 == p) || $1 == p { found = 1 } END { exit !found }' "$alone/go.mod"; then
+			echo "$path $rest"
+		fi
+	done <<<"$list")
+	if [ -n "$list" ]; then
+		echo "$dir: updates available:"; sed 's/^/	/' <<<"$list"
+		updates=$((updates + $(wc -l <<<"$list")))
+	else
+		echo "$dir: ok, dependencies current"
+	fi
+done
+echo "($updates updates available; not an error)"
+purge_ours
+echo "release-sim $version: ok (${#modules[@]} modules)"
