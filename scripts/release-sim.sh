@@ -31,58 +31,23 @@
 #      what a contributor gets once the tags are pushed; and go list -m -u all
 #      (which needs the public proxy), listing available updates.
 #
-# Our modules live only in a module cache of the simulation's own
-# (ACCTSEC_SIM_MODCACHE, default ~/.cache/acctsec-release-sim/mod), purged of
-# them on every run: a fake vX.Y.Z of github.com/acctsec/... must never reach
-# the real module cache, where it would satisfy GOWORK=off builds later.
-# Third-party modules come from GOPROXY (the public proxy) and are verified
-# against the checksum database as usual; only our modules are exempt
-# (GONOSUMDB), since the database has never seen them.
+# The go command runs as a user's would (scripts/sim-env.sh): our modules
+# from the simulated proxy only, in a module cache of the simulation's own;
+# third-party modules from the public proxy, checked against the checksum
+# database as usual.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 export GOTOOLCHAIN=local GOWORK=off
 
-# modproxy [-C DIR] SUBCOMMAND [FLAGS]: the release tool, on this repository
-# or on DIR.
-modproxy() {
-	local on=$repo
-	if [ "$1" = -C ]; then on=$2; shift 2; fi
-	GOFLAGS=-buildvcs=false go -C "$repo/scripts/modproxy" run . "$@" -repo "$on"
-}
-
-version=${1:-$(modproxy version)}
-root_path=$(awk '$1 == "module" { print $2; exit }' "$repo/go.mod")
-
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-proxy=$tmp/proxy
-upstream=$(go env GOPROXY)
-case "$upstream" in off | "") upstream=https://proxy.golang.org ;; esac
-modcache=${ACCTSEC_SIM_MODCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/acctsec-release-sim/mod}
-mkdir -p "$modcache"
-purge_ours() {
-	local d
-	for d in "$modcache/$root_path" "$modcache/$root_path@"* "$modcache/cache/download/$root_path"; do
-		[ -e "$d" ] || continue
-		chmod -R u+w "$d"
-		rm -rf "$d"
-	done
-}
-purge_ours
-
-# user_go runs the go command as a user of the published modules would:
-# no workspace, our proxy first, then the public one.
-user_go() {
-	env GOWORK=off GOFLAGS="-mod=mod -modcacherw -buildvcs=false" \
-		GOPROXY="file://$proxy,$upstream" GONOSUMDB="$root_path" \
-		GOPRIVATE= GONOPROXY= GOMODCACHE="$modcache" GOTOOLCHAIN=local \
-		go "$@"
-}
+# shellcheck source=sim-env.sh
+. "$repo/scripts/sim-env.sh"
+version=${1:-$(modproxy version)}
 
 echo "== release-sim $version: publishing rules and the module proxy"
-modproxy proxy -version "$version" -out "$proxy" \
-	-time "$(git -C "$repo" log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)"
+sim_proxy "$version"
 mapfile -t modules < <(modproxy list)
 
 echo "== release-sim: scripts/bump-version.sh on a copy"
@@ -148,7 +113,7 @@ done < <(user_go list -f '{{.ImportPath}} {{.Name}}' "$root_path/...")
 	echo "func main() {}"
 } >main.go
 user_go build -o /dev/null .
-[ ${#mains[@]} -eq 0 ] || user_go build "${mains[@]}"
+[ ${#mains[@]} -eq 0 ] || user_go build -o /dev/null "${mains[@]}"
 user_go vet "${libs[@]}" "${mains[@]}"
 user_go mod verify >/dev/null
 echo "built: ${#libs[@]} library packages, ${#mains[@]} commands"
@@ -175,7 +140,7 @@ for entry in "${modules[@]}"; do
 	cp "$repo/$dir/go.mod" "$alone/go.mod"
 	{ cat "$repo/$dir/go.sum" 2>/dev/null || true; cat "$proxy/go.sum"; } >"$alone/go.sum"
 	(cd "$repo/$dir" &&
-		user_go build -mod=readonly -modfile="$alone/go.mod" ./... &&
+		user_go build -o /dev/null -mod=readonly -modfile="$alone/go.mod" ./... &&
 		user_go vet -mod=readonly -modfile="$alone/go.mod" ./...) ||
 		{ echo "$dir does not build on its own with its go.mod and go.sum"; exit 1; }
 	list=$(cd "$repo/$dir" && user_go list -mod=readonly -modfile="$alone/go.mod" -m -u \
@@ -197,5 +162,4 @@ for entry in "${modules[@]}"; do
 	fi
 done
 echo "($updates updates available; not an error)"
-purge_ours
 echo "release-sim $version: ok (${#modules[@]} modules)"
