@@ -27,7 +27,8 @@
 #      packages (their tests compile against what was resolved), go list -m
 #      all (each of ours exactly at VERSION) and go mod verify;
 #   5. each module alone (GOWORK=off, its own go.mod and go.sum, go.sum lines
-#      of ours from the proxy, -mod=readonly): go build and go vet, which is
+#      of ours from the proxy, -mod=readonly): go vet (which type-checks the
+#      packages and their tests), which is
 #      what a contributor gets once the tags are pushed; and go list -m -u all
 #      (which needs the public proxy), listing available updates.
 #
@@ -46,11 +47,14 @@ trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$repo/scripts/sim-env.sh"
 version=${1:-$(modproxy version)}
 
-echo "== release-sim $version: publishing rules and the module proxy"
+# step prints a step's header with the seconds spent so far.
+step() { echo "== release-sim [${SECONDS}s] $*"; }
+
+step "$version: publishing rules and the module proxy"
 sim_proxy "$version"
 mapfile -t modules < <(modproxy list)
 
-echo "== release-sim: scripts/bump-version.sh on a copy"
+step "scripts/bump-version.sh on a copy"
 copy=$tmp/bump
 for f in go.work go.work.sum $(cd "$repo" && find . -name go.mod -o -name go.sum | grep -v '/\.' | sed 's#^\./##'); do
 	[ -f "$repo/$f" ] || continue
@@ -74,7 +78,7 @@ for f in go.work $(cd "$copy" && find . -name go.mod | sed 's#^\./##'); do
 done
 echo "ok: $testversion and back to $version"
 
-echo "== release-sim: the workspace builds (go build ./... in every module)"
+step "the workspace builds (go build ./... in every module)"
 for entry in "${modules[@]}"; do
 	dir=${entry#*$'\t'}
 	# -o /dev/null: with one main package, go build would leave the binary
@@ -83,7 +87,7 @@ for entry in "${modules[@]}"; do
 		{ echo "go build ./... failed in $dir"; exit 1; }
 done
 
-echo "== release-sim: a fresh module gets every module at $version"
+step "a fresh module gets every module at $version"
 host=$tmp/host
 mkdir -p "$host"
 cd "$host"
@@ -118,7 +122,7 @@ user_go vet "${libs[@]}" "${mains[@]}"
 user_go mod verify >/dev/null
 echo "built: ${#libs[@]} library packages, ${#mains[@]} commands"
 
-echo "== release-sim: go list -m all in the fresh module"
+step "go list -m all in the fresh module"
 all=$(user_go list -m -f '{{.Path}} {{.Version}}{{with .Replace}} => {{.Path}} {{.Version}}{{end}}' all)
 ours=$(grep -E "^$root_path(/| )" <<<"$all" || true)
 echo "$ours"
@@ -131,16 +135,21 @@ bad=$(grep -vE " $version$" <<<"$ours" | grep -v "^example.com/" || true)
 [ -z "$bad" ] || { echo "our modules at other versions, or replaced: $bad"; exit 1; }
 cd "$repo"
 
-echo "== release-sim: each module on its own (GOWORK=off) and go list -m -u all"
+step "each module on its own (GOWORK=off) and go list -m -u all"
 updates=0
 for entry in "${modules[@]}"; do
 	dir=${entry#*$'\t'}
 	alone=$tmp/alone/${dir//\//_}
 	mkdir -p "$alone"
 	cp "$repo/$dir/go.mod" "$alone/go.mod"
-	{ cat "$repo/$dir/go.sum" 2>/dev/null || true; cat "$proxy/go.sum"; } >"$alone/go.sum"
+	# The module's own go.sum, less any line of ours (a hash of a published
+	# zip would not match the working tree's), plus the proxy's lines.
+	{
+		[ ! -f "$repo/$dir/go.sum" ] ||
+			awk -v p="$root_path" '$1 != p && index($1, p "/") != 1' "$repo/$dir/go.sum"
+		cat "$proxy/go.sum"
+	} >"$alone/go.sum"
 	(cd "$repo/$dir" &&
-		user_go build -o /dev/null -mod=readonly -modfile="$alone/go.mod" ./... &&
 		user_go vet -mod=readonly -modfile="$alone/go.mod" ./...) ||
 		{ echo "$dir does not build on its own with its go.mod and go.sum"; exit 1; }
 	list=$(cd "$repo/$dir" && user_go list -mod=readonly -modfile="$alone/go.mod" -m -u \
@@ -162,4 +171,4 @@ for entry in "${modules[@]}"; do
 	fi
 done
 echo "($updates updates available; not an error)"
-echo "release-sim $version: ok (${#modules[@]} modules)"
+echo "release-sim $version: ok (${#modules[@]} modules, ${SECONDS}s)"

@@ -36,7 +36,7 @@ func CheckRelease(r *Repo, version string) (errs, warnings []string) {
 		return errs, warnings
 	}
 	for _, dir := range r.Stray {
-		fail("%s/go.mod: module not used by go.work; run `go work use ./%s` to publish it, or declare it unpublished in scripts/modproxy", dir, dir)
+		fail("%s/go.mod: module not used by go.work; run `go work use ./%s` to publish it, or add it to unpublishedDirs in scripts/modproxy/main.go if it is a tool", dir, dir)
 	}
 
 	required := map[string][]string{} // our module path -> directories of the modules requiring it

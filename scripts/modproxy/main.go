@@ -1,6 +1,8 @@
 // Command modproxy is the release tooling of the repository's Go modules.
-// It is its own module, outside go.work, so that its dependency
-// (golang.org/x/mod) never enters the build list of the library's modules.
+// It is its own module, outside the root go.work and with a go.work of its
+// own, so that its dependency (golang.org/x/mod) never enters the build list
+// of the library's modules, and the go command run in its directory (CI's
+// vet loop, scripts/test.sh) works on it alone.
 //
 // Usage:
 //
@@ -13,7 +15,7 @@
 //
 // Every subcommand takes -repo (the repository root, default ".") and
 // -unpublished (comma-separated module directories that are never
-// released; default: this tool's own directory).
+// released; default: unpublishedDirs).
 package main
 
 import (
@@ -26,9 +28,11 @@ import (
 	"time"
 )
 
-// toolDir is this module's directory, relative to the repository root. The
-// tool is not released.
-const toolDir = "scripts/modproxy"
+// unpublishedDirs are the directories of the repository's modules that are
+// never released (tools), relative to the root: this module's, and any
+// other tool module added later. Every other module must be used by go.work
+// and is published.
+var unpublishedDirs = []string{"scripts/modproxy"}
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -45,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	repoDir := fs.String("repo", ".", "repository root (holds go.work)")
-	unpublished := fs.String("unpublished", toolDir, "comma-separated module directories that are never released")
+	unpublished := fs.String("unpublished", strings.Join(unpublishedDirs, ","), "comma-separated module directories that are never released")
 	version := fs.String("version", "", "release version, such as v0.2.0")
 	out := fs.String("out", "", "proxy directory to write (proxy)")
 	commitTime := fs.String("time", "", "RFC 3339 time for the .info files (proxy; default now)")
