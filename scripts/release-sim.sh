@@ -151,7 +151,7 @@ for entry in "${modules[@]}"; do
 	} >"$alone/go.sum"
 	(cd "$repo/$dir" &&
 		user_go vet -mod=readonly -modfile="$alone/go.mod" ./...) ||
-		{ echo "$dir does not build on its own with its go.mod and go.sum"; exit 1; }
+		{ echo "$dir does not build on its own with its go.mod and go.sum (bash scripts/modget.sh $dir tidies them)"; exit 1; }
 	list=$(cd "$repo/$dir" && user_go list -mod=readonly -modfile="$alone/go.mod" -m -u \
 		-f '{{if and .Update (not .Indirect)}}{{.Path}} {{.Version}} -> {{.Update.Version}}{{end}}{{if and .Update .Indirect}}{{.Path}} {{.Version}} -> {{.Update.Version}} (indirect){{end}}' all) ||
 		{ echo "go list -m -u all failed in $dir"; exit 1; }
