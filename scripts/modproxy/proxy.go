@@ -39,8 +39,8 @@ func (s Served) GoSum() string {
 // out as a GOPROXY (https://go.dev/ref/mod#goproxy-protocol) that
 // GOPROXY=file://<out> serves: <escaped path>/@v/{list,<v>.info,<v>.mod,<v>.zip}.
 // Each zip holds what the go command would download for the tag: the
-// module's directory without nested modules, built by golang.org/x/mod/zip,
-// which also enforces the module zip limits. commitTime is the .info time.
+// module's directory without nested modules, listed and built by
+// golang.org/x/mod/zip, which also enforces the module zip limits. commitTime is the .info time.
 func WriteProxy(r *Repo, version string, commitTime time.Time, out string) ([]Served, error) {
 	var served []Served
 	for _, m := range r.Published {
@@ -87,8 +87,12 @@ func serveModule(root string, m Module, version string, commitTime time.Time, ou
 	}
 	base := filepath.Join(vdir, escVer)
 
+	files, err := zipFiles(dir, checked.Valid)
+	if err != nil {
+		return Served{}, err
+	}
 	var zipBuf bytes.Buffer
-	if err := modzip.CreateFromDir(&zipBuf, module.Version{Path: m.Path, Version: version}, dir); err != nil {
+	if err := modzip.Create(&zipBuf, module.Version{Path: m.Path, Version: version}, files); err != nil {
 		return Served{}, err
 	}
 	if err := os.WriteFile(base+".zip", zipBuf.Bytes(), 0o644); err != nil {
@@ -134,6 +138,37 @@ func serveModule(root string, m Module, version string, commitTime time.Time, ou
 		ModHash: modHash,
 	}, nil
 }
+
+// zipFiles turns the files CheckDir found valid (the files CreateFromDir
+// would zip: the module's directory without nested modules, version control
+// directories or vendor trees) into zip entries, less a top-level ".git"
+// file. That file is what a git worktree or submodule has instead of a .git
+// directory; CreateFromDir skips only the directory, and a zip made from a
+// tag never holds either.
+func zipFiles(dir string, valid []string) ([]modzip.File, error) {
+	var files []modzip.File
+	for _, p := range valid {
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return nil, err
+		}
+		if rel == ".git" {
+			continue
+		}
+		files = append(files, diskFile{slashPath: filepath.ToSlash(rel), path: p})
+	}
+	return files, nil
+}
+
+// diskFile is a file of the working tree as a module zip entry.
+type diskFile struct {
+	slashPath string
+	path      string
+}
+
+func (f diskFile) Path() string                 { return f.slashPath }
+func (f diskFile) Lstat() (os.FileInfo, error)  { return os.Lstat(f.path) }
+func (f diskFile) Open() (io.ReadCloser, error) { return os.Open(f.path) }
 
 // addToList adds version to a proxy's list file, keeping the versions it
 // already names (a proxy may serve several versions of a module).

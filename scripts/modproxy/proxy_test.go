@@ -175,3 +175,18 @@ func TestGoCommandConsumesTheProxy(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteProxyLeavesAWorktreeGitFileOut(t *testing.T) {
+	root := writeRepo(t, map[string]string{".git": "gitdir: /elsewhere/.git/worktrees/x\n"})
+	out, _ := writeFixtureProxy(t, root)
+	zr, err := zip.OpenReader(filepath.Join(out, "example.com/acme/@v/v0.2.0.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/.git") {
+			t.Errorf("the root zip holds %s", f.Name)
+		}
+	}
+}
