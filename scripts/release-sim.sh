@@ -28,9 +28,10 @@
 #      all (each of ours exactly at VERSION) and go mod verify;
 #   5. each module alone (GOWORK=off, its own go.mod and go.sum, go.sum lines
 #      of ours from the proxy, -mod=readonly): go vet (which type-checks the
-#      packages and their tests), which is
-#      what a contributor gets once the tags are pushed; and go list -m -u all
-#      (which needs the public proxy), listing available updates.
+#      packages and their tests), which is what a contributor gets once the
+#      tags are pushed; go mod tidy on a copy, which must not change go.mod;
+#      and go list -m -u all (which needs the public proxy), listing the
+#      available updates.
 #
 # The go command runs as a user's would (scripts/sim-env.sh): our modules
 # from the simulated proxy only, in a module cache of the simulation's own;
@@ -140,7 +141,7 @@ bad=$(grep -vF " $version" <<<"$ours" || true)
 [ -z "$bad" ] || { echo "our modules at other versions, or replaced: $bad"; exit 1; }
 cd "$repo"
 
-step "each module on its own (GOWORK=off) and go list -m -u all"
+step "each module on its own (GOWORK=off): go vet, go mod tidy, go list -m -u all"
 updates=0
 for entry in "${modules[@]}"; do
 	dir=${entry#*$'\t'}
@@ -157,6 +158,15 @@ for entry in "${modules[@]}"; do
 	(cd "$repo/$dir" &&
 		user_go vet -mod=readonly -modfile="$alone/go.mod" ./...) ||
 		{ echo "$dir does not build on its own with its go.mod and go.sum (bash scripts/modget.sh $dir tidies them)"; exit 1; }
+	# go mod tidy, on a copy, must leave go.mod as it is: an untidy go.mod
+	# publishes requirements the module does not have, or lacks some.
+	tidy=$tmp/tidy/${dir//\//_}
+	mkdir -p "$tidy"
+	tar -C "$repo/$dir" --exclude=./.git -cf - . | tar -C "$tidy" -xf -
+	cp "$alone/go.sum" "$tidy/go.sum"
+	(cd "$tidy" && user_go mod tidy) || { echo "go mod tidy failed for $dir"; exit 1; }
+	cmp -s "$repo/$dir/go.mod" "$tidy/go.mod" ||
+		{ echo "$dir/go.mod is not tidy (bash scripts/modget.sh $dir tidies it):"; diff "$repo/$dir/go.mod" "$tidy/go.mod"; exit 1; }
 	list=$(cd "$repo/$dir" && user_go list -mod=readonly -modfile="$alone/go.mod" -m -u \
 		-f '{{if and .Update (not .Indirect)}}{{.Path}} {{.Version}} -> {{.Update.Version}}{{end}}{{if and .Update .Indirect}}{{.Path}} {{.Version}} -> {{.Update.Version}} (indirect){{end}}' all) ||
 		{ echo "go list -m -u all failed in $dir"; exit 1; }
