@@ -14,7 +14,8 @@
 # It runs `go get ARGS` (when given) and `go mod tidy` in DIR, then removes
 # the go.sum lines of our own modules (they hash the simulated zips; the
 # workspace needs none) and builds DIR in the workspace. Commit DIR/go.mod
-# and DIR/go.sum.
+# and DIR/go.sum (and go.work.sum if it changed). The simulated proxy needs
+# the publishing rules to hold; scripts/release-sim.sh explains a refusal.
 set -euo pipefail
 if [ $# -lt 1 ]; then
 	echo "usage: $0 DIR [GO-GET-ARGS...]" >&2
