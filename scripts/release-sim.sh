@@ -73,7 +73,7 @@ modproxy -C "$copy" check -version "$testversion" 2>/dev/null ||
 	{ echo "bump-version.sh $testversion left requirements or go.work replaces behind"; exit 1; }
 # The workspace must still resolve, from the copy's files alone: a missed
 # go.work replace would send the go command to fetch $testversion.
-(cd "$copy" && GOWORK="$copy/go.work" GOPROXY=off GOFLAGS=-mod=readonly go list -m all >/dev/null) ||
+(cd "$copy" && GOWORK="$copy/go.work" GONOSUMDB=github.com/acctsec GOFLAGS=-mod=readonly go list -m all >/dev/null) ||
 	{ echo "the workspace does not resolve after bump-version.sh $testversion"; exit 1; }
 if [ -n "$(bash "$repo/scripts/bump-version.sh" "$testversion" "$copy")" ]; then
 	echo "bump-version.sh is not idempotent"; exit 1

@@ -49,8 +49,14 @@ sim_proxy() {
 
 # user_go: the go command with no workspace, our proxy first and then the
 # public one, and the simulation's module cache.
+#
+# GODEBUG=goindex=0: the go command indexes module-cache directories in
+# GOCACHE by path, taking them as immutable; the simulation re-extracts a
+# new zip of the same version at the same path on every run, so a stale
+# index would hide packages added since (a nested module's import of a new
+# root package then reads "cannot find module providing package").
 user_go() {
-	env GOWORK=off GOFLAGS="-mod=mod -modcacherw -buildvcs=false" \
+	env GODEBUG=goindex=0 GOWORK=off GOFLAGS="-mod=mod -modcacherw -buildvcs=false" \
 		GOPROXY="file://$proxy,$upstream" GONOSUMDB="$root_path" \
 		GOPRIVATE= GONOPROXY= GOMODCACHE="$modcache" GOTOOLCHAIN=local \
 		go "$@"
