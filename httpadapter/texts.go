@@ -75,7 +75,7 @@ var policyTexts = map[string]text{
 	"common":          {"This choice is too common; choose another.", "该密码过于常见，请更换。"},
 	"context":         {"The password must not contain your phone number, email address or user ID.", "密码不能包含手机号、邮箱或用户名。"},
 	"same_as_current": {"The new password must differ from the current one.", "新密码不能与当前密码相同。"},
-	"repetitive":      {"The pay password must not be one repeated digit.", "支付密码不能是同一个数字重复。"},
+	"repetitive":      {"Too repetitive: no character or short group repeated (aaaaaa, 121212, 123123), no doubled or tripled digits (112233, 111222), and nothing that reads the same backwards (123321).", "重复性过强：不能是同一字符或一小组字符的重复（如 aaaaaa、121212、123123），不能是成对或成组的相同数字（如 112233、111222），也不能前后对称（如 123321）。"},
 	"sequence":        {"The pay password must not be a run of consecutive digits.", "支付密码不能是连续数字。"},
 	"format":          {"The pay password must be exactly 6 digits.", "支付密码必须是6位数字。"},
 	"same_as_login":   {"The pay password must differ from the login password.", "支付密码不能与登录密码相同。"},
