@@ -106,7 +106,8 @@ func (s *Service) ticketID(kind, handle string) string {
 	st.add("ticket")
 	st.add(kind)
 	st.add(handle)
-	return base64.RawURLEncoding.EncodeToString(st.mac())
+	var buf [64]byte
+	return string(base64.RawURLEncoding.AppendEncode(buf[:0], st.mac()))
 }
 
 // pepper is what argon2id hashes instead of a PIN: an HMAC under k, bound

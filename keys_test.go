@@ -52,6 +52,24 @@ func TestMACOutputsArePinned(t *testing.T) {
 	assert.NotEqual(t, s.key("k", "ab", "c"), s.key("k", "a", "bc"))
 }
 
+// TestKeysDuringRotation: store keys and ticket IDs stay under the
+// store-key secret; code MACs and new PIN peppers move to the new secret.
+func TestKeysDuringRotation(t *testing.T) {
+	oldKey := []byte("DSJyBcS3nhzI9xVHIKW+jvXjOepLCMOHwvoCgBMaCMQ=")
+	newKey := []byte("Gd4uaQ5t75QZwNOBq9lCvz/zEckKKRsUDISGIs6N5Nk=")
+	s := newTestService(t, Config{Secret: newKey, PreviousSecrets: [][]byte{oldKey}, StoreKeySecret: oldKey})
+	assert.Equal(t, "pay:"+base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "key", "pay", "u1")[:16]), s.key("pay", "u1"))
+	assert.Equal(t, base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "ticket", "link", "tok")), s.ticketID("link", "tok"))
+	assert.Equal(t, referenceMAC(newKey, "code", "scope", "dest", "123456"), s.codeMAC("scope", "dest", "123456"))
+	assert.Equal(t, hex.EncodeToString(referenceMAC(newKey, "pin", "u1", "024680")), s.pepperPIN("u1", "024680"))
+	assert.Equal(t, hex.EncodeToString(referenceMAC(oldKey, "pin", "u1", "024680")), s.keys.pepperByID(KeyID(oldKey)).pepper("u1", "024680"))
+
+	m := hmac.New(sha256.New, newKey)
+	m.Write([]byte("acctsec key id"))
+	assert.Equal(t, hex.EncodeToString(m.Sum(nil))[:8], KeyID(newKey))
+	assert.NotEqual(t, KeyID(oldKey), KeyID(newKey))
+}
+
 // TestMACConcurrent hammers the pooled state from many goroutines: every
 // answer must still be the reference one (run with -race).
 func TestMACConcurrent(t *testing.T) {
