@@ -37,9 +37,10 @@ type Config struct {
 	// StoreKeySecret names store entries instead of Secret, so that
 	// rotating Secret renames nothing: set it to the Secret in use before
 	// the first rotation, and keep it. Required when PreviousSecrets is
-	// set; validated like Secret. It never peppers or MACs a secret value:
-	// a store reader who learns it can test guesses of phone numbers and
-	// user IDs against store key names, nothing more.
+	// set; validated like Secret. No guessable secret (code, PIN) is MAC'd
+	// under it, and the flow handles and link tokens it names are 256-bit
+	// random: a store reader who learns it can test guesses of phone
+	// numbers and user IDs against key names, nothing more.
 	StoreKeySecret []byte
 
 	// LinkBaseURL is the absolute URL email verification links are built
