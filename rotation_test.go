@@ -234,3 +234,25 @@ func TestRotationConfigRefused(t *testing.T) {
 		assert.NotContains(t, err.Error(), string(weak), name)
 	}
 }
+
+// TestRotationRollout: during a two-step roll-out, replicas that still
+// pepper with A (but know B) and replicas that pepper with B (and know A)
+// verify each other's PINs, and keep every lock.
+func TestRotationRollout(t *testing.T) {
+	e := newEnv(t)
+	keyA, keyB := testSecret, newSecret(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin1))
+	stepOne := e.rotated(t, keyA, [][]byte{keyB}, keyA)
+	stepTwo := e.rotated(t, keyB, [][]byte{keyA}, keyA)
+	for i := range 4 {
+		require.NoError(t, stepTwo.VerifyPayPassword(bg, "u1", pin1), "round %d", i)
+		assert.Equal(t, security.KeyID(keyB), pinKeyID(t, e, "u1"))
+		require.NoError(t, stepOne.VerifyPayPassword(bg, "u1", pin1), "round %d", i)
+		assert.Equal(t, security.KeyID(keyA), pinKeyID(t, e, "u1"))
+	}
+	for range 5 {
+		require.ErrorIs(t, stepOne.VerifyPayPassword(bg, "u1", pin2), security.ErrWrongPayPassword)
+	}
+	requireLocked(t, stepTwo.VerifyPayPassword(bg, "u1", pin1))
+}
