@@ -29,7 +29,7 @@ var (
 	alphaDecimal = alphabet{"decimal digits", 10, 78}
 	alphaHex     = alphabet{"hex digits", 16, 64}
 	alphaBase64  = alphabet{"base64 text", 64, 43}
-	alphaText    = alphabet{"printable text", 95, 43} // 43, not 40: a 95-symbol draw may avoid the non-base64 symbols
+	alphaText    = alphabet{"printable text", 95, 43} // 43, not 39: a 95-symbol draw may avoid every non-base64 symbol
 	alphaBytes   = alphabet{"bytes", 256, 32}
 )
 

@@ -81,8 +81,9 @@ func pinKeyID(t *testing.T, e *env, userID string) string {
 // on one store, and shows that nothing durable is lost: passwords and PINs
 // verify, PINs move to the current key on their next success, and a
 // password lock, a pay-password lock, a destination block, a send
-// cooldown and an emailed link made under A all still hold. Codes sent
-// before a rotation are void after it, as documented.
+// cooldown, an emailed link and forgot-password flows made under A all
+// still hold. Codes sent before a rotation are void after it, as
+// documented.
 func TestSecretRotationTwice(t *testing.T) {
 	e := newEnv(t) // e.svc runs on testSecret: secret A
 	keyA, keyB, keyC := testSecret, newSecret(t), newSecret(t)
@@ -130,6 +131,14 @@ func TestSecretRotationTwice(t *testing.T) {
 	require.NoError(t, svcA.SendEmailVerification(bg, "pins", "pins@example.com"))
 	linkA := tokenOf(t, lastMessage(t, e.out, "pins@example.com").Link)
 
+	const pendingPhone = "+8613600136000"
+	e.register(t, "forgot", phoneB)
+	verifiedFlow := e.forgotStarted(t, phoneB)
+	require.NoError(t, svcA.VerifyForgotPassword(bg, verifiedFlow, e.out.lastCode(t, phoneB)))
+	e.register(t, "forgot2", pendingPhone)
+	pendingFlow := e.forgotStarted(t, pendingPhone)
+	pendingFlowCode := e.out.lastCode(t, pendingPhone)
+
 	checkHeld := func(t *testing.T, svc *security.Service) {
 		t.Helper()
 		require.NoError(t, svc.VerifyPassword(bg, "pins", goodPass), "password")
@@ -149,6 +158,10 @@ func TestSecretRotationTwice(t *testing.T) {
 	require.ErrorIs(t, svcB.BindPhone(bg, "pins", phoneA, codeA), security.ErrInvalidCode,
 		"a code sent before the rotation is void (its MAC was under A)")
 	require.NoError(t, svcB.VerifyEmailToken(bg, "pins", linkA), "a link made under A still works")
+	require.NoError(t, svcB.CompleteForgotPassword(bg, verifiedFlow, phoneB, "a brand new passphrase"),
+		"a flow verified under A completes under B")
+	require.ErrorIs(t, svcB.VerifyForgotPassword(bg, pendingFlow, pendingFlowCode), security.ErrInvalidCode,
+		"the flow is still there (not ErrFlowRequired), its code is void")
 
 	before, err := e.store.GetAccount(bg, "pins")
 	require.NoError(t, err)
