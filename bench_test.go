@@ -29,7 +29,7 @@ const (
 	benchPhone = "+8613800138000"
 )
 
-var benchSecret = []byte("bench-secret-0123456789abcdef-0123456789")
+var benchSecret = []byte("4dRBM/uO7n7HkhWJdQYZkTsVi4/VCp7IV/rkiEkOL6Y=")
 
 // benchHashes returns one PHC hash of each benchPasswords entry.
 func benchHashes(b *testing.B) [2]string {

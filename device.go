@@ -20,8 +20,8 @@ import (
 // email verification) also draw on the owner's own send budget.
 //
 // The token is "d1." + base64url(id ‖ issued) + "." + base64url(MAC): a
-// random 16-byte ID, the issue time, and an HMAC under Config.Secret
-// binding both to the user ID. It holds no user data and nothing is stored
+// random 16-byte ID, the issue time, and an HMAC under the store-key secret
+// (Config.StoreKeySecret, else Config.Secret) binding both to the user ID. It holds no user data and nothing is stored
 // for it: the counters of a device exist only once it has failed.
 
 const deviceTokenPrefix = "d1."
@@ -39,7 +39,7 @@ func (s *Service) issueDevice(userID string) (string, error) {
 	}
 	binary.BigEndian.PutUint64(body[16:], uint64(s.now().Unix()))
 	b := base64.RawURLEncoding.EncodeToString(body[:])
-	mac := s.mac("device", userID, b)[:16]
+	mac := s.deviceMAC(userID, b)
 	return deviceTokenPrefix + b + "." + base64.RawURLEncoding.EncodeToString(mac), nil
 }
 
@@ -59,7 +59,7 @@ func (s *Service) deviceOf(ctx context.Context, userID string) (device, bool) {
 	if err1 != nil || err2 != nil || len(body) != 24 || len(mac) != 16 {
 		return device{}, false
 	}
-	if !hmac.Equal(mac, s.mac("device", userID, b)[:16]) {
+	if !hmac.Equal(mac, s.deviceMAC(userID, b)) {
 		return device{}, false
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(body[16:])), 0)
@@ -67,6 +67,18 @@ func (s *Service) deviceOf(ctx context.Context, userID string) (device, bool) {
 		return device{}, false
 	}
 	return device{id: base64.RawURLEncoding.EncodeToString(body[:16])}, true
+}
+
+// deviceMAC signs a device token's body for userID: 128 bits of HMAC under
+// the store-key secret, which a rotation of Config.Secret leaves alone, so
+// rotating the secret does not turn every known device into a stranger.
+func (s *Service) deviceMAC(userID, body string) []byte {
+	st := s.keys.store.get()
+	defer s.keys.store.put(st)
+	st.add("device")
+	st.add(userID)
+	st.add(body)
+	return append([]byte(nil), st.mac()[:16]...)
 }
 
 // devicePasswordKey counts the wrong passwords typed on one known device.

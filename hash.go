@@ -200,7 +200,14 @@ func payPasswordHashField(a *Account) *string { return &a.PayPasswordHash }
 // parameters, best effort, unless it changed meanwhile (the newer one is
 // kept). It returns the record as it now is.
 func (s *Service) rehash(ctx context.Context, a *Account, field func(*Account) *string, secret string) *Account {
-	h, err := s.hashSecret(ctx, secret)
+	return s.replaceHash(ctx, a, field, func() (string, error) { return s.hashSecret(ctx, secret) })
+}
+
+// replaceHash is rehash with the new hash made by hash: one versioned
+// UpdateAccount, whether the upgrade is of parameters, of the pepper's key,
+// or both.
+func (s *Service) replaceHash(ctx context.Context, a *Account, field func(*Account) *string, hash func() (string, error)) *Account {
+	h, err := hash()
 	if err != nil {
 		return a
 	}

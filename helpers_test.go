@@ -186,7 +186,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var testSecret = []byte("0123456789abcdef0123456789abcdef-test-secret")
+var testSecret = []byte("1iwCAzPBShnwO0Lw/k2wE6LHyHnYpgkBvK9UZC+omL0=") // head -c 32 /dev/urandom | base64
 
 const (
 	phoneA    = "+8613800138000"

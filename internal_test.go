@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ type nopStore struct{ Store }
 func newTestService(t *testing.T, cfg Config) *Service {
 	t.Helper()
 	if cfg.Secret == nil {
-		cfg.Secret = []byte(strings.Repeat("k", 32))
+		cfg.Secret = []byte("JSYW973FjUDX6z4k+YZHj6OAINteLwzzgHjK1D8NWhY=")
 	}
 	s, err := New(nopStore{}, NotifierFunc(func(context.Context, Message) error { return nil }), cfg)
 	require.NoError(t, err)
@@ -74,7 +73,7 @@ func TestRandomFailureFailsClosed(t *testing.T) {
 	_, err = s.newHandle()
 	require.Error(t, err)
 	_, err = New(nopStore{}, NotifierFunc(func(context.Context, Message) error { return nil }),
-		Config{Secret: []byte(strings.Repeat("k", 32)), Rand: failingReader{}})
+		Config{Secret: []byte("JSYW973FjUDX6z4k+YZHj6OAINteLwzzgHjK1D8NWhY="), Rand: failingReader{}})
 	require.Error(t, err, "New needs randomness for the decoy hash")
 	var _ io.Reader = failingReader{}
 }

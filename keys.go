@@ -5,38 +5,123 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 )
 
-// mac returns HMAC-SHA-256 keyed by the secret over parts, each
-// length-prefixed so that no two part lists share an input.
-func (s *Service) mac(parts ...string) []byte {
-	m := hmac.New(sha256.New, s.secret)
-	var n [4]byte
-	for _, p := range parts {
-		binary.BigEndian.PutUint32(n[:], uint32(len(p)))
-		m.Write(n[:])
-		m.Write([]byte(p))
-	}
-	return m.Sum(nil)
+// macKey is one HMAC-SHA-256 key. Keyed states are pooled, so a MAC costs
+// neither hmac.New nor a fresh hash: crypto/hmac's Reset restores the
+// precomputed inner and outer pads of the key.
+type macKey struct {
+	pool sync.Pool // of *macState
 }
 
-// key derives an opaque store key: kind, then 128 bits of MAC over parts.
+// macState is a keyed HMAC and the buffer its input is assembled in.
+type macState struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+}
+
+// maxPooledInput bounds the input buffer a pooled state keeps.
+const maxPooledInput = 1024
+
+func newMACKey(key []byte) *macKey {
+	k := append([]byte(nil), key...)
+	m := &macKey{}
+	m.pool.New = func() any {
+		h := hmac.New(sha256.New, k)
+		h.Reset() // first Reset saves the keyed pads: later Resets are cheap
+		return &macState{h: h, in: make([]byte, 0, 128)}
+	}
+	return m
+}
+
+// get returns a state with an empty input.
+func (m *macKey) get() *macState { return m.pool.Get().(*macState) }
+
+// put returns st to the pool.
+func (m *macKey) put(st *macState) {
+	if cap(st.in) > maxPooledInput {
+		st.in = make([]byte, 0, 128)
+	}
+	st.in = st.in[:0]
+	m.pool.Put(st)
+}
+
+// add appends one part: its length as 4 big-endian bytes, then its bytes,
+// so that no two part lists share an input.
+func (st *macState) add(p string) {
+	st.in = binary.BigEndian.AppendUint32(st.in, uint32(len(p)))
+	st.in = append(st.in, p...)
+}
+
+// mac returns the MAC of the input added so far; valid until put.
+func (st *macState) mac() []byte {
+	st.h.Reset()
+	st.h.Write(st.in)
+	return st.h.Sum(st.sum[:0])
+}
+
+// key derives an opaque store key: kind, then 128 bits of MAC over parts,
+// under the store-key secret (stable across rotations of Config.Secret).
 // Store keys never hold phone numbers, addresses or user IDs in the clear.
 func (s *Service) key(kind string, parts ...string) string {
-	return kind + ":" + base64.RawURLEncoding.EncodeToString(s.mac(append([]string{"key", kind}, parts...)...)[:16])
+	st := s.keys.store.get()
+	defer s.keys.store.put(st)
+	st.add("key")
+	st.add(kind)
+	for _, p := range parts {
+		st.add(p)
+	}
+	sum := st.mac()
+	var buf [64]byte
+	out := append(buf[:0], kind...)
+	out = append(out, ':')
+	out = base64.RawURLEncoding.AppendEncode(out, sum[:16])
+	return string(out)
 }
 
 // codeMAC is what a store keeps of a code: bound to its scope and
-// destination, so a code is worthless outside them.
+// destination, so a code is worthless outside them. It is keyed by the
+// current secret, so a code sent before a rotation no longer matches.
 func (s *Service) codeMAC(scope, dest, code string) []byte {
-	return s.mac("code", scope, dest, code)
+	st := s.keys.current.mac.get()
+	defer s.keys.current.mac.put(st)
+	st.add("code")
+	st.add(scope)
+	st.add(dest)
+	st.add(code)
+	return append([]byte(nil), st.mac()...)
 }
 
-// ticketID is what a store keeps of a flow handle or link token.
+// ticketID is what a store keeps of a flow handle or link token: a store
+// key, so it is keyed like one and survives rotations of Config.Secret.
 func (s *Service) ticketID(kind, handle string) string {
-	return base64.RawURLEncoding.EncodeToString(s.mac("ticket", kind, handle))
+	st := s.keys.store.get()
+	defer s.keys.store.put(st)
+	st.add("ticket")
+	st.add(kind)
+	st.add(handle)
+	var buf [64]byte
+	return string(base64.RawURLEncoding.AppendEncode(buf[:0], st.mac()))
+}
+
+// pepper is what argon2id hashes instead of a PIN: an HMAC under k, bound
+// to the user, so a stolen database alone cannot be searched through the
+// 10^6 possible PINs.
+func (k *pepperKey) pepper(userID, pin string) string {
+	st := k.mac.get()
+	defer k.mac.put(st)
+	st.add("pin")
+	st.add(userID)
+	st.add(pin)
+	var buf [2 * sha256.Size]byte
+	hex.Encode(buf[:], st.mac())
+	return string(buf[:])
 }
 
 // newCode returns a uniformly random decimal code of 6 digits, leading

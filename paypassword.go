@@ -3,7 +3,6 @@ package security
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -23,11 +22,72 @@ type PayPasswordStatus struct {
 
 func (s *Service) payKey(userID string) string { return s.key("pay", userID) }
 
+// pinHashPrefix starts a stored pay-password hash. The key ID of the secret
+// that peppered the PIN follows, then the argon2id PHC string:
+// "$acctsec-pin$k=1a2b3c4d$argon2id$v=19$...". A hash without it was stored
+// before key IDs existed.
+const pinHashPrefix = "$acctsec-pin$k="
+
+// errUnknownPINKey: a stored PIN hash names a secret that is not configured.
+var errUnknownPINKey = errors.New("security: the pay password was peppered with a secret that is not configured; add it to Config.PreviousSecrets")
+
 // pepperPIN is what argon2id hashes instead of the PIN: an HMAC keyed by the
-// secret, bound to the user, so a stolen database alone cannot be searched
-// through the 10^6 possible PINs.
+// current secret, bound to the user, so a stolen database alone cannot be
+// searched through the 10^6 possible PINs.
 func (s *Service) pepperPIN(userID, pin string) string {
-	return hex.EncodeToString(s.mac("pin", userID, pin))
+	return s.keys.current.pepper(userID, pin)
+}
+
+// hashPIN returns the stored form of a new PIN: peppered with the current
+// secret, hashed, and tagged with the secret's key ID.
+func (s *Service) hashPIN(ctx context.Context, userID, pin string) (string, error) {
+	h, err := s.hashSecret(ctx, s.pepperPIN(userID, pin))
+	if err != nil {
+		return "", err
+	}
+	return pinHashPrefix + s.keys.current.id + h, nil
+}
+
+// pinHashKeys splits a stored PIN hash into its PHC string and the keys
+// that may have peppered it: the one its key ID names, or, for a hash from
+// before key IDs, Secret then each of PreviousSecrets. tagged reports
+// whether it had a key ID. A key ID no configured secret has is
+// errUnknownPINKey (wrapped with the ID, which reveals nothing of the
+// secret).
+func (s *Service) pinHashKeys(stored string) (phc string, keys []*pepperKey, tagged bool, err error) {
+	rest, tagged := strings.CutPrefix(stored, pinHashPrefix)
+	if !tagged {
+		return stored, append([]*pepperKey{s.keys.current}, s.keys.previous...), false, nil
+	}
+	const idLen = 8
+	if len(rest) < idLen {
+		return "", nil, true, errBadHash
+	}
+	k := s.keys.pepperByID(rest[:idLen])
+	if k == nil {
+		return "", nil, true, fmt.Errorf("%w (key ID %q)", errUnknownPINKey, rest[:idLen])
+	}
+	return rest[idLen:], []*pepperKey{k}, true, nil
+}
+
+// checkPINHash checks pin against a stored PIN hash. stale reports, on a
+// match, that the hash should be replaced: its parameters are outdated, or
+// it was peppered with another secret than Secret, or has no key ID.
+func (s *Service) checkPINHash(ctx context.Context, userID, pin, stored string) (match, stale bool, err error) {
+	phc, keys, tagged, err := s.pinHashKeys(stored)
+	if err != nil {
+		return false, false, err
+	}
+	for _, k := range keys {
+		match, outdated, err := s.checkSecret(ctx, k.pepper(userID, pin), phc)
+		if err != nil {
+			return false, false, err
+		}
+		if match {
+			return true, outdated || !tagged || k != s.keys.current, nil
+		}
+	}
+	return false, false, nil
 }
 
 // validPINFormat reports whether pin is exactly 6 ASCII digits.
@@ -94,7 +154,7 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) error 
 	if err := s.checkNewPIN(ctx, pin, a); err != nil {
 		return err
 	}
-	h, err := s.hashSecret(ctx, s.pepperPIN(userID, pin))
+	h, err := s.hashPIN(ctx, userID, pin)
 	if err != nil {
 		return err
 	}
@@ -146,6 +206,12 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	if a.PayPasswordHash == "" {
 		return nil, ErrPayPasswordNotSet
 	}
+	if _, _, _, err := s.pinHashKeys(a.PayPasswordHash); errors.Is(err, errUnknownPINKey) {
+		// Before the attempt is counted: no PIN can match until the
+		// operator configures the secret, and the user is not to blame.
+		s.log.ErrorContext(ctx, "security: a pay password cannot be checked", "error", err.Error())
+		return nil, err
+	}
 	now := s.now()
 	key := s.payKey(userID)
 	att, err := s.store.BeginAttempt(ctx, key, now, s.lim.payPolicy())
@@ -155,18 +221,17 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	if !att.Allowed {
 		return nil, s.lockedErr(att)
 	}
-	match, outdated := false, false
-	peppered := s.pepperPIN(userID, pin)
+	match, stale := false, false
 	if leg, ok := legacyPIN(a.PayPasswordHash); ok && validPINFormat(pin) {
 		// Imported from the host's old system: checked once under its
 		// scheme, then peppered and hashed like any PIN.
 		match, err = s.checkLegacy(ctx, pin, leg)
-		outdated = match
+		stale = match
 		if err != nil && !errors.Is(err, errBadHash) {
 			return nil, err
 		}
 	} else if validPINFormat(pin) {
-		match, outdated, err = s.checkSecret(ctx, peppered, a.PayPasswordHash)
+		match, stale, err = s.checkPINHash(ctx, userID, pin, a.PayPasswordHash)
 		if err != nil && !errors.Is(err, errBadHash) {
 			return nil, err
 		}
@@ -181,9 +246,10 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	if err := s.store.SucceedAttempt(ctx, key, att.ID, now); err != nil {
 		return nil, s.storeErr(err)
 	}
-	if outdated {
-		// The record as it now is: UpdatePayPassword compares its hash.
-		a = s.rehash(ctx, a, payPasswordHashField, peppered)
+	if stale {
+		// New parameters and the current secret's pepper, in one write. The
+		// record as it now is: UpdatePayPassword compares its hash.
+		a = s.replaceHash(ctx, a, payPasswordHashField, func() (string, error) { return s.hashPIN(ctx, userID, pin) })
 	}
 	return a, nil
 }
@@ -220,7 +286,7 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	if err := s.checkNewPIN(ctx, newPIN, a); err != nil {
 		return err
 	}
-	h, err := s.hashSecret(ctx, s.pepperPIN(userID, newPIN))
+	h, err := s.hashPIN(ctx, userID, newPIN)
 	if err != nil {
 		return err
 	}
@@ -283,7 +349,7 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 	if err := s.pinNotLoginPassword(ctx, newPIN, a); err != nil {
 		return err
 	}
-	h, err := s.hashSecret(ctx, s.pepperPIN(userID, newPIN))
+	h, err := s.hashPIN(ctx, userID, newPIN)
 	if err != nil {
 		return err
 	}

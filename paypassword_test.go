@@ -2,6 +2,7 @@ package security_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -57,16 +58,29 @@ func TestSetPayPassword(t *testing.T) {
 	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePayPasswordSet))
 
 	a, _ := e.store.GetAccount(bg, "u1")
-	assert.Regexp(t, `^\$argon2id\$v=19\$m=19456,t=2,p=1\$`, a.PayPasswordHash)
-	match, err := argon2id.ComparePasswordAndHash(pin1, a.PayPasswordHash)
+	prefix := "$acctsec-pin$k=" + security.KeyID(testSecret)
+	require.True(t, strings.HasPrefix(a.PayPasswordHash, prefix), "the hash names the key that peppered it")
+	phc := strings.TrimPrefix(a.PayPasswordHash, prefix)
+	assert.Regexp(t, `^\$argon2id\$v=19\$m=19456,t=2,p=1\$`, phc)
+	match, err := argon2id.ComparePasswordAndHash(pin1, phc)
 	require.NoError(t, err)
 	assert.False(t, match, "the PIN is peppered: the bare PIN does not match the stored hash")
 
-	// Another secret cannot verify it: the pepper matters.
-	other, err := security.New(e.store, e.out, security.Config{Secret: []byte("another-secret-another-secret-!!!"), Now: e.clock.Now})
+	// A Service without that secret cannot verify it, and says so instead
+	// of counting a wrong PIN against the user.
+	other, err := security.New(e.store, e.out, security.Config{Secret: []byte("Gd4uaQ5t75QZwNOBq9lCvz/zEckKKRsUDISGIs6N5Nk="), Now: e.clock.Now})
 	require.NoError(t, err)
 	defer other.Close(bg)
-	require.ErrorIs(t, other.VerifyPayPassword(bg, "u1", pin1), security.ErrWrongPayPassword)
+	for range 6 {
+		err = other.VerifyPayPassword(bg, "u1", pin1)
+		require.Error(t, err)
+		require.NotErrorIs(t, err, security.ErrWrongPayPassword)
+		require.NotErrorIs(t, err, security.ErrLocked)
+		assert.Contains(t, err.Error(), "PreviousSecrets")
+	}
+	ps, err := e.svc.PayPasswordStatus(bg, "u1")
+	require.NoError(t, err)
+	assert.False(t, ps.Locked, "nothing was counted")
 }
 
 func TestPayPasswordEqualToLoginPassword(t *testing.T) {

@@ -18,11 +18,32 @@ import (
 // Config configures a Service. Its zero value, apart from Secret, means the
 // documented defaults; New refuses values outside their safe range.
 type Config struct {
-	// Secret keys every HMAC (codes, tokens, flow handles, store keys) and
-	// peppers pay passwords. Required, at least 32 bytes, from a vault or
-	// environment, never from source. Changing it voids pending codes,
-	// tokens and flows, resets throttles, and makes pay passwords unverifiable.
+	// Secret keys code MACs and peppers new pay-password hashes; unless
+	// StoreKeySecret is set, it also names store entries (throttle and lock
+	// keys, code scopes, flow and link IDs). Required: 32 bytes from
+	// crypto/rand, from a vault or environment, never from source. As text,
+	// 64+ hex digits or 43+ base64 characters (256 bits). New refuses a
+	// secret that is shorter or plainly not random (few distinct symbols, a
+	// repeated block, a counting run).
+	//
+	// To rotate it, set the new one here, move the old one to
+	// PreviousSecrets, and set StoreKeySecret. Codes sent before the
+	// rotation stop matching (they live minutes); PINs, passwords, locks,
+	// throttles, flows and links are kept.
 	Secret []byte
+	// PreviousSecrets are secrets that peppered pay passwords before a
+	// rotation, validated like Secret. A PIN peppered with one still
+	// verifies, and its next successful check re-peppers it with Secret.
+	// Keep a secret here while stored hashes still name its KeyID.
+	PreviousSecrets [][]byte
+	// StoreKeySecret names store entries instead of Secret, so that
+	// rotating Secret renames nothing: set it to the Secret in use before
+	// the first rotation, and keep it. Required when PreviousSecrets is
+	// set; validated like Secret. No guessable secret (code, PIN) is MAC'd
+	// under it, and the flow handles and link tokens it names are 256-bit
+	// random: a store reader who learns it can test guesses of phone
+	// numbers and user IDs against key names, nothing more.
+	StoreKeySecret []byte
 
 	// LinkBaseURL is the absolute URL email verification links are built
 	// on: the token is added as the "token" query parameter. Links are never
@@ -89,6 +110,8 @@ type Config struct {
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Rand is the source of codes, tokens and handles. Default crypto/rand.
+	// New reads 64 bytes from it and refuses a source that fails, repeats
+	// itself, or gives zero or plainly non-random bytes.
 	Rand io.Reader
 
 	// QueueSize bounds messages waiting for background delivery (public
@@ -120,7 +143,7 @@ type Service struct {
 	cfg      Config
 	lim      Limits
 	hash     HashParams
-	secret   []byte
+	keys     keyring
 	phones   PhoneNormalizer
 	allowCC  map[string]bool
 	log      *slog.Logger
@@ -148,8 +171,14 @@ func New(store Store, notifier Notifier, cfg Config) (*Service, error) {
 	if notifier == nil {
 		return nil, errors.New("security: nil Notifier")
 	}
-	if len(cfg.Secret) < 32 {
-		return nil, errors.New("security: Config.Secret must be at least 32 bytes")
+	keys, err := newKeyring(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Rand != nil {
+		if err := validateRand(cfg.Rand); err != nil {
+			return nil, err
+		}
 	}
 	lim, err := cfg.Limits.withDefaults()
 	if err != nil {
@@ -165,7 +194,7 @@ func New(store Store, notifier Notifier, cfg Config) (*Service, error) {
 		cfg:      cfg,
 		lim:      lim,
 		hash:     hp,
-		secret:   append([]byte(nil), cfg.Secret...),
+		keys:     keys,
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		rand:     cfg.Rand,

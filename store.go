@@ -39,7 +39,9 @@ type Account struct {
 	// Email is the normalised address ("alice@example.com"), or "".
 	Email         string
 	EmailVerified bool
-	// PayPasswordHash is an argon2id PHC string of the peppered PIN, or "".
+	// PayPasswordHash is "$acctsec-pin$k=" and the KeyID of the secret that
+	// peppered the PIN, then an argon2id PHC string of the peppered PIN; or "".
+	// Hashes stored before key IDs are a bare PHC string.
 	PayPasswordHash  string
 	PayPasswordSetAt time.Time
 	CreatedAt        time.Time

@@ -86,7 +86,7 @@ func newBenchFixture(tb testing.TB, n int) *benchFixture {
 	f := &benchFixture{codes: &benchCodes{codes: map[string]string{}}}
 	store := memstore.New()
 	svc, err := security.New(store, f.codes, security.Config{
-		Secret: []byte("bench-secret-0123456789abcdef-0123456789"),
+		Secret: []byte("Y13UTCCOE35W5YJucyY2jBF632VMfXnLPjMBIVzpU0U="),
 		Logger: slog.New(slog.DiscardHandler),
 		// Every flow has its own phone, account and IP; only the global
 		// SMS budget would refuse, so it is at its maximum.

@@ -34,7 +34,7 @@ func TestFloodOfPasswordChangesOverHTTP(t *testing.T) {
 	store := memstore.New()
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := security.New(store, security.NotifierFunc(func(context.Context, security.Message) error { return nil }),
-		security.Config{Secret: []byte(strings.Repeat("s", 32)), MaxConcurrentHashes: 2})
+		security.Config{Secret: []byte("Y13UTCCOE35W5YJucyY2jBF632VMfXnLPjMBIVzpU0U="), MaxConcurrentHashes: 2})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
 	old, err := argon2id.CreateHash("first flood password", &argon2id.Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32})

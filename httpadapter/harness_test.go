@@ -144,7 +144,7 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 		return nil
 	})
 	svc, err := security.New(store, notifier, security.Config{
-		Secret:              bytes.Repeat([]byte("k"), 32),
+		Secret:              []byte("Y13UTCCOE35W5YJucyY2jBF632VMfXnLPjMBIVzpU0U="),
 		LinkBaseURL:         "https://app.example.com/verify",
 		Limits:              hc.limits,
 		Logger:              logger,

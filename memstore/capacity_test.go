@@ -238,7 +238,9 @@ func TestCapCounterReturnsToZero(t *testing.T) {
 	ctx := t.Context()
 	t0 := capT0
 	s, _ := capStore(t)
-	p := security.LockPolicy{Window: time.Hour, WindowMax: 5}
+	// A consecutive rule: its runs are remembered for runMemory (a
+	// window-only key would be gone with its window).
+	p := security.LockPolicy{Window: time.Hour, WindowMax: 5, Consecutive: 10, LockFor: time.Minute}
 
 	for i := range 20 {
 		k := strconv.Itoa(i)

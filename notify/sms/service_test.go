@@ -203,7 +203,7 @@ func newRig(t *testing.T, p serviceProvider, answer answerFunc) *rig {
 	store := memstore.New(memstore.WithClock(fixedNow), memstore.WithSweepInterval(0))
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := security.New(store, p.client(t, r.fake.URL), security.Config{
-		Secret: []byte("service-test-secret-0123456789abcdef"),
+		Secret: []byte("DSJyBcS3nhzI9xVHIKW+jvXjOepLCMOHwvoCgBMaCMQ="),
 		Now:    fixedNow,
 		Logger: slog.New(slog.NewTextHandler(r, nil)),
 		OnEvent: func(_ context.Context, e security.Event) {

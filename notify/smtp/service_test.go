@@ -161,7 +161,7 @@ func newMailRig(t *testing.T, mode failMode) *mailRig {
 	store := memstore.New(memstore.WithClock(now), memstore.WithSweepInterval(0))
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := security.New(store, tap, security.Config{
-		Secret:      []byte("service-test-secret-0123456789abcdef"),
+		Secret:      []byte("DSJyBcS3nhzI9xVHIKW+jvXjOepLCMOHwvoCgBMaCMQ="),
 		LinkBaseURL: svcLinkBase,
 		Now:         now,
 		Logger:      slog.New(slog.NewTextHandler(r, nil)),

@@ -26,7 +26,7 @@ func newService(t *testing.T, limits security.Limits) (*security.Service, error)
 	t.Helper()
 	store := memstore.New()
 	svc, err := security.New(store, notify.NewWriter(io.Discard), security.Config{
-		Secret:             []byte(strings.Repeat("s", 32)),
+		Secret:             []byte("Y13UTCCOE35W5YJucyY2jBF632VMfXnLPjMBIVzpU0U="),
 		LinkBaseURL:        "http://127.0.0.1:1/web/userservice/security/verifyMail",
 		AllowInsecureLinks: true,
 		Limits:             limits,
