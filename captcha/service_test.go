@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -70,7 +69,7 @@ func newWorld(t *testing.T, provider string, answer func(http.ResponseWriter, *h
 		w.sent = append(w.sent, m)
 		return nil
 	})
-	w.svc, err = security.New(w.store, notifier, security.Config{Secret: []byte(strings.Repeat("k", 32)), SendVeto: veto})
+	w.svc, err = security.New(w.store, notifier, security.Config{Secret: []byte("Tj4jeN5NnxOGEn2dX+ZyCcy6eD3Gmyqfm8C0XaEqpDg="), SendVeto: veto})
 	require.NoError(t, err)
 	t.Cleanup(func() { w.svc.Close(context.Background()) })
 	// An imported hash (of no password anybody knows) spares the tests an

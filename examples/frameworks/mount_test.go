@@ -1,7 +1,6 @@
 package frameworks_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -50,7 +49,7 @@ func newRig(t *testing.T) *rig {
 		r.msgs <- m
 		return nil
 	}), security.Config{
-		Secret:      bytes.Repeat([]byte("s"), 32),
+		Secret:      []byte("yW7Xs1dk3K0Lw3G8oBz3Zs4Ol2cX3C4k0qJmEsFZl0U="), // head -c 32 /dev/urandom | base64
 		LinkBaseURL: "https://accounts.example.com/web/userservice/security/verifyMail",
 	})
 	require.NoError(t, err)
