@@ -56,7 +56,9 @@ func validUserID(id string) bool {
 // checked against the policy (with the phone and address as context) and
 // hashed; an imported PasswordHash must be an argon2id PHC string and is
 // upgraded on the first successful check.
-func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
+func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (err error) {
+	ctx, end := s.observe(ctx, flowCreateAccount)
+	defer func() { end(err) }()
 	if !validUserID(n.UserID) {
 		return fmt.Errorf("%w: user ID", ErrInvalidArgument)
 	}
@@ -107,7 +109,9 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
 }
 
 // Status reports the account-security state of userID.
-func (s *Service) Status(ctx context.Context, userID string) (*Status, error) {
+func (s *Service) Status(ctx context.Context, userID string) (_ *Status, err error) {
+	ctx, end := s.observe(ctx, flowStatus)
+	defer func() { end(err) }()
 	a, err := s.account(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -170,7 +174,9 @@ func (s *Service) updateAccount(ctx context.Context, userID string, fn func(a *A
 // forgets their failures. It is an administrator's action, for after the
 // user's identity was checked some other way: a user can lift them alone
 // through the forgot-password flow and the pay-password reset.
-func (s *Service) Unlock(ctx context.Context, userID string) error {
+func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
+	ctx, end := s.observe(ctx, flowUnlock)
+	defer func() { end(err) }()
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
@@ -189,7 +195,9 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 // Limits.DestinationFailureWindow has passed. (The owner of a destination
 // is never blocked by others' failures; other requesters' own counts end on
 // their own.) An administrator's action.
-func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail string) error {
+func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail string) (err error) {
+	ctx, end := s.observe(ctx, flowUnblockDestination)
+	defer func() { end(err) }()
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
