@@ -20,11 +20,15 @@ type HTTPOptions struct {
 	// PathPrefix is httpadapter.Options.PathPrefix of the wrapped handler,
 	// when it has one.
 	PathPrefix string
+	// Routes are more fixed paths the wrapped handler serves (a host's
+	// own, such as "/demo/register"), recorded as they are.
+	Routes []string
 	// Route names the route of a request, for the span name and the
 	// http.route attribute. It must return a template, never anything
 	// taken from the request as is. Default: the documented path of the
-	// account-security API the request matched, else the pattern of the
-	// http.ServeMux that routed it, else "unmatched".
+	// account-security API (after PathPrefix) or one of Routes that the
+	// request's path equals, else the pattern of the http.ServeMux that
+	// routed it, else "unmatched".
 	Route func(r *http.Request) string
 }
 
@@ -57,9 +61,16 @@ func (in *Instrumentation) Handler(next http.Handler, opts HTTPOptions) http.Han
 	}
 	route := opts.Route
 	if route == nil {
+		extra := make(map[string]bool, len(opts.Routes))
+		for _, p := range opts.Routes {
+			extra[p] = true
+		}
 		route = func(r *http.Request) string {
 			if p, ok := strings.CutPrefix(r.URL.Path, prefix); ok && routes[p] {
 				return prefix + p
+			}
+			if extra[r.URL.Path] {
+				return r.URL.Path
 			}
 			if r.Pattern != "" {
 				return r.Pattern

@@ -51,6 +51,15 @@ func TestHandlerReadsEnvelopeCodeAndJoinsTheCallersTrace(t *testing.T) {
 	assert.Equal(t, "200", attr(s.Attributes(), "http.response.status_code"))
 	assert.Equal(t, "/api/member/userservice/security/status", attr(s.Attributes(), "http.route"))
 	assert.Equal(t, codes.Unset, s.Status().Code)
+
+	// A host route listed in Routes is named; any other path is not.
+	h = in.Handler(http.NotFoundHandler(), otelsecurity.HTTPOptions{Routes: []string{"/demo/register"}})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/demo/register", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/demo/register/alice", nil))
+	ended = spans.Ended()
+	require.Len(t, ended, 3)
+	assert.Equal(t, "POST /demo/register", ended[1].Name())
+	assert.Equal(t, "POST unmatched", ended[2].Name())
 }
 
 // A body that is not an envelope yields no code; the writer stays

@@ -6,7 +6,7 @@
 // same ACCTSEC_SECRET, share every code, flow, throttle and lockout.
 //
 //	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:]
-//	         [-trusted-proxies CIDR,...] [-max-limits]
+//	         [-trusted-proxies CIDR,...] [-otel off|stdout|otlp] [-max-limits]
 //
 // Every flag but -max-limits has an environment variable (the flag wins
 // when both are set):
@@ -19,6 +19,7 @@
 //	-request-timeout   ACCTSEC_REQUEST_TIMEOUT  default 10s: the deadline of each request's store calls
 //	-cleanup-interval  ACCTSEC_CLEANUP_INTERVAL default 1m: pgstore's background cleanup period
 //	-trusted-proxies   ACCTSEC_TRUSTED_PROXIES  default none: comma-separated CIDRs of reverse proxies
+//	-otel              ACCTSEC_OTEL             default off: OpenTelemetry export, off, stdout or otlp
 //
 // -trusted-proxies lists the networks of the reverse proxies (load
 // balancers) in front of the replicas, such as "10.0.0.0/8,fd00::/8". Only
@@ -29,6 +30,14 @@
 // connection's peer, so behind a proxy all clients would share one IP's
 // throttles. Each entry must be a prefix (a single host is "10.1.2.3/32");
 // anything else stops the start-up.
+//
+// -otel exports traces and metrics through otelsecurity: a span per
+// request, per flow, per store call and per delivery, and the acctsec.*
+// metrics. "stdout" prints them as JSON on stderr (stdout carries the
+// outgoing messages); "otlp" sends them over OTLP/HTTP to the collector the
+// standard variables name (OTEL_EXPORTER_OTLP_ENDPOINT, default
+// http://localhost:4318, and the other OTEL_EXPORTER_OTLP_* settings).
+// Telemetry never carries phones, addresses, codes, tokens or user IDs.
 //
 // -max-limits raises every throttle to the top of its allowed range
 // (demo.MaxLimits), for load tests, and warns on stderr. It has no
@@ -94,6 +103,7 @@ type settings struct {
 	addr, postgres, redis, schema, prefix string
 	requestTimeout, cleanupInterval       time.Duration
 	trustedProxies                        []netip.Prefix
+	otel                                  string
 	maxLimits                             bool
 	secret                                []byte
 }
@@ -138,12 +148,16 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	fs.DurationVar(&s.cleanupInterval, "cleanup-interval", cleanup, "period of pgstore's cleanup loop (ACCTSEC_CLEANUP_INTERVAL)")
 	proxies := fs.String("trusted-proxies", env("ACCTSEC_TRUSTED_PROXIES", ""),
 		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (ACCTSEC_TRUSTED_PROXIES; default none)")
+	fs.StringVar(&s.otel, "otel", env("ACCTSEC_OTEL", otelOff), "OpenTelemetry export: off, stdout (on stderr) or otlp (OTEL_EXPORTER_OTLP_ENDPOINT) (ACCTSEC_OTEL)")
 	fs.BoolVar(&s.maxLimits, demo.MaxLimitsFlag, false, demo.MaxLimitsUsage)
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if s.otel, err = parseOTel(s.otel); err != nil {
+		return s, err
 	}
 	if s.trustedProxies, err = parsePrefixes(*proxies); err != nil {
 		return s, fmt.Errorf("-trusted-proxies (ACCTSEC_TRUSTED_PROXIES): %w", err)
@@ -206,6 +220,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	limits := demo.Limits(s.maxLimits, logger)
+	telemetry, stopTelemetry, err := setupTelemetry(ctx, s.otel, stderr)
+	if err != nil {
+		return fmt.Errorf("-otel: %w", err)
+	}
+	defer func() {
+		// After the server and the Service: the last spans and metrics
+		// are flushed, within a bound of their own.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := stopTelemetry(ctx); err != nil {
+			logger.Warn("telemetry shutdown", "error", err.Error())
+		}
+	}()
 	pool, rdb, err := connect(ctx, s)
 	if err != nil {
 		return err
@@ -235,6 +262,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RequestTimeout:  s.requestTimeout,
 		CleanupInterval: s.cleanupInterval,
 		TrustedProxies:  s.trustedProxies,
+		Telemetry:       telemetry,
 	})
 	cancelStart()
 	if err != nil {
