@@ -29,7 +29,8 @@ func (s *Service) enqueue(ctx context.Context, j job) error {
 		return ErrClosed
 	}
 	// The handler returns before delivery happens, so the job keeps only
-	// what events need of the request: its client.
+	// what events need of the request, its client, and what an Observer
+	// needs to link the delivery to the flow.
 	j.client = ClientFrom(ctx)
 	j.base = s.background(ctx)
 	select {
