@@ -82,8 +82,10 @@ func validUserID(id string) bool {
 // checked against the policy (with the phone and address as context) and
 // hashed; an imported hash is checked for its format, cheap ones are wrapped
 // in argon2id, and it is upgraded on the first successful check.
-func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
-	a, err := s.PrepareAccount(ctx, n, ImportOptions{})
+func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (err error) {
+	ctx, end := s.observe(ctx, flowCreateAccount)
+	defer func() { end(err) }()
+	a, err := s.prepareAccount(ctx, n, ImportOptions{})
 	if err != nil {
 		return err
 	}
@@ -101,7 +103,13 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
 // would store, without storing it: for bulk importers that write many
 // records at once (cmd/acctsec-import, pgstore's ImportAccounts). Errors
 // name the field at fault and never carry a hash or password.
-func (s *Service) PrepareAccount(ctx context.Context, n NewAccount, opt ImportOptions) (*Account, error) {
+func (s *Service) PrepareAccount(ctx context.Context, n NewAccount, opt ImportOptions) (_ *Account, err error) {
+	ctx, end := s.observe(ctx, flowPrepareAccount)
+	defer func() { end(err) }()
+	return s.prepareAccount(ctx, n, opt)
+}
+
+func (s *Service) prepareAccount(ctx context.Context, n NewAccount, opt ImportOptions) (*Account, error) {
 	if !validUserID(n.UserID) {
 		return nil, fmt.Errorf("%w: user ID", ErrInvalidArgument)
 	}
@@ -157,7 +165,9 @@ func (s *Service) PrepareAccount(ctx context.Context, n NewAccount, opt ImportOp
 }
 
 // Status reports the account-security state of userID.
-func (s *Service) Status(ctx context.Context, userID string) (*Status, error) {
+func (s *Service) Status(ctx context.Context, userID string) (_ *Status, err error) {
+	ctx, end := s.observe(ctx, flowStatus)
+	defer func() { end(err) }()
 	a, err := s.account(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -220,7 +230,9 @@ func (s *Service) updateAccount(ctx context.Context, userID string, fn func(a *A
 // forgets their failures. It is an administrator's action, for after the
 // user's identity was checked some other way: a user can lift them alone
 // through the forgot-password flow and the pay-password reset.
-func (s *Service) Unlock(ctx context.Context, userID string) error {
+func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
+	ctx, end := s.observe(ctx, flowUnlock)
+	defer func() { end(err) }()
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
@@ -239,7 +251,9 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 // Limits.DestinationFailureWindow has passed. (The owner of a destination
 // is never blocked by others' failures; other requesters' own counts end on
 // their own.) An administrator's action.
-func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail string) error {
+func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail string) (err error) {
+	ctx, end := s.observe(ctx, flowUnblockDestination)
+	defer func() { end(err) }()
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}

@@ -13,7 +13,9 @@ import (
 // proved possession. Binding the phone already bound is a no-op. When the
 // account already has another phone, BindPhone answers
 // ErrPhoneProofRequired: use ChangePhone.
-func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) error {
+func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) (err error) {
+	ctx, end := s.observe(ctx, flowBindPhone)
+	defer func() { end(err) }()
 	return s.bindPhone(ctx, userID, phone, code, "")
 }
 
@@ -23,7 +25,9 @@ func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) err
 // account to the thief's phone and then reset the pay password and the
 // login password through it. A notice goes to the previous phone, and its
 // pending forgot-password flows end.
-func (s *Service) ChangePhone(ctx context.Context, userID, phone, code, currentCode string) error {
+func (s *Service) ChangePhone(ctx context.Context, userID, phone, code, currentCode string) (err error) {
+	ctx, end := s.observe(ctx, flowChangePhone)
+	defer func() { end(err) }()
 	if currentCode == "" {
 		return fmt.Errorf("%w: current phone code required", ErrInvalidArgument)
 	}

@@ -12,6 +12,9 @@ import (
 // answers do the same work.
 type job struct {
 	client Client // the request's client, for events; not its context
+	// base is what Observer.Background kept of the request's context (its
+	// span), without its deadline: context.Background() by default.
+	base   context.Context
 	msg    *Message
 	onFail func(ctx context.Context)
 	// sentEvent: emit EventCodeSent after a successful delivery.
@@ -26,8 +29,10 @@ func (s *Service) enqueue(ctx context.Context, j job) error {
 		return ErrClosed
 	}
 	// The handler returns before delivery happens, so the job keeps only
-	// what events need of the request: its client.
+	// what events need of the request, its client, and what an Observer
+	// needs to link the delivery to the flow.
 	j.client = ClientFrom(ctx)
+	j.base = s.background(ctx)
 	select {
 	case s.queue <- j:
 		return nil
@@ -42,7 +47,7 @@ func (s *Service) deliverLoop() {
 		if j.msg == nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(WithClient(context.Background(), j.client), s.cfg.DeliveryTimeout)
+		ctx, cancel := context.WithTimeout(WithClient(j.base, j.client), s.cfg.DeliveryTimeout)
 		err := s.deliver(ctx, *j.msg)
 		switch {
 		case err != nil && j.onFail != nil:
@@ -60,7 +65,8 @@ func (s *Service) deliverLoop() {
 // everyone; SMS notices are also capped per account. Failures are logged
 // (masked) and emitted, and returned wrapping ErrDeliveryFailed or
 // ErrRateLimited.
-func (s *Service) deliver(ctx context.Context, m Message) error {
+func (s *Service) deliver(ctx context.Context, m Message) (err error) {
+	defer s.delivered(ctx, &m, &err)
 	if m.Channel == ChannelSMS {
 		budget := "sms-budget"
 		if m.Purpose.IsNotice() {

@@ -35,7 +35,9 @@ func (s *Service) verificationLink(token string) string {
 // it verifies for), so a code sent by the public route is accepted from its
 // account's user signed in, and the reverse; a new send voids the previous
 // code and link.
-func (s *Service) SendEmailVerification(ctx context.Context, userID, email string) error {
+func (s *Service) SendEmailVerification(ctx context.Context, userID, email string) (err error) {
+	ctx, end := s.observe(ctx, flowSendEmailVerification)
+	defer func() { end(err) }()
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -113,7 +115,9 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 // the address to the user. Signed out (userID ""), it accepts the code sent
 // for the account that has the address, by either route, and marks the
 // address verified there.
-func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code string) error {
+func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code string) (err error) {
+	ctx, end := s.observe(ctx, flowVerifyEmailCode)
+	defer func() { end(err) }()
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -170,7 +174,9 @@ func (s *Service) voidLinks(ctx context.Context, addr, userID string) {
 // without a signed-in requester goes only to the address as stored on its
 // account, and anyone holding it may use it. Any other failure is
 // ErrInvalidCode.
-func (s *Service) VerifyEmailToken(ctx context.Context, userID, token string) error {
+func (s *Service) VerifyEmailToken(ctx context.Context, userID, token string) (err error) {
+	ctx, end := s.observe(ctx, flowVerifyEmailToken)
+	defer func() { end(err) }()
 	if token == "" {
 		return fmt.Errorf("%w: token required", ErrInvalidArgument)
 	}

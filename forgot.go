@@ -29,7 +29,9 @@ func (s *Service) voidForgotFlows(ctx context.Context, e164 string) {
 // delivery happens in the background. A new flow for the same phone voids
 // the previous one. Errors: ErrInvalidPhone, *RateLimitError, ErrBusy (queue
 // full), and store failures.
-func (s *Service) StartForgotPassword(ctx context.Context, phone string) (string, error) {
+func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ string, err error) {
+	ctx, end := s.observe(ctx, flowForgotStart)
+	defer func() { end(err) }()
 	p, err := s.normalizePhone(phone)
 	if err != nil {
 		return "", err
@@ -104,7 +106,9 @@ func (s *Service) flow(ctx context.Context, handle string) (*Ticket, error) {
 // gets a handle: the code is consumed once, and the old flow is taken once.
 // Errors: ErrFlowRequired (no live flow, or already verified),
 // ErrInvalidCode, ErrTooManyAttempts, *RateLimitError.
-func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string) (string, error) {
+func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string) (_ string, err error) {
+	ctx, end := s.observe(ctx, flowForgotVerify)
+	defer func() { end(err) }()
 	t, err := s.flow(ctx, handle)
 	if err != nil {
 		return "", err
@@ -154,7 +158,9 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 // unlocked, EventPasswordReset is emitted (end every session of the user on
 // it) and a notice is sent. Errors: ErrFlowRequired (no verified flow),
 // ErrPhoneMismatch, *PolicyError.
-func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, newPassword string) error {
+func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, newPassword string) (err error) {
+	ctx, end := s.observe(ctx, flowForgotComplete)
+	defer func() { end(err) }()
 	p, err := s.normalizePhone(phone)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -124,6 +125,7 @@ func (s *Service) hashSecret(ctx context.Context, secret string) (string, error)
 		return "", err
 	}
 	defer release()
+	defer s.hashed(ctx, "hash", time.Now())
 	h, err := argon2id.CreateHash(secret, s.hash.argon2())
 	if err != nil {
 		return "", fmt.Errorf("security: hashing: %w", err)
@@ -147,6 +149,7 @@ func (s *Service) checkSecret(ctx context.Context, secret, phc string) (match, o
 		return false, false, err
 	}
 	defer release()
+	defer s.hashed(ctx, "check", time.Now())
 	match, _, err = argon2id.CheckHash(secret, phc)
 	if err != nil {
 		return false, false, errBadHash

@@ -139,8 +139,10 @@ func (s *Service) passwordKey(userID string) string { return s.key("pw", userID)
 // forgot-password reset or Unlock. So guessing at a user's password locks
 // out the guessers, not the devices the user signs in on. Use SignIn to get
 // the device token on success.
-func (s *Service) VerifyPassword(ctx context.Context, userID, password string) error {
-	_, err := s.signIn(ctx, userID, password, false)
+func (s *Service) VerifyPassword(ctx context.Context, userID, password string) (err error) {
+	ctx, end := s.observe(ctx, flowVerifyPassword)
+	defer func() { end(err) }()
+	_, err = s.signIn(ctx, userID, password, false)
 	return err
 }
 
@@ -152,6 +154,8 @@ func (s *Service) VerifyPassword(ctx context.Context, userID, password string) e
 // issued at each sign-in. It is not a session and grants nothing on its own:
 // it only tells a known device from an unknown client.
 func (s *Service) SignIn(ctx context.Context, userID, password string) (deviceToken string, err error) {
+	ctx, end := s.observe(ctx, flowSignIn)
+	defer func() { end(err) }()
 	return s.signIn(ctx, userID, password, true)
 }
 
@@ -289,7 +293,9 @@ func (s *Service) emitIfLocked(ctx context.Context, key string, p LockPolicy, t 
 // and differ from the old. On success it emits EventPasswordChanged (end the
 // user's other sessions on it), voids pending forgot-password flows and
 // sends a security notice.
-func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) error {
+func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) (err error) {
+	ctx, end := s.observe(ctx, flowChangePassword)
+	defer func() { end(err) }()
 	if userID == "" || oldPassword == "" || newPassword == "" {
 		return fmt.Errorf("%w: user, old and new password required", ErrInvalidArgument)
 	}

@@ -135,7 +135,9 @@ func (s *Service) pinNotLoginPassword(ctx context.Context, pin string, a *Accoun
 // SetPayPassword sets userID's first pay password. It refuses with
 // ErrPayPasswordSet when one exists (use UpdatePayPassword or
 // ResetPayPassword) and with a *PolicyError for a weak PIN.
-func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) error {
+func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) (err error) {
+	ctx, end := s.observe(ctx, flowPaySet)
+	defer func() { end(err) }()
 	if userID == "" || pin == "" {
 		return fmt.Errorf("%w: user and pay password required", ErrInvalidArgument)
 	}
@@ -180,7 +182,9 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) error 
 // (*LockedError, also while the right PIN is given). A right one resets the
 // consecutive count. At most the allowed number of PINs is ever evaluated,
 // however many requests race.
-func (s *Service) VerifyPayPassword(ctx context.Context, userID, pin string) error {
+func (s *Service) VerifyPayPassword(ctx context.Context, userID, pin string) (err error) {
+	ctx, end := s.observe(ctx, flowPayVerify)
+	defer func() { end(err) }()
 	unlock, err := s.locks.lock(ctx, s.payKey(userID))
 	if err != nil {
 		return err
@@ -256,7 +260,9 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 
 // UpdatePayPassword replaces userID's pay password after checking the old
 // one (which counts toward the same lockout as VerifyPayPassword).
-func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN string) error {
+func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN string) (err error) {
+	ctx, end := s.observe(ctx, flowPayUpdate)
+	defer func() { end(err) }()
 	if userID == "" || oldPIN == "" || newPIN == "" {
 		return fmt.Errorf("%w: user, old and new pay password required", ErrInvalidArgument)
 	}
@@ -312,7 +318,9 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 // SendPhoneCode sent to it. The new PIN comes in the same call, proved by
 // the same code: a reset never leaves the PIN cleared for a stolen session
 // to set with no proof. The lock is lifted.
-func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, newPIN string) error {
+func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, newPIN string) (err error) {
+	ctx, end := s.observe(ctx, flowPayReset)
+	defer func() { end(err) }()
 	if userID == "" || code == "" || newPIN == "" {
 		return fmt.Errorf("%w: user, code and new pay password required", ErrInvalidArgument)
 	}
@@ -375,7 +383,9 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 
 // PayPasswordStatus reports whether userID has a pay password and whether
 // it is locked.
-func (s *Service) PayPasswordStatus(ctx context.Context, userID string) (PayPasswordStatus, error) {
+func (s *Service) PayPasswordStatus(ctx context.Context, userID string) (_ PayPasswordStatus, err error) {
+	ctx, end := s.observe(ctx, flowPayStatus)
+	defer func() { end(err) }()
 	a, err := s.account(ctx, userID)
 	if err != nil {
 		return PayPasswordStatus{}, err

@@ -102,6 +102,9 @@ type Config struct {
 	// while the flow holds a hashing slot: if it calls the Service's
 	// password or PIN methods, it must pass the context it was given.
 	OnEvent func(ctx context.Context, e Event)
+	// Observer, when set, receives traces' and metrics' signals: flows,
+	// hashing, deliveries (see Observer). New copies it.
+	Observer *Observer
 
 	// Logger receives operational logs. Secrets never reach it; phones and
 	// addresses are masked. Default: slog.Default().
@@ -154,6 +157,7 @@ type Service struct {
 	legacy   *passhash.Schemes
 	locks    keyLocks
 	decoy    string
+	obs      *Observer
 
 	queue    chan job
 	wg       sync.WaitGroup
@@ -198,6 +202,10 @@ func New(store Store, notifier Notifier, cfg Config) (*Service, error) {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		rand:     cfg.Rand,
+	}
+	if cfg.Observer != nil {
+		o := *cfg.Observer
+		s.obs = &o
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -266,7 +266,9 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 // not refused here, so the answer reveals nothing about other accounts; the
 // bind refuses it after the code proves possession. Delivery failures are
 // returned (ErrDeliveryFailed) and leave no usable code behind.
-func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) error {
+func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err error) {
+	ctx, end := s.observe(ctx, flowSendPhoneCode)
+	defer func() { end(err) }()
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}

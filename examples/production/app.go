@@ -17,6 +17,7 @@ import (
 	"github.com/acctsec/security/examples/internal/demo"
 	"github.com/acctsec/security/httpadapter"
 	"github.com/acctsec/security/notify"
+	"github.com/acctsec/security/otelsecurity"
 	"github.com/acctsec/security/pgstore"
 	"github.com/acctsec/security/redisstore"
 )
@@ -50,6 +51,9 @@ type appConfig struct {
 	// TrustedProxies and ClientIPHeader are passed to the adapter.
 	TrustedProxies []netip.Prefix
 	ClientIPHeader string
+	// Telemetry, when set, instruments the Service, its stores, its
+	// notifier and the handler (nil: no telemetry).
+	Telemetry *otelsecurity.Instrumentation
 }
 
 // app is one replica: the Service on pgstore + redisstore and its handler.
@@ -105,7 +109,11 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := security.New(security.Compose(accounts, state), notify.NewWriter(cfg.Stdout), security.Config{
+	newService := security.New
+	if cfg.Telemetry != nil {
+		newService = cfg.Telemetry.NewService
+	}
+	svc, err := newService(security.Compose(accounts, state), notify.NewWriter(cfg.Stdout), security.Config{
 		Secret:             secret,
 		LinkBaseURL:        cfg.Base + "/web/userservice/security/verifyMail",
 		AllowInsecureLinks: true,
@@ -119,6 +127,9 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	a := &app{svc: svc, accounts: accounts, state: state}
 	a.handler = httpadapter.Timeout(cfg.RequestTimeout)(demo.NewHandler(svc, demo.Options{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
 		ClientIPHeader: cfg.ClientIPHeader}))
+	if cfg.Telemetry != nil {
+		a.handler = cfg.Telemetry.Handler(a.handler, otelsecurity.HTTPOptions{Routes: []string{"/demo/register"}})
+	}
 	// The loop's context is not ctx, which only bounds the start-up.
 	a.stopCleanup = accounts.StartCleanup(context.Background(), cfg.CleanupInterval)
 	return a, nil

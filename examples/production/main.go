@@ -6,7 +6,7 @@
 // same ACCTSEC_SECRET, share every code, flow, throttle and lockout.
 //
 //	go run . [-addr 127.0.0.1:8287] [-postgres URL] [-redis URL] [-schema acctsec] [-prefix acctsec:]
-//	         [-trusted-proxies CIDR,...] [-client-ip-header NAME] [-max-limits]
+//	         [-trusted-proxies CIDR,...] [-client-ip-header NAME] [-otel off|stdout|otlp] [-max-limits]
 //
 // Every flag but -max-limits has an environment variable (the flag wins
 // when both are set):
@@ -20,6 +20,7 @@
 //	-cleanup-interval  ACCTSEC_CLEANUP_INTERVAL default 1m: pgstore's background cleanup period
 //	-trusted-proxies   ACCTSEC_TRUSTED_PROXIES  default none: comma-separated CIDRs of reverse proxies
 //	-client-ip-header  ACCTSEC_CLIENT_IP_HEADER default X-Forwarded-For: the one header those proxies set
+//	-otel              ACCTSEC_OTEL             default off: OpenTelemetry export, off, stdout or otlp
 //
 // -trusted-proxies lists the networks of the reverse proxies (load
 // balancers) in front of the replicas, such as "10.0.0.0/8,fd00::/8". Only
@@ -37,6 +38,13 @@
 // believing it would let a client pick its throttle bucket),
 // CF-Connecting-IP behind Cloudflare. No other header is read. It needs
 // -trusted-proxies.
+// -otel exports traces and metrics through otelsecurity: a span per
+// request, per flow, per store call and per delivery, and the acctsec.*
+// metrics. "stdout" prints them as JSON on stderr (stdout carries the
+// outgoing messages); "otlp" sends them over OTLP/HTTP to the collector the
+// standard variables name (OTEL_EXPORTER_OTLP_ENDPOINT, default
+// http://localhost:4318, and the other OTEL_EXPORTER_OTLP_* settings).
+// Telemetry never carries phones, addresses, codes, tokens or user IDs.
 //
 // -max-limits raises every throttle to the top of its allowed range
 // (demo.MaxLimits), for load tests, and warns on stderr. It has no
@@ -103,6 +111,7 @@ type settings struct {
 	requestTimeout, cleanupInterval       time.Duration
 	trustedProxies                        []netip.Prefix
 	clientIPHeader                        string
+	otel                                  string
 	maxLimits                             bool
 	secret                                []byte
 }
@@ -149,12 +158,16 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (ACCTSEC_TRUSTED_PROXIES; default none)")
 	fs.StringVar(&s.clientIPHeader, "client-ip-header", env("ACCTSEC_CLIENT_IP_HEADER", ""),
 		"the one header the trusted proxies set to the client's address (ACCTSEC_CLIENT_IP_HEADER; default X-Forwarded-For)")
+	fs.StringVar(&s.otel, "otel", env("ACCTSEC_OTEL", otelOff), "OpenTelemetry export: off, stdout (on stderr) or otlp (OTEL_EXPORTER_OTLP_ENDPOINT) (ACCTSEC_OTEL)")
 	fs.BoolVar(&s.maxLimits, demo.MaxLimitsFlag, false, demo.MaxLimitsUsage)
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if s.otel, err = parseOTel(s.otel); err != nil {
+		return s, err
 	}
 	if s.trustedProxies, err = parsePrefixes(*proxies); err != nil {
 		return s, fmt.Errorf("-trusted-proxies (ACCTSEC_TRUSTED_PROXIES): %w", err)
@@ -226,6 +239,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	limits := demo.Limits(s.maxLimits, logger)
+	telemetry, stopTelemetry, err := setupTelemetry(ctx, s.otel, stderr)
+	if err != nil {
+		return fmt.Errorf("-otel: %w", err)
+	}
+	defer func() {
+		// After the server and the Service: the last spans and metrics
+		// are flushed, within a bound of their own.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := stopTelemetry(ctx); err != nil {
+			logger.Warn("telemetry shutdown", "error", err.Error())
+		}
+	}()
 	pool, rdb, err := connect(ctx, s)
 	if err != nil {
 		return err
@@ -256,6 +282,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		CleanupInterval: s.cleanupInterval,
 		TrustedProxies:  s.trustedProxies,
 		ClientIPHeader:  s.clientIPHeader,
+		Telemetry:       telemetry,
 	})
 	cancelStart()
 	if err != nil {

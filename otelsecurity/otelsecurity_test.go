@@ -1,0 +1,363 @@
+package otelsecurity_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/acctsec/security"
+	"github.com/acctsec/security/httpadapter"
+	"github.com/acctsec/security/memstore"
+	"github.com/acctsec/security/otelsecurity"
+)
+
+// The test's personal data: none of it may reach a span or a metric.
+const (
+	userA   = "user-7f3a9c"
+	userB   = "user-b81d20"
+	phoneA  = "+8613800138000"
+	phoneB  = "+8613900139000"
+	phoneC  = "+8613700137000"
+	emailA  = "alice.otel@example.com"
+	emailB  = "second.otel@example.org"
+	emailC  = "third.otel@example.net"
+	pass1   = "violet tractor umbrella"
+	pass2   = "granite orbit lantern"
+	pass3   = "copper meadow whistle"
+	pinA    = "583920"
+	pinB    = "640271"
+	pinC    = "719364"
+	testIP  = "203.0.113.77"
+	agentUA = "otel-test-agent/1.0"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// outbox captures messages; failing makes Send fail.
+type outbox struct {
+	mu      sync.Mutex
+	msgs    []security.Message
+	failing bool
+}
+
+func (o *outbox) Send(_ context.Context, m security.Message) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.failing {
+		return fmt.Errorf("provider refused %s", m.To) // a provider error quoting the number
+	}
+	o.msgs = append(o.msgs, m)
+	return nil
+}
+
+// last waits for a message to dest of purpose p beyond the first skip ones.
+func (o *outbox) last(t *testing.T, dest string, p security.Purpose, n int) security.Message {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o.mu.Lock()
+		var got []security.Message
+		for _, m := range o.msgs {
+			if m.To == dest && m.Purpose == p {
+				got = append(got, m)
+			}
+		}
+		o.mu.Unlock()
+		if len(got) >= n {
+			return got[n-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no message %d to %s for %s", n, dest, p)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type fixture struct {
+	svc     *security.Service
+	out     *outbox
+	clock   *clock
+	spans   *tracetest.SpanRecorder
+	reader  *sdkmetric.ManualReader
+	handler http.Handler
+	secrets []string // what the flows handled: to look for in the telemetry
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{out: &outbox{}, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+		spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(f.spans))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
+	t.Cleanup(func() {
+		_ = tp.Shutdown(context.Background())
+		_ = mp.Shutdown(context.Background())
+	})
+	in, err := otelsecurity.New(otelsecurity.Options{TracerProvider: tp, MeterProvider: mp, Propagators: propagation.TraceContext{}})
+	require.NoError(t, err)
+	store := memstore.New(memstore.WithClock(f.clock.Now))
+	t.Cleanup(func() { _ = store.Close() })
+	var hostEvents []security.EventType
+	var mu sync.Mutex
+	cfg := testConfig()
+	cfg.Now = f.clock.Now
+	cfg.OnEvent = func(_ context.Context, e security.Event) {
+		mu.Lock()
+		hostEvents = append(hostEvents, e.Type)
+		mu.Unlock()
+	}
+	f.svc, err = in.NewService(store, f.out, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		assert.NotEmpty(t, hostEvents, "the host's own OnEvent still runs")
+	})
+	ad := httpadapter.New(f.svc, httpadapter.Options{
+		UserID:          func(r *http.Request) (string, bool) { return r.Header.Get("X-User-ID"), true },
+		InsecureCookies: true,
+	})
+	f.handler = in.Handler(ad, otelsecurity.HTTPOptions{})
+	f.secrets = []string{userA, userB, phoneA, phoneB, phoneC, "13800138000", "13900139000", "13700137000",
+		emailA, emailB, emailC, "alice.otel", "example.com", "example.org", "example.net", pass1, pass2, pass3, pinA, pinB, pinC,
+		testIP, agentUA, "****"}
+	return f
+}
+
+func testConfig() security.Config {
+	return security.Config{
+		Secret:              []byte("cB4xY7LpQ2mN9sT1vW6zR3kH8jF5dG0aE4uI7oP2lKs="),
+		LinkBaseURL:         "https://accounts.example.com/verify",
+		MaxConcurrentHashes: 3,
+	}
+}
+
+func (f *fixture) keep(secrets ...string) { f.secrets = append(f.secrets, secrets...) }
+
+var ctx = security.WithClient(context.Background(), security.Client{IP: testIP, UserAgent: agentUA, Locale: "en"})
+
+// runEveryFlow drives every flow of FlowNames, successes and failures, with
+// the Go API and through the HTTP handler.
+func runEveryFlow(t *testing.T, f *fixture) {
+	t.Helper()
+	s, out := f.svc, f.out
+	require.NoError(t, s.CreateAccount(ctx, security.NewAccount{UserID: userA, Password: pass1, Phone: phoneA}))
+	require.NoError(t, s.CreateAccount(ctx, security.NewAccount{UserID: userB, Password: pass1}))
+	_, err := s.PrepareAccount(ctx, security.NewAccount{UserID: "prepared", Password: pass1}, security.ImportOptions{})
+	require.NoError(t, err)
+	_, err = s.Status(ctx, userA)
+	require.NoError(t, err)
+
+	// Bind and change a phone; a wrong code first.
+	require.NoError(t, s.SendPhoneCode(ctx, userB, phoneB))
+	code := out.last(t, phoneB, security.PurposeBindPhone, 1).Code
+	f.keep(code)
+	require.ErrorIs(t, s.BindPhone(ctx, userB, phoneB, wrong(code)), security.ErrInvalidCode)
+	require.NoError(t, s.BindPhone(ctx, userB, phoneB, code))
+	f.clock.Advance(2 * time.Minute)
+	require.NoError(t, s.SendPhoneCode(ctx, userB, phoneC))
+	require.NoError(t, s.SendPhoneCode(ctx, userB, phoneB))
+	// A second send at once: the destination's cooldown refuses it.
+	require.ErrorIs(t, s.SendPhoneCode(ctx, userB, phoneC), security.ErrRateLimited)
+	newCode, curCode := out.last(t, phoneC, security.PurposeBindPhone, 1).Code, out.last(t, phoneB, security.PurposeConfirmPhone, 1).Code
+	f.keep(newCode, curCode)
+	require.NoError(t, s.ChangePhone(ctx, userB, phoneC, newCode, curCode))
+
+	// Email: by code, then by link.
+	require.NoError(t, s.SendEmailVerification(ctx, userA, emailA))
+	m := out.last(t, emailA, security.PurposeVerifyEmail, 1)
+	f.keep(m.Code, m.Link)
+	require.NoError(t, s.VerifyEmailCode(ctx, userA, emailA, m.Code))
+	f.clock.Advance(2 * time.Minute)
+	require.NoError(t, s.SendEmailVerification(ctx, userA, emailB))
+	m = out.last(t, emailB, security.PurposeVerifyEmail, 1)
+	u, err := url.Parse(m.Link)
+	require.NoError(t, err)
+	token := u.Query().Get("token")
+	f.keep(m.Code, token)
+	require.NoError(t, s.VerifyEmailToken(ctx, userA, token))
+
+	// Forgot password, in two steps.
+	handle, err := s.StartForgotPassword(ctx, phoneA)
+	require.NoError(t, err)
+	code = out.last(t, phoneA, security.PurposeForgotPassword, 1).Code
+	f.keep(handle, code)
+	handle, err = s.VerifyForgotPassword(ctx, handle, code)
+	require.NoError(t, err)
+	f.keep(handle)
+	require.NoError(t, s.CompleteForgotPassword(ctx, handle, phoneA, pass2))
+
+	// Passwords.
+	require.NoError(t, s.VerifyPassword(ctx, userA, pass2))
+	device, err := s.SignIn(ctx, userA, pass2)
+	require.NoError(t, err)
+	f.keep(device)
+	require.NoError(t, s.ChangePassword(ctx, userA, pass2, pass3))
+
+	// Pay password.
+	require.NoError(t, s.SetPayPassword(ctx, userA, pinA))
+	require.NoError(t, s.VerifyPayPassword(ctx, userA, pinA))
+	require.NoError(t, s.UpdatePayPassword(ctx, userA, pinA, pinB))
+	f.clock.Advance(2 * time.Minute)
+	require.NoError(t, s.SendPhoneCode(ctx, userA, phoneA))
+	code = out.last(t, phoneA, security.PurposeConfirmPhone, 1).Code
+	f.keep(code)
+	require.NoError(t, s.ResetPayPassword(ctx, userA, phoneA, code, pinC))
+	_, err = s.PayPasswordStatus(ctx, userA)
+	require.NoError(t, err)
+
+	// A lockout: wrong passwords until the lock.
+	locked := false
+	for range 30 {
+		if err := s.VerifyPassword(ctx, userB, "wrong "+pass3); err != nil && strings.Contains(security.ErrorKind(err), "locked") {
+			locked = true
+			break
+		}
+	}
+	require.True(t, locked, "the password never locked")
+	require.NoError(t, s.Unlock(ctx, userB))
+	require.NoError(t, s.UnblockDestination(ctx, userA, phoneA))
+
+	// A delivery failure whose provider error quotes the number.
+	f.clock.Advance(2 * time.Minute)
+	out.mu.Lock()
+	out.failing = true
+	out.mu.Unlock()
+	require.ErrorIs(t, s.SendPhoneCode(ctx, userA, phoneA), security.ErrDeliveryFailed)
+	out.mu.Lock()
+	out.failing = false
+	out.mu.Unlock()
+
+	// Through HTTP: the status, a forgot-password start (its handle comes
+	// back in a header) and an email link carrying its token in the URL.
+	f.clock.Advance(2 * time.Minute)
+	rec := f.serve(http.MethodGet, "/member/userservice/security/status", userA)
+	require.Equal(t, http.StatusOK, rec.Code)
+	rec = f.serve(http.MethodGet, "/web/userservice/security?phone="+url.QueryEscape(phoneA), "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	f.keep(rec.Header().Get(httpadapter.FlowHeader), out.last(t, phoneA, security.PurposeForgotPassword, 2).Code)
+	require.NoError(t, s.SendEmailVerification(ctx, userB, emailC))
+	m = out.last(t, emailC, security.PurposeVerifyEmail, 1)
+	u, err = url.Parse(m.Link)
+	require.NoError(t, err)
+	f.keep(m.Code, u.Query().Get("token"))
+	// The link's GET shows the confirmation page; its POST consumes the token.
+	rec = f.serve(http.MethodGet, "/web/userservice/security/verifyMail?token="+url.QueryEscape(u.Query().Get("token")), userB)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	rec = f.serve(http.MethodPost, "/web/userservice/security/verifyMail?token="+url.QueryEscape(u.Query().Get("token")), userB)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	rec = f.serve(http.MethodGet, "/member/userservice/security?phone="+url.QueryEscape(phoneC), "")
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	rec = f.serve(http.MethodGet, "/nothing/"+userA+"/here", "")
+	require.Equal(t, http.StatusNotFound, rec.Code)
+
+	require.NoError(t, s.Close(context.Background()))
+}
+
+func (f *fixture) serve(method, target, user string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, nil)
+	r.RemoteAddr = testIP + ":40000"
+	r.Header.Set("User-Agent", agentUA)
+	if user != "" {
+		r.Header.Set("X-User-ID", user)
+	}
+	w := httptest.NewRecorder()
+	f.handler.ServeHTTP(w, r)
+	return w
+}
+
+func wrong(code string) string {
+	if code == "000000" {
+		return "000001"
+	}
+	return "000000"
+}
+
+func TestNoPersonalDataInTelemetry(t *testing.T) {
+	f := newFixture(t)
+	runEveryFlow(t, f)
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, f.reader.Collect(context.Background(), &rm))
+
+	var texts []string // every name, key and value the telemetry holds
+	addSet := func(where string, kvs []attribute.KeyValue) {
+		for _, kv := range kvs {
+			texts = append(texts, where+" "+string(kv.Key)+"="+kv.Value.Emit())
+		}
+	}
+	spans := f.spans.Ended()
+	require.NotEmpty(t, spans)
+	for _, s := range spans {
+		texts = append(texts, "span "+s.Name(), "status "+s.Status().Description)
+		addSet("span "+s.Name(), s.Attributes())
+		for _, e := range s.Events() {
+			texts = append(texts, "event "+e.Name)
+			addSet("event "+e.Name, e.Attributes)
+		}
+		addSet("resource", s.Resource().Attributes())
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			texts = append(texts, "metric "+m.Name)
+			for _, set := range pointAttrs(m) {
+				addSet("metric "+m.Name, set.ToSlice())
+			}
+		}
+	}
+	require.Greater(t, len(f.secrets), 30)
+	for _, secret := range f.secrets {
+		require.NotEmpty(t, secret)
+		for _, text := range texts {
+			if strings.Contains(text, secret) {
+				t.Errorf("%q found in telemetry: %s", secret, text)
+			}
+		}
+	}
+}
+
+// pointAttrs returns the attribute sets of m's data points.
+func pointAttrs(m metricdata.Metrics) []attribute.Set {
+	var out []attribute.Set
+	switch d := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		for _, p := range d.DataPoints {
+			out = append(out, p.Attributes)
+		}
+	case metricdata.Gauge[int64]:
+		for _, p := range d.DataPoints {
+			out = append(out, p.Attributes)
+		}
+	case metricdata.Histogram[float64]:
+		for _, p := range d.DataPoints {
+			out = append(out, p.Attributes)
+		}
+	default:
+		panic(fmt.Sprintf("unexpected data %T of %s", m.Data, m.Name))
+	}
+	return out
+}
