@@ -534,7 +534,11 @@ func check(doc *openapi3.T, x exchange, cov *coverage, f facts) error {
 	if err != nil {
 		return fmt.Errorf("the response does not match the description: %w", err)
 	}
-	resp := route.Operation.Responses.Status(status).Value
+	rr := route.Operation.Responses.Status(status)
+	if rr == nil || rr.Value == nil {
+		return fmt.Errorf("status %d is not described", status)
+	}
+	resp := rr.Value
 	if err := checkMediaHeaders(resp, mt, x.ResponseHeader); err != nil {
 		return fmt.Errorf("the response does not match the description: %w", err)
 	}
