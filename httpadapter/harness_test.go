@@ -395,11 +395,16 @@ const recordEnv = "ACCTSEC_RECORD_EXCHANGES"
 type exchange struct {
 	Kind string `json:"kind"` // "exchange"
 	Test string `json:"test"`
-	// PathPrefix, FlowCookieName and AlwaysHTTP200 are the handler's
-	// options (the cookie name after its default).
-	PathPrefix     string `json:"pathPrefix,omitempty"`
-	FlowCookieName string `json:"flowCookieName"`
-	AlwaysHTTP200  bool   `json:"alwaysHTTP200,omitempty"`
+	// PathPrefix, FlowCookieName, InsecureCookies and AlwaysHTTP200 are
+	// the handler's options (the cookie name after its default).
+	PathPrefix      string `json:"pathPrefix,omitempty"`
+	FlowCookieName  string `json:"flowCookieName"`
+	InsecureCookies bool   `json:"insecureCookies,omitempty"`
+	AlwaysHTTP200   bool   `json:"alwaysHTTP200,omitempty"`
+	// IgnoreParams are the handler's Options.IgnoreParams, which the
+	// description cannot name: the conformance test drops them from the
+	// request before validating it.
+	IgnoreParams []string `json:"ignoreParams,omitempty"`
 
 	Method        string      `json:"method"`
 	Target        string      `json:"target"` // path and query, as sent
@@ -459,13 +464,20 @@ func record(t testing.TB, h http.Handler, opts httpadapter.Options) http.Handler
 	if l.err != nil {
 		t.Fatalf("%s: %v", recordEnv, l.err)
 	}
+	// The name the handler uses, as Options.FlowCookieName documents it;
+	// the conformance test checks it against the description and against
+	// every Set-Cookie recorded.
 	cookie := opts.FlowCookieName
 	if cookie == "" {
-		cookie = "acctsec_flow"
+		cookie = httpadapter.DefaultFlowCookieName
+		if opts.InsecureCookies {
+			cookie = httpadapter.DefaultInsecureFlowCookieName
+		}
 	}
 	return recorded{inner: h, HandlerFunc: func(w http.ResponseWriter, r *http.Request) {
 		x := exchange{Kind: "exchange", Test: t.Name(), PathPrefix: opts.PathPrefix, FlowCookieName: cookie,
-			AlwaysHTTP200: opts.AlwaysHTTP200, Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
+			InsecureCookies: opts.InsecureCookies, AlwaysHTTP200: opts.AlwaysHTTP200, IgnoreParams: opts.IgnoreParams,
+			Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
 			Header: r.Header.Clone(), ContentLength: r.ContentLength}
 		if r.Body != nil && r.Body != http.NoBody {
 			b, err := io.ReadAll(r.Body)

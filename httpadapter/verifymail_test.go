@@ -117,7 +117,13 @@ func linkRequest(method, token string, headers ...string) *http.Request {
 // pagePost is the confirmation page's form submitted by a browser: same
 // origin (a no-referrer page's POST carries Origin: null).
 func pagePost(token string, headers ...string) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, pVerifyMail, strings.NewReader(url.Values{"token": {token}}.Encode()))
+	return pageFormPost(url.Values{"token": {token}}, headers...)
+}
+
+// pageFormPost is a urlencoded form of fields posted by a browser as the
+// confirmation page's form is.
+func pageFormPost(fields url.Values, headers ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, pVerifyMail, strings.NewReader(fields.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.Header.Set("Accept", browserAccept)
 	r.Header.Set("Sec-Fetch-Site", "same-origin")

@@ -35,6 +35,7 @@ func at(t *testing.T, doc map[string]any, path ...string) map[string]any {
 func TestValidationCatchesDrift(t *testing.T) {
 	rec := recording(t)
 	const member = "/member/userservice/security"
+	const verifyMail = "/web/userservice/security/verifyMail"
 	cases := []struct {
 		name   string
 		change func(t *testing.T, doc map[string]any)
@@ -75,6 +76,29 @@ func TestValidationCatchesDrift(t *testing.T) {
 		{"Allow of an unknown method", func(t *testing.T, doc map[string]any) {
 			delete(at(t, doc, "paths", member+"/status"), "get")
 		}, "Allow"},
+		{"a page header's value", func(t *testing.T, doc map[string]any) {
+			at(t, doc, "components", "headers", "XFrameOptions", "schema")["const"] = "SAMEORIGIN"
+		}, "X-Frame-Options"},
+		{"a page header claimed for the envelope", func(t *testing.T, doc map[string]any) {
+			at(t, doc, "components", "headers", "XFrameOptions")["x-acctsec-required-with"] = "application/json"
+		}, "X-Frame-Options"},
+		{"a page dropped from a response", func(t *testing.T, doc map[string]any) {
+			delete(at(t, doc, "paths", verifyMail, "post", "responses", "401", "content"), "text/html")
+		}, "text/html"},
+		{"the page's form", func(t *testing.T, doc map[string]any) {
+			at(t, doc, "components", "schemas", "Page")["pattern"] = "^<html>"
+		}, "<html>"},
+		{"a HEAD answer's header", func(t *testing.T, doc map[string]any) {
+			at(t, doc, "paths", verifyMail, "head", "responses", "200", "headers")["Referrer-Policy"] =
+				map[string]any{"required": true, "schema": map[string]any{"const": "origin"}}
+		}, "HEAD " + verifyMail},
+		{"the token or the code", func(t *testing.T, doc map[string]any) {
+			alts := at(t, doc, "paths", verifyMail, "post", "requestBody", "content", "application/json", "schema")["oneOf"].([]any)
+			alts[0].(map[string]any)["required"] = []any{"token", "email"}
+		}, "took a request the description refuses"},
+		{"the flow cookie's name", func(t *testing.T, doc map[string]any) {
+			at(t, doc, "components", "parameters", "FlowCookie")["name"] = "acctsec_flow"
+		}, "the description names \"acctsec_flow\""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,19 +20,21 @@ type exchange struct {
 	Kind   string   `json:"kind"`
 	Routes []string `json:"routes"` // kind "routes"
 
-	Test           string              `json:"test"`
-	PathPrefix     string              `json:"pathPrefix"`
-	FlowCookieName string              `json:"flowCookieName"`
-	AlwaysHTTP200  bool                `json:"alwaysHTTP200"`
-	Method         string              `json:"method"`
-	Target         string              `json:"target"`
-	Host           string              `json:"host"`
-	Header         map[string][]string `json:"header"`
-	ContentLength  int64               `json:"contentLength"`
-	Body           []byte              `json:"body"`
-	Status         int                 `json:"status"`
-	ResponseHeader map[string][]string `json:"responseHeader"`
-	ResponseBody   []byte              `json:"responseBody"`
+	Test            string              `json:"test"`
+	PathPrefix      string              `json:"pathPrefix"`
+	FlowCookieName  string              `json:"flowCookieName"`
+	InsecureCookies bool                `json:"insecureCookies"`
+	AlwaysHTTP200   bool                `json:"alwaysHTTP200"`
+	IgnoreParams    []string            `json:"ignoreParams"`
+	Method          string              `json:"method"`
+	Target          string              `json:"target"`
+	Host            string              `json:"host"`
+	Header          map[string][]string `json:"header"`
+	ContentLength   int64               `json:"contentLength"`
+	Body            []byte              `json:"body"`
+	Status          int                 `json:"status"`
+	ResponseHeader  map[string][]string `json:"responseHeader"`
+	ResponseBody    []byte              `json:"responseBody"`
 }
 
 // recorded is what one run of httpadapter's tests recorded: the routes the
