@@ -30,13 +30,15 @@
 // without one, before the body is read or the Service called; the acting
 // user never comes from a parameter. sendMail and the verifyMail POST are
 // public, but pass the signed-in user when there is one, so that verifying
-// binds the address to that user (the code and the link are scoped to the
-// requester: what was requested while signed in must be verified by the
-// same user, signed in; a link's token posted signed out answers "401" and
-// stays usable). resetPayPassword needs the SMS code sent to the
-// bound phone (GET /member/userservice/security with that phone): without
-// proof of the phone a stolen session could reset the PIN. Without
-// payPasswordFirst it clears the PIN, and payPassword sets the next one.
+// binds the address to that user (a code belongs to the address and the
+// account it verifies for, so it works signed in or out for that account's
+// user; a link requested signed in must be confirmed by that user, signed
+// in: posted signed out it answers "401" and stays usable).
+// resetPayPassword needs the SMS code sent to the bound phone (GET
+// /member/userservice/security with that phone) and the new PIN,
+// payPasswordFirst, in the same call: without proof of the phone a stolen
+// session could reset the PIN, and a reset that only cleared it would let
+// a stolen session set its own right after.
 // bindingPhone binds a first phone with message, the code sent to it; to
 // change a bound phone it also needs oldMessage, a code sent to the phone
 // bound now, so a stolen session cannot move the account to another phone.

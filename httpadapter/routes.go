@@ -120,7 +120,7 @@ func routeTable() map[string]*resource {
 		params:  []param{req("payPasswordFirst"), confirm("payPasswordSecond", "payPasswordFirst")},
 		success: "201", serve: setPayPassword})
 	add(pathResetPayPassword, endpoint{method: http.MethodPut, name: "reset_pay_password", member: true,
-		params: []param{req("phone"), req("message"), opt("payPasswordFirst"),
+		params: []param{req("phone"), req("message"), req("payPasswordFirst"),
 			confirm("payPasswordSecond", "payPasswordFirst")},
 		success: "201", serve: resetPayPassword})
 	add(pathUpdatePayPassword, endpoint{method: http.MethodPut, name: "update_pay_password", member: true,

@@ -1,7 +1,6 @@
 package openapitest
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -30,7 +29,7 @@ func TestServedRoutesAreDescribed(t *testing.T) {
 	store := memstore.New()
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := security.New(store, security.NotifierFunc(func(context.Context, security.Message) error { return nil }),
-		security.Config{Secret: bytes.Repeat([]byte("p"), 32), LinkBaseURL: "https://app.example.com/verify"})
+		security.Config{Secret: []byte("Pn3m0Q7vXc2Lr8Ka5Zs1Yt4Wj9Hb6Ed0Gf3Nu7Ro2Ik="), LinkBaseURL: "https://app.example.com/verify"})
 	if err != nil {
 		t.Fatal(err)
 	}
