@@ -17,7 +17,9 @@ type NewAccount struct {
 	UserID string
 	// Password is the initial login password; it must pass the policy.
 	// Alternatively PasswordHash imports an existing argon2id PHC string
-	// (a migration); exactly one of the two is required.
+	// (a migration). At most one of the two may be given; with neither the
+	// account has no password (an SMS or WeChat sign-up): password checks
+	// answer ErrWrongPassword until SetPassword sets one.
 	Password     string
 	PasswordHash string
 	// Phone, optional, is a phone the host has already verified.
@@ -37,7 +39,10 @@ type Status struct {
 	PayPasswordSet         bool       `json:"payPasswordSet"`
 	PayPasswordLocked      bool       `json:"payPasswordLocked"`
 	PayPasswordLockedUntil *time.Time `json:"payPasswordLockedUntil"`
-	PasswordChangedAt      time.Time  `json:"passwordChangedAt"`
+	// PasswordSet is false for an account without a login password; its
+	// PasswordChangedAt is then the zero time.
+	PasswordSet       bool      `json:"passwordSet"`
+	PasswordChangedAt time.Time `json:"passwordChangedAt"`
 }
 
 func validUserID(id string) bool {
@@ -55,13 +60,14 @@ func validUserID(id string) bool {
 // CreateAccount creates the security record of a user. The password is
 // checked against the policy (with the phone and address as context) and
 // hashed; an imported PasswordHash must be an argon2id PHC string and is
-// upgraded on the first successful check.
+// upgraded on the first successful check. Without either the account has
+// no password until SetPassword.
 func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
 	if !validUserID(n.UserID) {
 		return fmt.Errorf("%w: user ID", ErrInvalidArgument)
 	}
-	if (n.Password == "") == (n.PasswordHash == "") {
-		return fmt.Errorf("%w: exactly one of Password and PasswordHash", ErrInvalidArgument)
+	if n.Password != "" && n.PasswordHash != "" {
+		return fmt.Errorf("%w: at most one of Password and PasswordHash", ErrInvalidArgument)
 	}
 	a := &Account{UserID: n.UserID, EmailVerified: n.EmailVerified}
 	if n.Phone != "" {
@@ -80,12 +86,16 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
 	} else {
 		a.EmailVerified = false
 	}
-	if n.PasswordHash != "" {
+	switch {
+	case n.Password == "" && n.PasswordHash == "":
+		// No password: the account signs in by SMS code or the host's own
+		// means until SetPassword.
+	case n.PasswordHash != "":
 		if !validPHC(n.PasswordHash) {
 			return fmt.Errorf("%w: PasswordHash is not an acceptable argon2id hash", ErrInvalidArgument)
 		}
 		a.PasswordHash = n.PasswordHash
-	} else {
+	default:
 		pw, err := s.checkNewPassword(ctx, n.Password, a)
 		if err != nil {
 			return err
@@ -95,7 +105,10 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) error {
 		}
 	}
 	now := s.now().UTC()
-	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = now, now, now
+	a.CreatedAt, a.UpdatedAt = now, now
+	if a.PasswordHash != "" {
+		a.PasswordChangedAt = now
+	}
 	if err := s.store.CreateAccount(ctx, a); err != nil {
 		if errors.Is(err, ErrAccountExists) || errors.Is(err, ErrPhoneTaken) || errors.Is(err, ErrEmailTaken) {
 			return err
@@ -116,6 +129,7 @@ func (s *Service) Status(ctx context.Context, userID string) (*Status, error) {
 		Phone: Mask(a.Phone), PhoneBound: a.Phone != "",
 		Email: Mask(a.Email), EmailVerified: a.Email != "" && a.EmailVerified,
 		PayPasswordSet:    a.PayPasswordHash != "",
+		PasswordSet:       a.PasswordHash != "",
 		PasswordChangedAt: a.PasswordChangedAt.UTC().Truncate(time.Second),
 	}
 	if st.PayPasswordSet {

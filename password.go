@@ -125,8 +125,9 @@ func (s *Service) passwordKey(userID string) string { return s.key("pw", userID)
 
 // VerifyPassword checks a login password for userID: the host's login calls
 // it, since the library owns the hash. It returns nil on a match,
-// ErrWrongPassword on a mismatch or when the account does not exist (both
-// cost the same time), and *LockedError while checks are locked. A hash
+// ErrWrongPassword on a mismatch, when the account does not exist or when
+// it has no password (all three cost the same time; the last two count
+// against nothing, as there is no password to guess), and *LockedError while checks are locked. A hash
 // with outdated parameters is upgraded on success.
 //
 // Wrong passwords are counted per client kind. From a client that presents
@@ -205,10 +206,14 @@ func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Accou
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, s.storeErr(err)
 	}
+	// No account, or one without a password: there is nothing to guess, so
+	// a try counts against nobody (counting would only let strangers lock
+	// the password the user sets later). Look at the counter (the same
+	// store work as a reservation) and run the decoy hash, so the answer
+	// takes as long as a wrong password.
+	guessable := a != nil && a.PasswordHash != ""
 	var att Attempt
-	if a == nil {
-		// No account: look at the counter (the same store work as a
-		// reservation) and run the decoy hash, so the answer takes as long.
+	if !guessable {
 		att, err = s.store.AttemptStatus(ctx, key, now, policy)
 	} else {
 		att, err = s.store.BeginAttempt(ctx, key, now, policy)
@@ -220,16 +225,16 @@ func (s *Service) checkNormalized(ctx context.Context, userID, n string) (*Accou
 		return nil, s.lockedErr(att)
 	}
 	phc := s.decoy
-	if a != nil {
+	if guessable {
 		phc = a.PasswordHash
 	}
 	match, outdated, err := s.checkSecret(ctx, n, phc)
 	if err != nil && !errors.Is(err, errBadHash) {
 		return nil, err
 	}
-	if a == nil || !match {
+	if !guessable || !match {
 		s.emit(ctx, Event{Type: EventPasswordCheckFailed, UserID: userID})
-		if a != nil {
+		if guessable {
 			s.emitIfLocked(ctx, key, policy, EventPasswordLocked, userID)
 		}
 		return nil, ErrWrongPassword
@@ -278,10 +283,18 @@ func (s *Service) emitIfLocked(ctx context.Context, key string, p LockPolicy, t 
 // one (sharing VerifyPassword's lockout). The new one must pass the policy
 // and differ from the old. On success it emits EventPasswordChanged (end the
 // user's other sessions on it), voids pending forgot-password flows and
-// sends a security notice.
+// sends a security notice. An account without a password answers
+// ErrPasswordNotSet: use SetPassword.
 func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) error {
 	if userID == "" || oldPassword == "" || newPassword == "" {
 		return fmt.Errorf("%w: user, old and new password required", ErrInvalidArgument)
+	}
+	// An account without a password has no old one to check: say so
+	// (the signed-in user may know) rather than answer a wrong password.
+	if a, err := s.account(ctx, userID); err != nil {
+		return err
+	} else if a.PasswordHash == "" {
+		return ErrPasswordNotSet
 	}
 	// Refuse what can never pass before spending a lockout try on it.
 	n, err := s.cheapPasswordPolicy(newPassword)

@@ -193,10 +193,10 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 	if err != nil {
 		return s.storeErr(err)
 	}
-	if !c.sent && res != CodeMissing {
-		// Nobody received this code: a lucky guess verifies nothing, and a
-		// wrong one is a miss.
-		res = CodeMissing
+	if !c.sent && res == CodeMatched {
+		// Nobody received this code: a lucky guess verifies nothing and is
+		// answered as a wrong one.
+		res = CodeWrong
 	}
 	reason := ""
 	switch res {
@@ -207,22 +207,21 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 		if res == CodeVoided {
 			reason = "voided"
 		}
-		if c.rq.kind != "" {
+		// A wrong guess at a code nobody received blocks nobody's
+		// destination: it is charged as a miss. It is still answered as a
+		// wrong guess (ErrTooManyAttempts at the last try), so the answers
+		// do not tell a phone with an account from one without.
+		if c.sent && c.rq.kind != "" {
 			if _, err := s.store.BeginAttempt(ctx, s.failKey(c.dest, c.rq), now, s.lim.destinationFailures()); err != nil {
 				return s.storeErr(err)
 			}
+		} else if err := s.chargeMiss(ctx, c, now); err != nil {
+			return err
 		}
 	default:
 		reason = "expired_or_used"
-		if c.rq.kind != "" {
-			wait, err := s.store.Allow(ctx, s.missKey(c.rq), now, []Window{{time.Hour, s.lim.MissesPerHour}})
-			if err != nil {
-				return s.storeErr(err)
-			}
-			if wait > 0 {
-				s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: "misses"})
-				return rateLimited(wait)
-			}
+		if err := s.chargeMiss(ctx, c, now); err != nil {
+			return err
 		}
 	}
 	s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: reason})
@@ -230,6 +229,23 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 		return ErrTooManyAttempts
 	}
 	return ErrInvalidCode
+}
+
+// chargeMiss spends one of the requester's misses: submissions that
+// could not have guessed a code anyone received.
+func (s *Service) chargeMiss(ctx context.Context, c codeCheck, now time.Time) error {
+	if c.rq.kind == "" {
+		return nil
+	}
+	wait, err := s.store.Allow(ctx, s.missKey(c.rq), now, []Window{{time.Hour, s.lim.MissesPerHour}})
+	if err != nil {
+		return s.storeErr(err)
+	}
+	if wait > 0 {
+		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: "misses"})
+		return rateLimited(wait)
+	}
+	return nil
 }
 
 // SendPhoneCode sends an SMS code to phone for the signed-in user userID.
