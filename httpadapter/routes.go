@@ -132,6 +132,9 @@ func routeTable() map[string]*resource {
 		params: []param{req("token")}, success: "201", serve: verifyMailLink})
 	add(pathVerifyMail, endpoint{method: http.MethodPost, name: "verify_mail_code", optionalUser: true,
 		params: []param{req("email"), req("message")}, success: "201", serve: verifyMailCode})
+	add(pathSetPassword, setPasswordEndpoint)
+	add(pathLoginCode, loginCodeSendEndpoint) // removed by New without Options.OnLogin
+	add(pathLoginCode, loginCodeVerifyEndpoint)
 	return m
 }
 

@@ -37,6 +37,8 @@ var texts = map[string]text{
 	"account_exists":       {"The account already exists.", "账户已存在。"},
 	"pay_password_set":     {"A pay password is already set.", "已设置支付密码。"},
 	"pay_password_not_set": {"No pay password is set.", "尚未设置支付密码。"},
+	"password_set":         {"A login password is already set.", "已设置登录密码。"},
+	"password_not_set":     {"No login password is set yet; set one with a code sent to your phone.", "尚未设置登录密码，请通过手机验证码设置。"},
 	"body_too_large":       {"The request is too large.", "请求内容过大。"},
 	"weak_password":        {"This password is not allowed; choose another.", "该密码不可用，请更换。"},
 	"weak_pay_password":    {"This pay password is not allowed; choose another.", "该支付密码不可用，请更换。"},
