@@ -65,6 +65,26 @@ func (s *Service) SendLoginCode(ctx context.Context, phone string) error {
 // nothing and blocks nobody. Errors: ErrInvalidPhone, ErrInvalidCode,
 // ErrTooManyAttempts, *RateLimitError.
 func (s *Service) VerifyLoginCode(ctx context.Context, phone, code string) (string, error) {
+	return s.verifyLoginCode(ctx, phone, code)
+}
+
+// SignInWithLoginCode is VerifyLoginCode that, on success, also returns a
+// device token for the client, as SignIn does: keep it on the client and
+// pass it back in Client.DeviceToken. For a user who never types a
+// password it is the only way to become a known device, whose sends (the
+// next login code) draw on the owner's own budget, so strangers spending
+// the phone's budget cannot keep the user from signing in.
+func (s *Service) SignInWithLoginCode(ctx context.Context, phone, code string) (userID, deviceToken string, err error) {
+	if userID, err = s.verifyLoginCode(ctx, phone, code); err != nil {
+		return "", "", err
+	}
+	if deviceToken, err = s.issueDevice(userID); err != nil {
+		return "", "", err
+	}
+	return userID, deviceToken, nil
+}
+
+func (s *Service) verifyLoginCode(ctx context.Context, phone, code string) (string, error) {
 	p, err := s.normalizePhone(phone)
 	if err != nil {
 		return "", err

@@ -217,3 +217,32 @@ func TestSMSLoginUndeliveredCodeIsVoid(t *testing.T) {
 	_, err := e.svc.VerifyLoginCode(bg, phoneA, codes[0])
 	require.ErrorIs(t, err, security.ErrInvalidCode)
 }
+
+// TestSignInWithLoginCode: a user who only ever signs in by SMS gets a
+// device token, and from that device the next login code draws on the
+// owner's budget, which strangers cannot spend.
+func TestSignInWithLoginCode(t *testing.T) {
+	e := newEnv(t)
+	e.passwordless(t, "sms1", phoneA)
+	id, tok, err := e.svc.SignInWithLoginCode(bg, phoneA, e.loginCode(t, bg, phoneA))
+	require.NoError(t, err)
+	assert.Equal(t, "sms1", id)
+	require.NotEmpty(t, tok)
+	_, _, err = e.svc.SignInWithLoginCode(bg, phoneA, "123456")
+	require.ErrorIs(t, err, security.ErrInvalidCode)
+
+	sent := 1
+	for i := range 20 {
+		e.clock.Advance(time.Minute)
+		if e.svc.SendLoginCode(ctxFrom(fmt.Sprintf("198.51.100.%d", i+1)), phoneA) == nil {
+			sent++
+		}
+	}
+	e.clock.Advance(time.Minute)
+	requireRateLimited(t, e.svc.SendLoginCode(ctxFrom("198.51.100.77"), phoneA))
+	e.waitFor(t, phoneA, sent)
+	dev := security.WithClient(context.Background(), security.Client{IP: "192.0.2.1", DeviceToken: tok})
+	id, _, err = e.svc.SignInWithLoginCode(dev, phoneA, e.loginCode(t, dev, phoneA))
+	require.NoError(t, err)
+	assert.Equal(t, "sms1", id)
+}
