@@ -39,6 +39,7 @@ func (s *Service) UserIDByEmail(ctx context.Context, email string) (string, erro
 	return s.lookedUp(a, err)
 }
 
+// lookedUp maps a lookup's record to its user ID.
 func (s *Service) lookedUp(a *Account, err error) (string, error) {
 	if errors.Is(err, ErrNotFound) {
 		return "", ErrAccountNotFound

@@ -127,8 +127,9 @@ func (s *Service) passwordKey(userID string) string { return s.key("pw", userID)
 // it, since the library owns the hash. It returns nil on a match,
 // ErrWrongPassword on a mismatch, when the account does not exist or when
 // it has no password (all three cost the same time; the last two count
-// against nothing, as there is no password to guess), and *LockedError while checks are locked. A hash
-// with outdated parameters is upgraded on success.
+// against nothing, as there is no password to guess), and *LockedError
+// while checks are locked. A hash with outdated parameters is upgraded on
+// success.
 //
 // Wrong passwords are counted per client kind. From a client that presents
 // (in Client.DeviceToken) a valid device token of userID, they count for
