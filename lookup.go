@@ -3,14 +3,18 @@ package security
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
 // UserIDByPhone returns the user whose bound phone is phone, for the host's
 // own login ("sign in with phone and password"). The input is normalised
-// as the flows do it (any accepted spelling of the number, the SMS country
-// allow-list applied). Errors: ErrInvalidPhone, ErrAccountNotFound.
+// as the flows and CreateAccount do it, so every accepted spelling of the
+// number finds the account. The SMS country allow-list is not applied:
+// nothing is sent, and an account created with a phone outside it must
+// still be found. Errors: ErrInvalidPhone, ErrAccountNotFound.
 //
 // The answer says whether an account has the phone: never pass it to a
 // client as is. Answer a failed login the same way whether the phone is
@@ -18,8 +22,14 @@ import (
 // VerifyPassword with a user ID no account has, which costs what a wrong
 // password costs and stores nothing.
 func (s *Service) UserIDByPhone(ctx context.Context, phone string) (string, error) {
-	p, err := s.normalizePhone(phone)
+	if strings.TrimSpace(phone) == "" {
+		return "", fmt.Errorf("%w: empty phone", ErrInvalidPhone)
+	}
+	p, err := s.phones.Normalize(phone)
 	if err != nil {
+		if !errors.Is(err, ErrInvalidPhone) {
+			err = fmt.Errorf("%w: %w", ErrInvalidPhone, err)
+		}
 		return "", err
 	}
 	a, err := s.store.AccountByPhone(ctx, p.E164)
