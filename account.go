@@ -20,8 +20,10 @@ type NewAccount struct {
 	// argon2id PHC string, or any format of Config.LegacyHashes (bcrypt,
 	// PBKDF2, crypt(3), ...; PasswordSalt and PasswordScheme for a digest
 	// whose salt was kept apart, e.g. "md5-md5pass-salt"). An imported hash
-	// is checked at the next login and replaced by argon2id. Exactly one of
-	// Password and PasswordHash is required.
+	// is checked at the next login and replaced by argon2id. At most one of
+	// the two may be given; with neither the account has no password (an
+	// SMS or WeChat sign-up): password checks answer ErrWrongPassword until
+	// SetPassword sets one.
 	Password       string
 	PasswordHash   string
 	PasswordSalt   string
@@ -63,7 +65,10 @@ type Status struct {
 	PayPasswordSet         bool       `json:"payPasswordSet"`
 	PayPasswordLocked      bool       `json:"payPasswordLocked"`
 	PayPasswordLockedUntil *time.Time `json:"payPasswordLockedUntil"`
-	PasswordChangedAt      time.Time  `json:"passwordChangedAt"`
+	// PasswordSet is false for an account without a login password; its
+	// PasswordChangedAt is then the zero time.
+	PasswordSet       bool      `json:"passwordSet"`
+	PasswordChangedAt time.Time `json:"passwordChangedAt"`
 }
 
 func validUserID(id string) bool {
@@ -81,7 +86,8 @@ func validUserID(id string) bool {
 // CreateAccount creates the security record of a user. The password is
 // checked against the policy (with the phone and address as context) and
 // hashed; an imported hash is checked for its format, cheap ones are wrapped
-// in argon2id, and it is upgraded on the first successful check.
+// in argon2id, and it is upgraded on the first successful check. Without
+// either the account has no password until SetPassword.
 func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (err error) {
 	ctx, end := s.observe(ctx, flowCreateAccount)
 	defer func() { end(err) }()
@@ -113,8 +119,8 @@ func (s *Service) prepareAccount(ctx context.Context, n NewAccount, opt ImportOp
 	if !validUserID(n.UserID) {
 		return nil, fmt.Errorf("%w: user ID", ErrInvalidArgument)
 	}
-	if (n.Password == "") == (n.PasswordHash == "") {
-		return nil, fmt.Errorf("%w: exactly one of Password and PasswordHash", ErrInvalidArgument)
+	if n.Password != "" && n.PasswordHash != "" {
+		return nil, fmt.Errorf("%w: at most one of Password and PasswordHash", ErrInvalidArgument)
 	}
 	a := &Account{UserID: n.UserID, EmailVerified: n.EmailVerified}
 	if n.Phone != "" {
@@ -134,13 +140,17 @@ func (s *Service) prepareAccount(ctx context.Context, n NewAccount, opt ImportOp
 		a.EmailVerified = false
 	}
 	onion := !opt.KeepCheapHashes
-	if n.PasswordHash != "" {
+	switch {
+	case n.Password == "" && n.PasswordHash == "":
+		// No password: the account signs in by SMS code or the host's own
+		// means until SetPassword.
+	case n.PasswordHash != "":
 		h, err := s.importPasswordHash(n.PasswordHash, n.PasswordSalt, n.PasswordScheme, onion)
 		if err != nil {
 			return nil, fmt.Errorf("%w: PasswordHash: %w", ErrInvalidArgument, err)
 		}
 		a.PasswordHash = h
-	} else {
+	default:
 		pw, err := s.checkNewPassword(ctx, n.Password, a)
 		if err != nil {
 			return nil, err
@@ -157,7 +167,10 @@ func (s *Service) prepareAccount(ctx context.Context, n NewAccount, opt ImportOp
 		}
 		a.PayPasswordHash, a.PayPasswordSetAt = h, now
 	}
-	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = now, now, now
+	a.CreatedAt, a.UpdatedAt = now, now
+	if a.PasswordHash != "" {
+		a.PasswordChangedAt = now
+	}
 	if !n.CreatedAt.IsZero() {
 		a.CreatedAt = n.CreatedAt.UTC()
 	}
@@ -176,6 +189,7 @@ func (s *Service) Status(ctx context.Context, userID string) (_ *Status, err err
 		Phone: Mask(a.Phone), PhoneBound: a.Phone != "",
 		Email: Mask(a.Email), EmailVerified: a.Email != "" && a.EmailVerified,
 		PayPasswordSet:    a.PayPasswordHash != "",
+		PasswordSet:       a.PasswordHash != "",
 		PasswordChangedAt: a.PasswordChangedAt.UTC().Truncate(time.Second),
 	}
 	if st.PayPasswordSet {

@@ -55,6 +55,12 @@ var (
 	ErrPayPasswordSet = errors.New("security: pay password already set")
 	// ErrPayPasswordNotSet: the account has no pay password.
 	ErrPayPasswordNotSet = errors.New("security: pay password not set")
+	// ErrPasswordSet: SetPassword was called but a login password exists
+	// (use ChangePassword, or the forgot-password flow).
+	ErrPasswordSet = errors.New("security: password already set")
+	// ErrPasswordNotSet: ChangePassword on an account that has no login
+	// password (an SMS or WeChat sign-up); use SetPassword.
+	ErrPasswordNotSet = errors.New("security: password not set")
 	// ErrWeakPassword: the password policy refused the password (*PolicyError).
 	ErrWeakPassword = errors.New("security: password refused by policy")
 	// ErrWeakPayPassword: the PIN policy refused the PIN (*PolicyError).

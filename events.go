@@ -33,6 +33,13 @@ const (
 	EventSMSBudgetExhausted EventType = "sms_budget_exhausted"
 	EventForgotStarted      EventType = "forgot_password_started"
 	EventUnlocked           EventType = "unlocked"
+	// EventPasswordSet: a passwordless account set its first password.
+	EventPasswordSet EventType = "password_set"
+	// EventLoginCodeVerified: an SMS login code was right; the host signs
+	// the user in.
+	EventLoginCodeVerified EventType = "login_code_verified"
+	// EventAccountDeleted: DeleteAccount erased the security record.
+	EventAccountDeleted EventType = "account_deleted"
 )
 
 // Event is one security-relevant outcome. It never carries a secret;

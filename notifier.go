@@ -32,6 +32,8 @@ const (
 	PurposeForgotPassword Purpose = "forgot_password"
 	// PurposeVerifyEmail: a code and a one-click link to verify an address.
 	PurposeVerifyEmail Purpose = "verify_email"
+	// PurposeLoginCode: a code to sign in with the phone (验证码登录).
+	PurposeLoginCode Purpose = "login_code"
 )
 
 // Purposes of security notices. They carry no code or link.
@@ -50,7 +52,7 @@ const (
 // IsNotice reports whether p is a security notice (no code, no link).
 func (p Purpose) IsNotice() bool {
 	switch p {
-	case PurposeBindPhone, PurposeConfirmPhone, PurposeForgotPassword, PurposeVerifyEmail:
+	case PurposeBindPhone, PurposeConfirmPhone, PurposeForgotPassword, PurposeVerifyEmail, PurposeLoginCode:
 		return false
 	}
 	return true

@@ -52,6 +52,9 @@ var FlowNames = []string{
 	flowForgotStart, flowForgotVerify, flowForgotComplete,
 	flowVerifyPassword, flowSignIn, flowChangePassword,
 	flowPaySet, flowPayVerify, flowPayUpdate, flowPayReset, flowPayStatus,
+	flowSetPassword, flowUserIDByPhone, flowUserIDByEmail, flowAccount,
+	flowSendLoginCode, flowVerifyLoginCode, flowSignInWithLoginCode,
+	flowDeleteAccount, flowAdminRebindPhone,
 }
 
 const (
@@ -77,6 +80,15 @@ const (
 	flowPayUpdate             = "pay_password.update"
 	flowPayReset              = "pay_password.reset"
 	flowPayStatus             = "pay_password.status"
+	flowDeleteAccount         = "delete_account"
+	flowUserIDByPhone         = "user_id_by_phone"
+	flowUserIDByEmail         = "user_id_by_email"
+	flowAccount               = "account"
+	flowAdminRebindPhone      = "admin_rebind_phone"
+	flowSetPassword           = "set_password"
+	flowSendLoginCode         = "login_code.send"
+	flowVerifyLoginCode       = "login_code.verify"
+	flowSignInWithLoginCode   = "login_code.sign_in"
 )
 
 // noEnd is the end of a flow nobody observes.

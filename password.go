@@ -125,9 +125,11 @@ func (s *Service) passwordKey(userID string) string { return s.key("pw", userID)
 
 // VerifyPassword checks a login password for userID: the host's login calls
 // it, since the library owns the hash. It returns nil on a match,
-// ErrWrongPassword on a mismatch or when the account does not exist (both
-// cost the same time), and *LockedError while checks are locked. A hash
-// with outdated parameters is upgraded on success.
+// ErrWrongPassword on a mismatch, when the account does not exist or when
+// it has no password (all three cost the same time; the last two count
+// against nothing, as there is no password to guess), and *LockedError
+// while checks are locked. A hash with outdated parameters is upgraded on
+// success.
 //
 // Wrong passwords are counted per client kind. From a client that presents
 // (in Client.DeviceToken) a valid device token of userID, they count for
@@ -216,10 +218,14 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, false, s.storeErr(err)
 	}
+	// No account, or one without a password: there is nothing to guess, so
+	// a try counts against nobody (counting would only let strangers lock
+	// the password the user sets later). Look at the counter (the same
+	// store work as a reservation) and run the decoy hash, so the answer
+	// takes as long as a wrong password.
+	guessable := a != nil && a.PasswordHash != ""
 	var att Attempt
-	if a == nil {
-		// No account: look at the counter (the same store work as a
-		// reservation) and run the decoy hash, so the answer takes as long.
+	if !guessable {
 		att, err = s.store.AttemptStatus(ctx, key, now, policy)
 	} else {
 		att, err = s.store.BeginAttempt(ctx, key, now, policy)
@@ -231,7 +237,7 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 		return nil, false, s.lockedErr(att)
 	}
 	stored := s.decoy
-	if a != nil {
+	if guessable {
 		stored = a.PasswordHash
 	}
 	match, upgrade, err := s.checkPasswordHash(ctx, raw, n, stored)
@@ -244,9 +250,9 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 			return nil, false, err
 		}
 	}
-	if a == nil || !match {
+	if !guessable || !match {
 		s.emit(ctx, Event{Type: EventPasswordCheckFailed, UserID: userID})
-		if a != nil {
+		if guessable {
 			s.emitIfLocked(ctx, key, policy, EventPasswordLocked, userID)
 		}
 		return nil, false, ErrWrongPassword
@@ -292,12 +298,20 @@ func (s *Service) emitIfLocked(ctx context.Context, key string, p LockPolicy, t 
 // one (sharing VerifyPassword's lockout). The new one must pass the policy
 // and differ from the old. On success it emits EventPasswordChanged (end the
 // user's other sessions on it), voids pending forgot-password flows and
-// sends a security notice.
+// sends a security notice. An account without a password answers
+// ErrPasswordNotSet: use SetPassword.
 func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) (err error) {
 	ctx, end := s.observe(ctx, flowChangePassword)
 	defer func() { end(err) }()
 	if userID == "" || oldPassword == "" || newPassword == "" {
 		return fmt.Errorf("%w: user, old and new password required", ErrInvalidArgument)
+	}
+	// An account without a password has no old one to check: say so
+	// (the signed-in user may know) rather than answer a wrong password.
+	if a, err := s.account(ctx, userID); err != nil {
+		return err
+	} else if a.PasswordHash == "" {
+		return ErrPasswordNotSet
 	}
 	// Refuse what can never pass before spending a lockout try on it.
 	n, err := s.cheapPasswordPolicy(newPassword)

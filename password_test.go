@@ -36,7 +36,6 @@ func TestCreateAccount(t *testing.T) {
 		{"phone taken, other format", security.NewAccount{UserID: "u2", Password: goodPass2, Phone: "+86 138-0013-8000"}, security.ErrPhoneTaken},
 		{"email taken, other case", security.NewAccount{UserID: "u3", Password: goodPass2, Email: "ALICE@example.com"}, security.ErrEmailTaken},
 		{"no user", security.NewAccount{Password: goodPass}, security.ErrInvalidArgument},
-		{"no password", security.NewAccount{UserID: "u4"}, security.ErrInvalidArgument},
 		{"both password and hash", security.NewAccount{UserID: "u4", Password: goodPass, PasswordHash: a.PasswordHash}, security.ErrInvalidArgument},
 		{"bad imported hash", security.NewAccount{UserID: "u4", PasswordHash: "$2a$10$abcdefghijklmnopqrstuv"}, security.ErrInvalidArgument},
 		{"huge imported hash params", security.NewAccount{UserID: "u4", PasswordHash: "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U"}, security.ErrInvalidArgument},

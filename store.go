@@ -31,7 +31,8 @@ var (
 // owns everything else about the user.
 type Account struct {
 	UserID string
-	// PasswordHash is an argon2id PHC string of the NFKC-normalised login password.
+	// PasswordHash is an argon2id PHC string of the NFKC-normalised login
+	// password, or "" for an account without one (an SMS or WeChat sign-up).
 	PasswordHash      string
 	PasswordChangedAt time.Time
 	// Phone is the bound, verified phone in E.164 ("+8613800138000"), or "".
@@ -72,6 +73,11 @@ type AccountStore interface {
 	// It returns ErrNotFound, ErrConflict (someone else updated it first),
 	// ErrPhoneTaken or ErrEmailTaken; on any error nothing is changed.
 	UpdateAccount(ctx context.Context, a *Account) error
+	// DeleteAccount removes the record of userID in one atomic step, so
+	// that its phone and email are free for another account at once. It
+	// returns ErrNotFound when there is no such record. A store keeps no
+	// copy (no tombstone, no history) of the record it deleted.
+	DeleteAccount(ctx context.Context, userID string) error
 }
 
 // Code is a pending one-time code (SMS or email). Only its MAC is stored:

@@ -118,13 +118,20 @@ func (s *Service) failureBlock(ctx context.Context, dest string, rq requester, n
 
 // recordFailure counts a wrong guess at a live code of dest: for the
 // requester and, unless the requester is the owner, for all strangers to
-// dest together.
-func (s *Service) recordFailure(ctx context.Context, dest string, rq requester, now time.Time) error {
+// dest together. For a code nobody received (sent false), the strangers'
+// count is replaced by a shadow count that nothing reads: the guess blocks
+// at most its own requester, yet the store work is the same as for a code
+// that was sent, so it does not tell a phone with an account from one
+// without. Both counts are bounded by the sends, and expire with the window.
+func (s *Service) recordFailure(ctx context.Context, dest string, rq requester, sent bool, now time.Time) error {
 	var keys []string
 	if rq.kind != "" {
 		keys = append(keys, s.failKey(dest, rq))
 	}
-	if !rq.owner {
+	switch {
+	case !sent:
+		keys = append(keys, s.key("fail-shadow", dest))
+	case !rq.owner:
 		keys = append(keys, s.strangersFailKey(dest))
 	}
 	for _, k := range keys {
@@ -221,10 +228,10 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 	if err != nil {
 		return s.storeErr(err)
 	}
-	if !c.sent && res != CodeMissing {
-		// Nobody received this code: a lucky guess verifies nothing, and a
-		// wrong one is a miss.
-		res = CodeMissing
+	if !c.sent && res == CodeMatched {
+		// Nobody received this code: a lucky guess verifies nothing and is
+		// answered as a wrong one.
+		res = CodeWrong
 	}
 	reason := ""
 	switch res {
@@ -235,20 +242,17 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 		if res == CodeVoided {
 			reason = "voided"
 		}
-		if err := s.recordFailure(ctx, c.dest, c.rq, now); err != nil {
+		// A wrong guess at a code nobody received blocks no one but its
+		// requester, and is answered as a wrong guess (ErrTooManyAttempts
+		// at the last try) with the same store work, so neither tells a
+		// phone with an account from one without.
+		if err := s.recordFailure(ctx, c.dest, c.rq, c.sent, now); err != nil {
 			return s.storeErr(err)
 		}
 	default:
 		reason = "expired_or_used"
-		if c.rq.kind != "" {
-			wait, err := s.store.Allow(ctx, s.missKey(c.rq), now, []Window{{time.Hour, s.lim.MissesPerHour}})
-			if err != nil {
-				return s.storeErr(err)
-			}
-			if wait > 0 {
-				s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: "misses"})
-				return rateLimited(wait)
-			}
+		if err := s.chargeMiss(ctx, c, now); err != nil {
+			return err
 		}
 	}
 	s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: reason})
@@ -256,6 +260,23 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 		return ErrTooManyAttempts
 	}
 	return ErrInvalidCode
+}
+
+// chargeMiss spends one of the requester's misses: submissions that
+// could not have guessed a code anyone received.
+func (s *Service) chargeMiss(ctx context.Context, c codeCheck, now time.Time) error {
+	if c.rq.kind == "" {
+		return nil
+	}
+	wait, err := s.store.Allow(ctx, s.missKey(c.rq), now, []Window{{time.Hour, s.lim.MissesPerHour}})
+	if err != nil {
+		return s.storeErr(err)
+	}
+	if wait > 0 {
+		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: "misses"})
+		return rateLimited(wait)
+	}
+	return nil
 }
 
 // SendPhoneCode sends an SMS code to phone for the signed-in user userID.

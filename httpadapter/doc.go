@@ -25,6 +25,17 @@
 //	POST /web/userservice/security/sendMail              email                                      "200"
 //	+GET /web/userservice/security/verifyMail            token                                      the email link: a confirmation page, or "200"
 //	+POST /web/userservice/security/verifyMail           +token, or email and message               "201" the link's token, or the email code
+//	+PUT /member/userservice/security/setPassword        phone, message, passwordFirst, +passwordSecond "201" first password
+//	+GET /web/userservice/security/loginCode             phone                                      "200" SMS login: send (with OnLogin)
+//	+POST /web/userservice/security/loginCode            phone, message                             "201" SMS login, data: {"userId": ...}
+//
+// setPassword gives an account created without a password (an SMS or
+// WeChat sign-up) its first one, proved by the code the send route sent to
+// the bound phone; the change route answers "409" password_not_set for
+// such an account. The SMS login routes exist only when Options.OnLogin is
+// set: the POST calls it with the user the code signed in, and the host
+// starts its session there. Like the forgot-password start, the send
+// answers "200" whether or not an account has the phone.
 //
 // Member routes act for the user Options.UserID returns and answer "401"
 // without one, before the body is read or the Service called; the acting
@@ -121,6 +132,7 @@
 //	"404" not_found / "405" method_not_allowed (with Allow)
 //	"409" phone_taken / email_taken / pay_password_set / pay_password_not_set
 //	"409" account_exists        (addition, host routes only) the user already has a record
+//	"409" password_set / password_not_set (addition) setPassword when a password exists / the change route without one
 //	"413" body_too_large
 //	"422" weak_password / weak_pay_password (msg says why)
 //	"423" locked                msg says until when, or until a reset

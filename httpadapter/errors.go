@@ -60,6 +60,8 @@ var rows = []struct {
 	{security.ErrAccountExists, "409", "account_exists"},
 	{security.ErrPayPasswordSet, "409", "pay_password_set"},
 	{security.ErrPayPasswordNotSet, "409", "pay_password_not_set"},
+	{security.ErrPasswordSet, "409", "password_set"},
+	{security.ErrPasswordNotSet, "409", "password_not_set"},
 	{security.ErrDeliveryFailed, "502", "delivery_failed"},
 	{security.ErrBusy, "503", "unavailable"},
 	{security.ErrClosed, "503", "unavailable"},

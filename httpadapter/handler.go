@@ -111,6 +111,16 @@ type Options struct {
 	// flow handles are never logged. Default slog.Default().
 	Logger *slog.Logger
 
+	// OnLogin starts the host's session for userID after the SMS login
+	// route (POST /web/userservice/security/loginCode) checked the code:
+	// set the session cookie on w, or whatever the host's sessions need,
+	// with a new session identifier (never one the request brought, so a
+	// planted session cannot be fixed onto the user). An error answers "500" internal (logged, never shown). Without it
+	// the SMS login routes are not mounted ("404"): checking a code is
+	// only half a sign-in, and a client must never be left to treat the
+	// user ID in the answer as proof of anything.
+	OnLogin func(w http.ResponseWriter, r *http.Request, userID string) error
+
 	// CrossOrigin checks state-changing requests (every route except the
 	// status and the email-link GETs, including the GET routes that send
 	// an SMS). Default: a fresh http.CrossOriginProtection, which refuses
@@ -141,6 +151,7 @@ type Handler struct {
 	log        *slog.Logger
 	cop        *http.CrossOriginProtection
 	routes     map[string]*resource
+	onLogin    func(http.ResponseWriter, *http.Request, string) error
 }
 
 // New returns a Handler serving the routes of the account-security API on
@@ -163,6 +174,10 @@ func New(svc *security.Service, opts Options) *Handler {
 		log:        opts.Logger,
 		cop:        opts.CrossOrigin,
 		routes:     routeTable(),
+		onLogin:    opts.OnLogin,
+	}
+	if h.onLogin == nil {
+		delete(h.routes, pathLoginCode)
 	}
 	if h.prefix != "" && h.prefix[0] != '/' {
 		h.prefix = "/" + h.prefix

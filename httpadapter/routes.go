@@ -146,6 +146,9 @@ func routeTable() map[string]*resource {
 	add(pathVerifyMail, endpoint{method: http.MethodPost, name: "verify_mail", optionalUser: true,
 		params: []param{opt("token"), opt("email"), opt("message")}, validate: checkVerifyMailPost,
 		success: "201", serve: verifyMailPost, page: postedFromPage})
+	add(pathSetPassword, setPasswordEndpoint)
+	add(pathLoginCode, loginCodeSendEndpoint) // removed by New without Options.OnLogin
+	add(pathLoginCode, loginCodeVerifyEndpoint)
 	return m
 }
 

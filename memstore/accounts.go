@@ -122,3 +122,17 @@ func (s *Store) copyOf(userID string) (*security.Account, error) {
 	c := *a
 	return &c, nil
 }
+
+// DeleteAccount removes the record of userID and frees its phone and email,
+// or returns security.ErrNotFound.
+func (s *Store) DeleteAccount(_ context.Context, userID string) error {
+	s.accMu.Lock()
+	defer s.accMu.Unlock()
+	a, ok := s.accounts[userID]
+	if !ok {
+		return security.ErrNotFound
+	}
+	s.unindex(a)
+	delete(s.accounts, userID)
+	return nil
+}

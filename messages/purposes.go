@@ -10,6 +10,7 @@ func Purposes() []security.Purpose {
 		security.PurposeConfirmPhone,
 		security.PurposeForgotPassword,
 		security.PurposeVerifyEmail,
+		security.PurposeLoginCode,
 		security.PurposePasswordChanged,
 		security.PurposePasswordReset,
 		security.PurposePhoneBound,

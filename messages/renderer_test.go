@@ -19,7 +19,7 @@ import (
 var (
 	codePurposes = []security.Purpose{
 		security.PurposeBindPhone, security.PurposeConfirmPhone,
-		security.PurposeForgotPassword, security.PurposeVerifyEmail,
+		security.PurposeForgotPassword, security.PurposeVerifyEmail, security.PurposeLoginCode,
 	}
 	noticePurposes = []security.Purpose{
 		security.PurposePasswordChanged, security.PurposePasswordReset,

@@ -12,7 +12,7 @@ var en = localeTexts{
 		},
 		security.PurposeConfirmPhone: {
 			subject: "{{.AppName}}: your code to confirm your phone",
-			action:  "confirm a security change to your {{.AppName}} account (a new phone number or a payment password reset)",
+			action:  "confirm a security change to your {{.AppName}} account (a new phone number, a payment password reset or a first login password)",
 		},
 		security.PurposeForgotPassword: {
 			subject: "{{.AppName}}: your code to reset your password",
@@ -21,6 +21,10 @@ var en = localeTexts{
 		security.PurposeVerifyEmail: {
 			subject: "{{.AppName}}: verify your email address",
 			action:  "verify this email address for your {{.AppName}} account",
+		},
+		security.PurposeLoginCode: {
+			subject: "{{.AppName}}: your sign-in code",
+			action:  "sign in to your {{.AppName}} account",
 		},
 	},
 	notices: map[security.Purpose]noticeTexts{

@@ -12,7 +12,7 @@ var zhCN = localeTexts{
 		},
 		security.PurposeConfirmPhone: {
 			subject: "【{{.AppName}}】身份验证码",
-			action:  "进行账户安全操作（更换绑定手机或重置支付密码）",
+			action:  "进行账户安全操作（更换绑定手机、重置支付密码或设置登录密码）",
 		},
 		security.PurposeForgotPassword: {
 			subject: "【{{.AppName}}】找回密码验证码",
@@ -21,6 +21,10 @@ var zhCN = localeTexts{
 		security.PurposeVerifyEmail: {
 			subject: "【{{.AppName}}】请验证您的邮箱地址",
 			action:  "验证邮箱地址",
+		},
+		security.PurposeLoginCode: {
+			subject: "【{{.AppName}}】登录验证码",
+			action:  "登录{{.AppName}}账户",
 		},
 	},
 	notices: map[security.Purpose]noticeTexts{

@@ -18,7 +18,7 @@ var zhHK = localeTexts{
 		},
 		security.PurposeConfirmPhone: {
 			subject: "【{{.AppName}}】身份驗證碼",
-			action:  "更改賬戶保安設定（更換已綁定的手提電話或重設支付密碼）",
+			action:  "更改賬戶保安設定（更換已綁定的手提電話、重設支付密碼或設定登入密碼）",
 		},
 		security.PurposeForgotPassword: {
 			subject: "【{{.AppName}}】重設密碼驗證碼",
@@ -27,6 +27,10 @@ var zhHK = localeTexts{
 		security.PurposeVerifyEmail: {
 			subject: "【{{.AppName}}】請驗證您的電郵地址",
 			action:  "驗證電郵地址",
+		},
+		security.PurposeLoginCode: {
+			subject: "【{{.AppName}}】登入驗證碼",
+			action:  "登入{{.AppName}}賬戶",
 		},
 	},
 	notices: map[security.Purpose]noticeTexts{

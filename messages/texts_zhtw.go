@@ -15,7 +15,7 @@ var zhTW = localeTexts{
 		},
 		security.PurposeConfirmPhone: {
 			subject: "【{{.AppName}}】身分驗證碼",
-			action:  "進行帳戶安全操作（更換綁定手機或重設支付密碼）",
+			action:  "進行帳戶安全操作（更換綁定手機、重設支付密碼或設定登入密碼）",
 		},
 		security.PurposeForgotPassword: {
 			subject: "【{{.AppName}}】重設密碼驗證碼",
@@ -24,6 +24,10 @@ var zhTW = localeTexts{
 		security.PurposeVerifyEmail: {
 			subject: "【{{.AppName}}】請驗證您的電子郵件地址",
 			action:  "驗證電子郵件地址",
+		},
+		security.PurposeLoginCode: {
+			subject: "【{{.AppName}}】登入驗證碼",
+			action:  "登入{{.AppName}}帳戶",
 		},
 	},
 	notices: map[security.Purpose]noticeTexts{

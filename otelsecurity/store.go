@@ -119,6 +119,12 @@ func (s *store) UpdateAccount(ctx context.Context, a *security.Account) (err err
 	return s.next.UpdateAccount(ctx, a)
 }
 
+func (s *store) DeleteAccount(ctx context.Context, userID string) (err error) {
+	ctx, span, t := s.start(ctx, "DeleteAccount")
+	defer func() { s.end(ctx, span, "DeleteAccount", t, err) }()
+	return s.next.DeleteAccount(ctx, userID)
+}
+
 func (s *store) PutCode(ctx context.Context, c security.Code) (err error) {
 	ctx, span, t := s.start(ctx, "PutCode")
 	defer func() { s.end(ctx, span, "PutCode", t, err) }()

@@ -97,3 +97,17 @@ func (s *Store) queryAccount(ctx context.Context, op, sql, arg string) (*securit
 	a.UpdatedAt = fromTS(updated)
 	return &a, nil
 }
+
+// DeleteAccount removes the record of userID in one DELETE, which frees its
+// phone and email in the unique indexes at commit, or returns
+// security.ErrNotFound when no row matched.
+func (s *Store) DeleteAccount(ctx context.Context, userID string) error {
+	tag, err := s.pool.Exec(ctx, s.q.deleteAccount, userID)
+	if err != nil {
+		return wrap("delete account", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return security.ErrNotFound
+	}
+	return nil
+}

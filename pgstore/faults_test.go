@@ -25,6 +25,7 @@ func allOps(st *pgstore.Store) map[string]func(context.Context) error {
 		"AccountByPhone": func(ctx context.Context) error { _, err := st.AccountByPhone(ctx, "+1"); return err },
 		"AccountByEmail": func(ctx context.Context) error { _, err := st.AccountByEmail(ctx, "a@b.c"); return err },
 		"UpdateAccount":  func(ctx context.Context) error { return st.UpdateAccount(ctx, a) },
+		"DeleteAccount":  func(ctx context.Context) error { return st.DeleteAccount(ctx, "u1") },
 		"PutCode":        func(ctx context.Context) error { return st.PutCode(ctx, security.Code{Scope: "s"}) },
 		"VerifyCode": func(ctx context.Context) error {
 			_, err := st.VerifyCode(ctx, "s", macRight, base, 3)

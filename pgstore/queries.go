@@ -7,6 +7,7 @@ import "strings"
 type queries struct {
 	createAccount, getAccount, accountByPhone, accountByEmail string
 	updateAccount, accountExists                              string
+	deleteAccount                                             string
 
 	putCode, verifyCode, deleteCode string
 
@@ -38,6 +39,7 @@ func newQueries(schema string) queries {
 			    created_at = $10, updated_at = $11, version = version + 1
 			WHERE user_id = $1 AND version = $2`),
 		accountExists: sql(`SELECT EXISTS (SELECT 1 FROM {{schema}}.accounts WHERE user_id = $1)`),
+		deleteAccount: sql(`DELETE FROM {{schema}}.accounts WHERE user_id = $1`),
 
 		putCode: sql(`INSERT INTO {{schema}}.codes (scope, mac, expires_ns, tries)
 			VALUES ($1, $2, $3, $4)

@@ -99,6 +99,8 @@ func TestHotOperationsAreOneStatement(t *testing.T) {
 		{"GetTicket missing", func() error { _, err := st.GetTicket(ctx, "t", base); return notFound(err) }},
 		{"TakeTicket missing", func() error { _, err := st.TakeTicket(ctx, "t", base, true); return notFound(err) }},
 		{"DeleteTicketScope", func() error { return st.DeleteTicketScope(ctx, "flow") }},
+		{"DeleteAccount", func() error { return st.DeleteAccount(ctx, "u1") }},
+		{"DeleteAccount missing", func() error { return notFound(st.DeleteAccount(ctx, "u1")) }},
 	}
 	for _, tt := range ops {
 		t.Run(tt.name, func(t *testing.T) {

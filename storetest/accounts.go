@@ -26,6 +26,11 @@ var accountTests = []accountTest{
 	{"ConcurrentBindPhone", testConcurrentBindPhone},
 	{"ConcurrentCreateEmail", testConcurrentCreateEmail},
 	{"EmailsCompareExactly", testEmailsCompareExactly},
+	{"NoPasswordRoundTrip", testNoPasswordRoundTrip},
+	{"Delete", testDeleteAccount},
+	{"DeleteMissing", testDeleteMissing},
+	{"ConcurrentDelete", testConcurrentDelete},
+	{"DeleteRacesUpdate", testDeleteRacesUpdate},
 }
 
 // fullAccount returns an account with every field set.

@@ -1,0 +1,240 @@
+package security_test
+
+import (
+	"context"
+	"crypto/rand"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	security "github.com/acctsec/security"
+)
+
+// ledgerStore keeps a model of the live state keys: what was written and
+// not yet deleted, consumed or cleared. Expiry is ignored, so a key the
+// Service merely let expire still shows.
+type ledgerStore struct {
+	security.Store
+	mu       sync.Mutex
+	codes    map[string]bool
+	tickets  map[string]string // id -> scope
+	attempts map[string]bool
+	allows   map[string]bool
+}
+
+func newLedger(s security.Store) *ledgerStore {
+	return &ledgerStore{Store: s, codes: map[string]bool{}, tickets: map[string]string{},
+		attempts: map[string]bool{}, allows: map[string]bool{}}
+}
+
+func (l *ledgerStore) PutCode(ctx context.Context, c security.Code) error {
+	err := l.Store.PutCode(ctx, c)
+	l.mu.Lock()
+	l.codes[c.Scope] = true
+	l.mu.Unlock()
+	return err
+}
+
+func (l *ledgerStore) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, max int) (security.CodeResult, error) {
+	res, err := l.Store.VerifyCode(ctx, scope, mac, now, max)
+	if res == security.CodeMatched || res == security.CodeVoided {
+		l.mu.Lock()
+		delete(l.codes, scope)
+		l.mu.Unlock()
+	}
+	return res, err
+}
+
+func (l *ledgerStore) DeleteCode(ctx context.Context, scope string) error {
+	l.mu.Lock()
+	delete(l.codes, scope)
+	l.mu.Unlock()
+	return l.Store.DeleteCode(ctx, scope)
+}
+
+func (l *ledgerStore) PutTicket(ctx context.Context, t security.Ticket) error {
+	l.mu.Lock()
+	for id, sc := range l.tickets {
+		if t.Scope != "" && sc == t.Scope {
+			delete(l.tickets, id)
+		}
+	}
+	l.tickets[t.ID] = t.Scope
+	l.mu.Unlock()
+	return l.Store.PutTicket(ctx, t)
+}
+
+func (l *ledgerStore) TakeTicket(ctx context.Context, id string, now time.Time, verified bool) (*security.Ticket, error) {
+	t, err := l.Store.TakeTicket(ctx, id, now, verified)
+	if err == nil {
+		l.mu.Lock()
+		delete(l.tickets, id)
+		l.mu.Unlock()
+	}
+	return t, err
+}
+
+func (l *ledgerStore) DeleteTicketScope(ctx context.Context, scope string) error {
+	l.mu.Lock()
+	for id, sc := range l.tickets {
+		if scope != "" && sc == scope {
+			delete(l.tickets, id)
+		}
+	}
+	l.mu.Unlock()
+	return l.Store.DeleteTicketScope(ctx, scope)
+}
+
+func (l *ledgerStore) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
+	l.mu.Lock()
+	l.attempts[key] = true
+	l.mu.Unlock()
+	return l.Store.BeginAttempt(ctx, key, now, p)
+}
+
+func (l *ledgerStore) ClearAttempts(ctx context.Context, key string) error {
+	l.mu.Lock()
+	delete(l.attempts, key)
+	l.mu.Unlock()
+	return l.Store.ClearAttempts(ctx, key)
+}
+
+func (l *ledgerStore) Allow(ctx context.Context, key string, now time.Time, w []security.Window) (time.Duration, error) {
+	l.mu.Lock()
+	l.allows[key] = true
+	l.mu.Unlock()
+	return l.Store.Allow(ctx, key, now, w)
+}
+
+// kinds returns the sorted distinct kinds ("kind:" prefixes) of keys.
+func kinds[V any](m map[string]V, value func(k string, v V) string) []string {
+	seen := map[string]bool{}
+	for k, v := range m {
+		kind, _, _ := strings.Cut(value(k, v), ":")
+		seen[kind] = true
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func keyOf[V any](k string, _ V) string     { return k }
+func valueOf(_ string, scope string) string { return scope }
+
+// TestDeleteAccountLeavesNothingNamingTheUser drives every flow that stores
+// state about a user, deletes the user, and checks what is left: the
+// record is gone and its phone and address are free; no code, ticket or
+// failure count the Service can name survives (the two documented
+// exceptions are checked to be the only ones left); throttle windows,
+// which are kept on purpose, are the only other keys.
+func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
+	e := newEnv(t)
+	l := newLedger(e.store)
+	svc, err := security.New(l, e.out, security.Config{Secret: testSecret, Now: e.clock.Now,
+		LinkBaseURL: "https://x.example/v", MaxConcurrentHashes: 4, OnEvent: e.events.add})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	const addr = "alice@example.com"
+	require.NoError(t, svc.CreateAccount(bg, security.NewAccount{UserID: "alice", Password: goodPass, Phone: phoneA,
+		Email: addr, EmailVerified: true}))
+	require.NoError(t, svc.SetPayPassword(bg, "alice", "472915"))
+	tok, err := svc.SignIn(bg, "alice", goodPass)
+	require.NoError(t, err)
+	dev := security.WithClient(context.Background(), security.Client{IP: "192.0.2.1", DeviceToken: tok, Locale: "en"})
+	step := func() { e.clock.Advance(time.Minute) }
+
+	// Signed in: a code to the bound phone, a wrong try at it; an email
+	// code and link, a wrong try.
+	require.NoError(t, svc.SendPhoneCode(bg, "alice", phoneA))
+	require.ErrorIs(t, svc.ResetPayPassword(bg, "alice", phoneA, "000000", "830264"), security.ErrInvalidCode)
+	require.NoError(t, svc.SendEmailVerification(bg, "alice", addr))
+	require.ErrorIs(t, svc.VerifyEmailCode(bg, "alice", addr, "000000"), security.ErrInvalidCode)
+	// Public, from her device: an email link, a forgot-password flow and a
+	// login code, with wrong tries.
+	step()
+	require.NoError(t, svc.SendEmailVerification(dev, "", addr))
+	step()
+	_, err = svc.StartForgotPassword(dev, phoneA)
+	require.NoError(t, err)
+	step()
+	require.NoError(t, svc.SendLoginCode(dev, phoneA))
+	_, err = svc.VerifyLoginCode(dev, phoneA, "000000")
+	require.ErrorIs(t, err, security.ErrInvalidCode)
+	// Wrong passwords (unknown clients locked, and one on her device) and
+	// wrong PINs.
+	for range security.DefaultLimits().PasswordFailures {
+		require.ErrorIs(t, svc.VerifyPassword(bg, "alice", goodPass2), security.ErrWrongPassword)
+	}
+	requireLocked(t, svc.VerifyPassword(bg, "alice", goodPass))
+	require.ErrorIs(t, svc.VerifyPassword(dev, "alice", goodPass2), security.ErrWrongPassword)
+	require.ErrorIs(t, svc.VerifyPayPassword(bg, "alice", "830264"), security.ErrWrongPayPassword)
+	require.NoError(t, svc.Close(bg)) // every delivery done; a second Service goes on
+	svc2, err := security.New(l, e.out, security.Config{Secret: testSecret, Now: e.clock.Now,
+		LinkBaseURL: "https://x.example/v", MaxConcurrentHashes: 4, OnEvent: e.events.add})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc2.Close(context.Background()) })
+
+	l.mu.Lock()
+	assert.Equal(t, []string{"code-email", "code-forgot", "code-login", "code-member"}, kinds(l.codes, keyOf))
+	assert.Equal(t, []string{"forgot", "link"}, kinds(l.tickets, valueOf))
+	assert.Equal(t, []string{"fail", "pay", "pw", "pw-device"}, kinds(l.attempts, keyOf))
+	codes := make([]string, 0, len(l.codes))
+	for c := range l.codes {
+		codes = append(codes, c)
+	}
+	tickets := make([]string, 0, len(l.tickets))
+	for id := range l.tickets {
+		tickets = append(tickets, id)
+	}
+	l.mu.Unlock()
+
+	require.NoError(t, svc2.DeleteAccount(bg, "alice"))
+	assert.Equal(t, 1, e.events.count(security.EventAccountDeleted))
+
+	l.mu.Lock()
+	assert.Equal(t, []string{"code-forgot"}, kinds(l.codes, keyOf),
+		"only the flow's code is left, and its flow is gone")
+	assert.Empty(t, l.tickets, "no flow or link survives")
+	assert.Equal(t, []string{"pw-device"}, kinds(l.attempts, keyOf),
+		"only the device counter the Service cannot name is left")
+	for _, k := range kinds(l.allows, keyOf) {
+		assert.Contains(t, []string{"miss", "notice-account", "send-account", "send-dest", "send-dest-owner",
+			"send-ip", "sms-budget", "sms-budget-warning", "sms-notice-budget", "sms-notice-budget-warning"}, k,
+			"throttle windows only")
+	}
+	l.mu.Unlock()
+
+	// The store agrees: no ticket, no code but the orphaned flow code.
+	now := e.clock.Now()
+	for _, id := range tickets {
+		_, err := e.store.GetTicket(bg, id, now)
+		require.ErrorIs(t, err, security.ErrNotFound)
+	}
+	mac := make([]byte, 32)
+	_, _ = rand.Read(mac)
+	for _, scope := range codes {
+		if strings.HasPrefix(scope, "code-forgot:") {
+			continue
+		}
+		res, err := e.store.VerifyCode(bg, scope, mac, now, 5)
+		require.NoError(t, err)
+		require.Equal(t, security.CodeMissing, res, scope)
+	}
+
+	// The record is gone, its phone and address are free, and a new account
+	// under the same ID starts with no lock.
+	_, err = svc2.Account(bg, "alice")
+	require.ErrorIs(t, err, security.ErrAccountNotFound)
+	require.ErrorIs(t, svc2.DeleteAccount(bg, "alice"), security.ErrAccountNotFound)
+	require.NoError(t, svc2.CreateAccount(bg, security.NewAccount{UserID: "bob", Password: goodPass, Phone: phoneA, Email: addr}))
+	require.NoError(t, svc2.CreateAccount(bg, security.NewAccount{UserID: "alice", Password: goodPass}))
+	require.NoError(t, svc2.VerifyPassword(bg, "alice", goodPass), "the old lock went with the account")
+}

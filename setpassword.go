@@ -1,0 +1,77 @@
+package security
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// SetPassword sets the first login password of userID, an account created
+// without one (an SMS or WeChat sign-up). There is no old password to
+// prove, so the proof is the bound phone instead: code is the one
+// SendPhoneCode sent to that phone (purpose confirm_phone), so a stolen
+// session alone cannot give the account a password the thief knows. The
+// password must pass the policy.
+//
+// Errors: ErrPasswordSet when the account has a password (use
+// ChangePassword, or the forgot-password flow), ErrNoPhone when it has no
+// bound phone (bind one first), ErrPhoneMismatch when phone is not the
+// bound one, *PolicyError, ErrInvalidCode, ErrTooManyAttempts,
+// *RateLimitError. On success it emits EventPasswordSet and sends a
+// security notice. The refusals that need no code come before the code is
+// checked, so they never use it up.
+func (s *Service) SetPassword(ctx context.Context, userID, phone, code, newPassword string) (err error) {
+	ctx, end := s.observe(ctx, flowSetPassword)
+	defer func() { end(err) }()
+	if userID == "" || newPassword == "" {
+		return fmt.Errorf("%w: user and password required", ErrInvalidArgument)
+	}
+	p, err := s.normalizePhone(phone)
+	if err != nil {
+		return err
+	}
+	if code == "" {
+		return fmt.Errorf("%w: code required", ErrInvalidArgument)
+	}
+	a, err := s.account(ctx, userID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.PasswordHash != "":
+		return ErrPasswordSet
+	case a.Phone == "":
+		return ErrNoPhone
+	case a.Phone != p.E164:
+		return ErrPhoneMismatch
+	}
+	n, err := s.checkNewPassword(ctx, newPassword, a)
+	if err != nil {
+		return err
+	}
+	if err := s.verifyCode(ctx, codeCheck{scope: s.memberCodeScope(userID, p.E164), dest: p.E164, code: code,
+		rq: member(userID), userID: userID, purpose: PurposeConfirmPhone, sent: true}); err != nil {
+		return err
+	}
+	h, err := s.hashSecret(ctx, n)
+	if err != nil {
+		return err
+	}
+	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
+		switch {
+		case cur.PasswordHash != "":
+			return ErrPasswordSet // set meanwhile, by another request
+		case cur.Phone != p.E164:
+			return ErrPhoneMismatch // the proof was for a phone no longer bound
+		}
+		cur.PasswordHash = h
+		cur.PasswordChangedAt = s.now().UTC()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.emit(ctx, Event{Type: EventPasswordSet, UserID: userID, Destination: Mask(p.E164)})
+	s.notify(ctx, after, PurposePasswordChanged, time.Time{})
+	return nil
+}
