@@ -1,0 +1,308 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+)
+
+// DefaultMaxLineBytes is the default for Options.MaxLineBytes: far above a
+// member record (a few hundred bytes), far below what could exhaust memory.
+const DefaultMaxLineBytes = 64 << 10
+
+// record is one row read from the input, or a line refused before it
+// became a row (refusal set).
+type record struct {
+	line    int
+	row     row
+	refusal *Refusal
+}
+
+// source reads records one by one; next returns io.EOF at the end and
+// any other error when the input cannot be read further.
+type source interface {
+	next() (record, error)
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+// jsonlSource reads JSON Lines.
+type jsonlSource struct {
+	br      *bufio.Reader
+	line    int
+	started bool
+}
+
+func newJSONLSource(r io.Reader, maxLine int) *jsonlSource {
+	return &jsonlSource{br: bufio.NewReaderSize(r, maxLine+2)}
+}
+
+func (s *jsonlSource) next() (record, error) {
+	for {
+		b, err := s.br.ReadSlice('\n')
+		if len(b) == 0 && err == io.EOF {
+			return record{}, io.EOF
+		}
+		s.line++
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if err := s.skipLine(); err != nil {
+				return record{}, err
+			}
+			return record{line: s.line, refusal: &Refusal{Line: s.line, Reason: ReasonMalformed, Detail: "line too long"}}, nil
+		}
+		if err != nil && err != io.EOF {
+			return record{}, fmt.Errorf("importer: reading line %d: %w", s.line, err)
+		}
+		if !s.started {
+			s.started = true
+			b = bytes.TrimPrefix(b, bom)
+		}
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			if err == io.EOF {
+				return record{}, io.EOF
+			}
+			continue
+		}
+		r, detail := parseJSONLine(b)
+		if detail != "" {
+			ref := &Refusal{Line: s.line, Reason: ReasonMalformed, Detail: detail}
+			if r != nil {
+				ref.UserID = printableID(r[colUserID])
+			}
+			return record{line: s.line, refusal: ref}, nil
+		}
+		return record{line: s.line, row: r}, nil
+	}
+}
+
+// skipLine discards the rest of an overlong line.
+func (s *jsonlSource) skipLine() error {
+	for {
+		_, err := s.br.ReadSlice('\n')
+		switch {
+		case err == nil, err == io.EOF:
+			return nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return fmt.Errorf("importer: reading line %d: %w", s.line, err)
+		}
+	}
+}
+
+// field is a JSON value of a row: a string, a number (kept as written),
+// a boolean or null.
+type field string
+
+// UnmarshalJSON takes a string, number, boolean or null.
+func (f *field) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) == 0:
+		return errors.New("empty value")
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = field(s)
+	case string(b) == "null":
+		*f = ""
+	case string(b) == "true", string(b) == "false", b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		*f = field(b)
+	default:
+		return errors.New("an object or array where a string, number or boolean belongs")
+	}
+	return nil
+}
+
+// jsonRow is a JSON line; unknown names are refused.
+type jsonRow struct {
+	UserID            field `json:"userId"`
+	PasswordHash      field `json:"passwordHash"`
+	PasswordSalt      field `json:"passwordSalt"`
+	PasswordScheme    field `json:"passwordScheme"`
+	Phone             field `json:"phone"`
+	Email             field `json:"email"`
+	EmailVerified     field `json:"emailVerified"`
+	PayPasswordHash   field `json:"payPasswordHash"`
+	PayPasswordSalt   field `json:"payPasswordSalt"`
+	PayPasswordScheme field `json:"payPasswordScheme"`
+	CreatedAt         field `json:"createdAt"`
+}
+
+// parseJSONLine returns the row of one line, or a detail saying why it is
+// malformed (with what was read of the row, for its userId). The detail
+// names no value: encoding/json's messages can quote input, so they are
+// not passed on.
+func parseJSONLine(b []byte) (row, string) {
+	if b[0] != '{' {
+		return nil, "not a JSON object"
+	}
+	var j jsonRow
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&j)
+	r := row{
+		colUserID: string(j.UserID), colPasswordHash: string(j.PasswordHash),
+		colPasswordSalt: string(j.PasswordSalt), colPasswordScheme: string(j.PasswordScheme),
+		colPhone: string(j.Phone), colEmail: string(j.Email), colEmailVerified: string(j.EmailVerified),
+		colPayPasswordHash: string(j.PayPasswordHash), colPayPasswordSalt: string(j.PayPasswordSalt),
+		colPayPasswordScheme: string(j.PayPasswordScheme), colCreatedAt: string(j.CreatedAt),
+	}
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return r, "unknown field " + unknownName(err.Error())
+		}
+		return r, "invalid JSON"
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return r, "text after the JSON object"
+	}
+	return r, ""
+}
+
+// unknownName is the quoted field name of encoding/json's unknown-field
+// error, cut to a printable name of at most 40 bytes.
+func unknownName(msg string) string {
+	name := strings.TrimPrefix(msg, "json: unknown field ")
+	name = strings.Trim(name, `"`)
+	if len(name) > 40 || printableID(name) == "" {
+		return "(unprintable)"
+	}
+	return fmt.Sprintf("%q", name)
+}
+
+// csvSource reads CSV with a header row.
+type csvSource struct {
+	cr     *csv.Reader
+	header []string
+}
+
+func newCSVSource(r io.Reader, maxLine int) (*csvSource, error) {
+	br := bufio.NewReader(&lineCap{r: r, max: maxLine})
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, bom) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("importer: empty CSV input: a header row is required")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("importer: CSV header: %w", err)
+	}
+	header = append([]string(nil), header...)
+	seen := map[string]bool{}
+	for _, h := range header {
+		h = strings.TrimSpace(h)
+		if !knownColumn(h) {
+			if len(h) > 40 || printableID(h) == "" {
+				h = "(unprintable)"
+			}
+			return nil, fmt.Errorf("importer: CSV header: unknown column %q (known: %s)", h, strings.Join(columns, ", "))
+		}
+		if seen[h] {
+			return nil, fmt.Errorf("importer: CSV header: column %q twice", h)
+		}
+		seen[h] = true
+	}
+	for _, need := range []string{colUserID, colPasswordHash} {
+		if !seen[need] {
+			return nil, fmt.Errorf("importer: CSV header: column %q is required", need)
+		}
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	cr.FieldsPerRecord = len(header)
+	return &csvSource{cr: cr, header: header}, nil
+}
+
+func (s *csvSource) next() (record, error) {
+	fields, err := s.cr.Read()
+	if err == io.EOF {
+		return record{}, io.EOF
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		ref := &Refusal{Line: pe.StartLine, Reason: ReasonMalformed, Detail: "CSV: " + csvProblem(pe.Err)}
+		if errors.Is(pe.Err, csv.ErrFieldCount) && len(fields) > 0 {
+			for i, h := range s.header {
+				if h == colUserID && i < len(fields) {
+					ref.UserID = printableID(fields[i])
+				}
+			}
+		}
+		return record{line: pe.StartLine, refusal: ref}, nil
+	}
+	if err != nil {
+		return record{}, fmt.Errorf("importer: reading CSV: %w", err)
+	}
+	line, _ := s.cr.FieldPos(0)
+	r := make(row, len(s.header))
+	for i, h := range s.header {
+		r[h] = fields[i]
+	}
+	return record{line: line, row: r}, nil
+}
+
+// csvProblem names a CSV parse error without quoting the input.
+func csvProblem(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrFieldCount):
+		return "wrong number of fields"
+	case errors.Is(err, csv.ErrQuote):
+		return `extraneous or missing " in quoted field`
+	case errors.Is(err, csv.ErrBareQuote):
+		return `bare " in non-quoted field`
+	}
+	return "unreadable record"
+}
+
+// errLineTooLong stops a CSV run: after an overlong line a CSV reader
+// cannot tell where the next record starts.
+var errLineTooLong = errors.New("importer: a line is longer than the limit (Options.MaxLineBytes)")
+
+// lineCap passes r through, failing when a line is longer than max bytes.
+type lineCap struct {
+	r   io.Reader
+	max int
+	cur int
+}
+
+func (l *lineCap) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.cur = 0
+			continue
+		}
+		l.cur++
+		if l.cur > l.max {
+			return i, errLineTooLong
+		}
+	}
+	return n, err
+}
+
+// printableID returns id when it can be shown in a report (a valid user
+// ID: 1..128 bytes of printable UTF-8), else "".
+func printableID(id string) string {
+	if id == "" || len(id) > 128 {
+		return ""
+	}
+	for _, r := range id {
+		if r == 0xFFFD || !unicode.IsPrint(r) {
+			return ""
+		}
+	}
+	return id
+}
