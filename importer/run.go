@@ -150,20 +150,33 @@ func produce(ctx context.Context, svc *security.Service, src source, opt Options
 			if rec, err = src.next(); err != nil {
 				break
 			}
-			it := item{record: rec, skipped: rec.line < opt.ResumeFrom}
 			b.last = rec.line
-			if !it.skipped && it.row != nil {
-				id := it.row[colUserID]
-				if _, dup := seen[id]; dup && id != "" {
-					it.refusal = &Refusal{Line: it.line, UserID: printableID(id), Reason: ReasonDuplicateUser}
-				} else {
-					seen[id] = struct{}{}
-				}
-			}
-			b.items = append(b.items, it)
+			b.items = append(b.items, item{record: rec, skipped: rec.line < opt.ResumeFrom})
 		}
 		if err != nil && err != io.EOF {
 			return err
+		}
+		if perr := parallel(ctx, opt.Workers, len(b.items), func(i int) error {
+			if b.items[i].skipped {
+				b.items[i].raw = nil
+			} else {
+				b.items[i].parse()
+			}
+			return nil
+		}); perr != nil {
+			return perr
+		}
+		for i := range b.items {
+			it := &b.items[i]
+			if it.skipped || it.row == nil {
+				continue
+			}
+			id := it.row[colUserID]
+			if _, dup := seen[id]; dup && id != "" {
+				it.refusal = &Refusal{Line: it.line, UserID: printableID(id), Reason: ReasonDuplicateUser}
+			} else {
+				seen[id] = struct{}{}
+			}
 		}
 		if perr := prepare(ctx, svc, opt, b.items); perr != nil {
 			return perr
@@ -183,21 +196,29 @@ func produce(ctx context.Context, svc *security.Service, src source, opt Options
 
 // prepare fills in the account or refusal of every item to import.
 func prepare(ctx context.Context, svc *security.Service, opt Options, items []item) error {
+	return parallel(ctx, opt.Workers, len(items), func(i int) error {
+		it := &items[i]
+		if it.skipped || it.refusal != nil {
+			return nil
+		}
+		return prepareItem(ctx, svc, opt, it)
+	})
+}
+
+// parallel calls fn(0..n-1) on workers goroutines and returns the first
+// errors, or ctx's error when it ended.
+func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	errs := make([]error, opt.Workers)
-	for w := range opt.Workers {
+	errs := make([]error, workers)
+	for w := range workers {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(items) || ctx.Err() != nil {
+				if i >= n || ctx.Err() != nil {
 					return
 				}
-				it := &items[i]
-				if it.skipped || it.refusal != nil {
-					continue
-				}
-				if err := prepareItem(ctx, svc, opt, it); err != nil {
+				if err := fn(i); err != nil {
 					errs[w] = err
 					return
 				}

@@ -17,9 +17,11 @@ import (
 const DefaultMaxLineBytes = 64 << 10
 
 // record is one row read from the input, or a line refused before it
-// became a row (refusal set).
+// became a row (refusal set). A JSON line is read as raw and parsed
+// on the workers.
 type record struct {
 	line    int
+	raw     []byte
 	row     row
 	refusal *Refusal
 }
@@ -70,16 +72,26 @@ func (s *jsonlSource) next() (record, error) {
 			}
 			continue
 		}
-		r, detail := parseJSONLine(b)
-		if detail != "" {
-			ref := &Refusal{Line: s.line, Reason: ReasonMalformed, Detail: detail}
-			if r != nil {
-				ref.UserID = printableID(r[colUserID])
-			}
-			return record{line: s.line, refusal: ref}, nil
-		}
-		return record{line: s.line, row: r}, nil
+		// Parsed later, on the workers (parse).
+		return record{line: s.line, raw: bytes.Clone(b)}, nil
 	}
+}
+
+// parse turns the raw JSON line of rec into its row or its refusal.
+func (rec *record) parse() {
+	if rec.raw == nil {
+		return
+	}
+	r, detail := parseJSONLine(rec.raw)
+	rec.raw = nil
+	if detail != "" {
+		rec.refusal = &Refusal{Line: rec.line, Reason: ReasonMalformed, Detail: detail}
+		if r != nil {
+			rec.refusal.UserID = printableID(r[colUserID])
+		}
+		return
+	}
+	rec.row = r
 }
 
 // skipLine discards the rest of an overlong line.
