@@ -273,4 +273,3 @@ func TestStdinDryRun(t *testing.T) {
 	require.NoError(t, err, errOut.String())
 	assert.Contains(t, out.String(), "would import (dry run, nothing written; store conflicts not checked): 20\n")
 }
-
