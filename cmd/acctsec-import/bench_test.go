@@ -41,7 +41,7 @@ func TestImportRate(t *testing.T) {
 	writeFile(t, path, func(w *bufio.Writer) error { return gen.WriteJSONL(w, 0, rows) })
 
 	start := time.Now()
-	err, out, stderr := runCmd(t, "-postgres", dbURL(), "-schema", schema, path)
+	out, stderr, err := runCmd(t, "-postgres", dbURL(), "-schema", schema, path)
 	el := time.Since(start)
 	require.NoError(t, err, stderr)
 	require.Contains(t, out, fmt.Sprintf("imported: %d\n", rows))
@@ -51,7 +51,7 @@ func TestImportRate(t *testing.T) {
 	const md5Rows = 200
 	md5Path := filepath.Join(dir, "md5.jsonl")
 	writeFile(t, md5Path, func(w *bufio.Writer) error { return gen.WriteMD5JSONL(w, 0, md5Rows) })
-	err, out, stderr = runCmd(t, "-dry-run", "-workers", "1", md5Path)
+	out, stderr, err = runCmd(t, "-dry-run", "-workers", "1", md5Path)
 	require.NoError(t, err, stderr)
 	m := regexp.MustCompile(`\(([0-9]+) records/s\)`).FindStringSubmatch(out)
 	require.NotNil(t, m, out)

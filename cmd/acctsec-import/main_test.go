@@ -69,12 +69,12 @@ func testSchema(t testing.TB, pool *pgxpool.Pool) string {
 	return name
 }
 
-// runCmd runs the command and returns its error, stdout and stderr.
-func runCmd(t *testing.T, args ...string) (error, string, string) {
+// runCmd runs the command and returns its stdout, stderr and error.
+func runCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, strings.NewReader(""), &out, &errOut, false)
-	return err, out.String(), errOut.String()
+	err = run(context.Background(), args, strings.NewReader(""), &out, &errOut, false)
+	return out.String(), errOut.String(), err
 }
 
 func readReport(t *testing.T, path string) []importer.Refusal {
@@ -153,7 +153,7 @@ func TestImportEndToEnd(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "report.jsonl")
 	args := []string{"-postgres", dbURL(), "-schema", schema, "-batch", "700", "-report", report, path}
 
-	err, out, stderr := runCmd(t, args...)
+	out, stderr, err := runCmd(t, args...)
 	require.ErrorIs(t, err, errRefused, stderr)
 	assert.Equal(t, want, reasons(readReport(t, report)))
 	assert.Contains(t, out, fmt.Sprintf("imported: %d\n", members+1))
@@ -187,7 +187,7 @@ func TestImportEndToEnd(t *testing.T) {
 
 	// The whole file again: nothing imported twice, nothing overwritten,
 	// the same refusals.
-	err, out, stderr = runCmd(t, args...)
+	out, stderr, err = runCmd(t, args...)
 	require.ErrorIs(t, err, errRefused, stderr)
 	assert.Equal(t, want, reasons(readReport(t, report)))
 	assert.Contains(t, out, "imported: 0\n")
@@ -224,7 +224,7 @@ func TestImportCSVAndResume(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "members.csv")
 	require.NoError(t, os.WriteFile(path, []byte(csv), 0o600))
 
-	err, out, stderr := runCmd(t, "-dry-run", path)
+	out, stderr, err := runCmd(t, "-dry-run", path)
 	require.ErrorIs(t, err, errRefused)
 	assert.Contains(t, out, "would import")
 	assert.Contains(t, stderr, `line 2 userId "shop,1": bad_email`)
@@ -234,7 +234,7 @@ func TestImportCSVAndResume(t *testing.T) {
 		"SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists))
 	assert.False(t, exists, "a dry run creates nothing")
 
-	err, out, stderr = runCmd(t, "-postgres", dbURL(), "-schema", schema, "-resume-from", "3", path)
+	out, stderr, err = runCmd(t, "-postgres", dbURL(), "-schema", schema, "-resume-from", "3", path)
 	require.ErrorIs(t, err, errRefused, stderr)
 	assert.Contains(t, out, "(1 skipped before the resume line)")
 	assert.Contains(t, out, "imported: 2\n")
@@ -258,7 +258,7 @@ func TestFlags(t *testing.T) {
 		"unknown format": {"-dry-run", "-format", "xml", "x.jsonl"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err, _, _ := runCmd(t, args...)
+			_, _, err := runCmd(t, args...)
 			require.Error(t, err)
 		})
 	}
