@@ -69,7 +69,7 @@ func TestFormatOf(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got, name)
 	}
-	for _, name := range []string{"users", "users.txt", "-"} {
+	for _, name := range []string{"users", "users.txt", "users.json", "-"} {
 		_, err := importer.FormatOf(name)
 		assert.Error(t, err, name)
 	}

@@ -30,7 +30,7 @@
 // CSV header naming one stops the run before any row is read; a JSON line
 // holding one is refused as malformed_line, so that a misspelt column
 // never drops data silently. The format is chosen by Options.Format, or by
-// FormatOf from a file name (.jsonl, .ndjson, .json; .csv).
+// FormatOf from a file name (.jsonl, .ndjson; .csv).
 //
 // The input is streamed: JSON lines longer than Options.MaxLineBytes are
 // refused and skipped; a CSV record over that size stops the run, since a

@@ -33,7 +33,7 @@ func (f Format) String() string {
 // ParseFormat reads a format's name: "jsonl" (or "ndjson") or "csv".
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(s) {
-	case "jsonl", "ndjson", "json":
+	case "jsonl", "ndjson":
 		return FormatJSONL, nil
 	case "csv":
 		return FormatCSV, nil
@@ -41,8 +41,9 @@ func ParseFormat(s string) (Format, error) {
 	return FormatAuto, fmt.Errorf("importer: unknown format %q (jsonl or csv)", s)
 }
 
-// FormatOf tells the format from a file name's extension: .jsonl, .ndjson
-// and .json are JSON Lines, .csv is CSV.
+// FormatOf tells the format from a file name's extension: .jsonl and
+// .ndjson are JSON Lines, .csv is CSV. (A .json file is usually one
+// array, which is not this format.)
 func FormatOf(name string) (Format, error) {
 	ext := strings.TrimPrefix(filepath.Ext(name), ".")
 	if ext == "" {

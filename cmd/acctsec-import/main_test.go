@@ -273,3 +273,21 @@ func TestStdinDryRun(t *testing.T) {
 	require.NoError(t, err, errOut.String())
 	assert.Contains(t, out.String(), "would import (dry run, nothing written; store conflicts not checked): 20\n")
 }
+
+// TestProgressOnTerminal: on a terminal, stderr shows a progress line,
+// cleared before the summary.
+func TestProgressOnTerminal(t *testing.T) {
+	var in bytes.Buffer
+	require.NoError(t, gen.WriteJSONL(&in, 0, 30))
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"-dry-run", "-batch", "10", "-format", "jsonl", "-"}, &in, &out, &errOut, true)
+	require.NoError(t, err)
+	assert.Contains(t, errOut.String(), "\r\x1b[K30 read (line 30), 30 imported, 0 already present, 0 refused, ")
+	assert.True(t, strings.HasSuffix(errOut.String(), "\r\x1b[K"), "cleared")
+
+	errOut.Reset()
+	in.Reset()
+	require.NoError(t, gen.WriteJSONL(&in, 0, 30))
+	require.NoError(t, run(context.Background(), []string{"-dry-run", "-format", "jsonl", "-"}, &in, &out, &errOut, false))
+	assert.Empty(t, errOut.String(), "no progress off a terminal")
+}
