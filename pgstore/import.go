@@ -90,7 +90,7 @@ func (s *Store) importBatch(ctx context.Context, accounts []*security.Account) (
 		return []any{int32(i + 1), a.UserID, a.PasswordHash, toTS(a.PasswordChangedAt), a.Phone, a.Email,
 			a.EmailVerified, a.PayPasswordHash, toTS(a.PayPasswordSetAt), toTS(a.CreatedAt), toTS(a.UpdatedAt)}, nil
 	})
-	if _, err = tx.CopyFrom(ctx, pgx.Identifier{importTable}, importColumns, rows); err != nil {
+	if _, err = tx.CopyFrom(ctx, pgx.Identifier{"pg_temp", importTable}, importColumns, rows); err != nil {
 		return nil, err
 	}
 
