@@ -140,3 +140,17 @@ func TestImportAccountsRacing(t *testing.T) {
 		assert.Equal(t, 1, ok, "pair %d: exactly one stored", p)
 	}
 }
+
+// TestImportAccountsAllOrNothing: a batch the database refuses as a whole
+// (here a user ID that is not UTF-8, which PrepareAccount would have
+// refused) stores none of its records.
+func TestImportAccountsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, nil, pgstore.Config{})
+	out, err := st.ImportAccounts(ctx, []*security.Account{account("fine", "", ""), account("bad\xff", "", "")})
+	require.Error(t, err)
+	assert.Nil(t, out)
+	assert.NotContains(t, err.Error(), "bad\xff")
+	_, err = st.GetAccount(ctx, "fine")
+	assert.ErrorIs(t, err, security.ErrNotFound)
+}
