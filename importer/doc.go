@@ -46,8 +46,10 @@
 // an earlier row of the run that was imported, is refused as phone_taken or
 // email_taken. Re-running a file after a crash therefore imports what is
 // missing and counts the rest as already present; Options.ResumeFrom skips
-// the lines before a given one without reading them into records (they are
-// not prepared, so a resume does not pay the onion's argon2id again).
+// the lines before a given one: they are neither prepared nor stored (nor
+// parsed, in JSON Lines), so a resume does not pay the onion's argon2id
+// again. The userIds of skipped lines are not remembered, so a later line
+// repeating one counts as already present rather than duplicate_user.
 //
 // # Preparation
 //
