@@ -7,6 +7,14 @@
 //
 //	go run ./examples/server [-addr 127.0.0.1:8287] [-max-limits]
 //
+// -import FILE loads members from a migration file (JSON Lines or CSV,
+// package importer's format, the same as cmd/acctsec-import's) into the
+// in-memory store at start, printing each refused row and a summary on
+// stderr; the members can then sign in with their old passwords (the
+// first sign-in replaces the imported hash with argon2id):
+//
+//	go run ./examples/server -import members.jsonl
+//
 // -max-limits raises every throttle to the top of its allowed range
 // (demo.MaxLimits), for load tests; it warns on stderr when set.
 //
@@ -37,6 +45,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +59,7 @@ import (
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/examples/internal/demo"
 	"github.com/acctsec/security/examples/server/app"
+	"github.com/acctsec/security/importer"
 	"github.com/acctsec/security/messages"
 )
 
@@ -69,6 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8287", "listen address")
 	maxLimits := fs.Bool(demo.MaxLimitsFlag, false, demo.MaxLimitsUsage)
+	importFile := fs.String("import", "", "load members from this JSON Lines (.jsonl) or CSV (.csv) migration file at start")
 	var sc smtpConfig
 	fs.StringVar(&sc.Host, "smtp-host", "", "SMTP server; when set, email is sent over SMTP instead of printed")
 	fs.IntVar(&sc.Port, "smtp-port", 587, "SMTP port (465 by default with -smtp-tls implicit)")
@@ -112,6 +123,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	if *importFile != "" {
+		if err := importMembers(ctx, a, *importFile, stderr); err != nil {
+			ln.Close()
+			return errors.Join(err, a.Close(context.Background()))
+		}
+	}
 	outgoing := "Outgoing SMS and email (codes and links) are printed as JSON lines on stdout."
 	if mailer != nil {
 		outgoing = "Email is sent over SMTP; outgoing SMS (codes) are printed as JSON lines on stdout."
@@ -135,4 +152,26 @@ func newDemoMailer(sc smtpConfig) (*smtpMailer, error) {
 		return nil, err
 	}
 	return newSMTPMailer(sc, r)
+}
+
+// importMembers loads a migration file into the demo's store, reporting
+// refused rows and the summary on stderr. Refused rows do not stop the
+// server; an unreadable file does.
+func importMembers(ctx context.Context, a *app.App, path string, stderr io.Writer) error {
+	format, err := importer.FormatOf(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sum, err := a.Import(ctx, f, format, func(r importer.Refusal) { fmt.Fprintln(stderr, "import:", r) })
+	fmt.Fprintf(stderr, "import of %s:\n", path)
+	_, _ = sum.WriteTo(stderr)
+	if err != nil {
+		return fmt.Errorf("-import: %w", err)
+	}
+	return nil
 }

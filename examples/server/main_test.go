@@ -9,6 +9,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,4 +174,40 @@ func TestMaxLimitsReachTheService(t *testing.T) {
 			d.call(http.MethodGet, "/member/userservice/security", "alice", send, tc.second)
 		})
 	}
+}
+
+// TestImportFlag: -import loads a migration file at start, reports its
+// refused rows and summary on stderr, and an imported member signs in
+// with the old password (an htpasswd bcrypt hash of "password").
+func TestImportFlag(t *testing.T) {
+	path := t.TempDir() + "/members.jsonl"
+	input := `{"userId":"old-member","passwordHash":"$2y$04$JAVw00Dtroq0Xq23hXe.7OTcVqfz5ZfzqzhZSeVMayNA6A7CY9iYm","phone":"13800138000"}` + "\n" +
+		`{"userId":"broken","passwordHash":"nope"}` + "\n"
+	require.NoError(t, os.WriteFile(path, []byte(input), 0o600))
+	stderr, stop := demotest.Start(t, func(ctx context.Context, stderr io.Writer) error {
+		return run(ctx, []string{"-addr", "127.0.0.1:0", "-import", path}, io.Discard, stderr)
+	})
+	out := stderr.String()
+	assert.Contains(t, out, `import: line 2 userId "broken": bad_hash`)
+	assert.Contains(t, out, "imported: 1\n")
+	assert.NotContains(t, out, "JAVw00")
+	m := regexp.MustCompile(`DEMO server on (http://127\.0\.0\.1:[0-9]+)`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	signIn := func(pw string) string {
+		resp, err := http.PostForm(m[1]+"/demo/signin", url.Values{"userId": {"old-member"}, "password": {pw}})
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var body struct {
+			Code string `json:"code"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		return body.Code
+	}
+	assert.NotEqual(t, "201", signIn("wrong"))
+	assert.Equal(t, "201", signIn("password"))
+	assert.Equal(t, "201", signIn("password"), "again, on the upgraded hash")
+	require.NoError(t, stop())
+
+	require.Error(t, run(context.Background(), []string{"-addr", "127.0.0.1:0", "-import", path + ".txt"}, io.Discard, io.Discard))
+	require.Error(t, run(context.Background(), []string{"-addr", "127.0.0.1:0", "-import", t.TempDir() + "/missing.csv"}, io.Discard, io.Discard))
 }

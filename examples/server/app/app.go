@@ -25,6 +25,7 @@ import (
 	"github.com/acctsec/security/examples/internal/demo"
 	"github.com/acctsec/security/examples/server/web"
 	"github.com/acctsec/security/httpadapter"
+	"github.com/acctsec/security/importer"
 	"github.com/acctsec/security/memstore"
 	"github.com/acctsec/security/notify"
 )
@@ -131,4 +132,12 @@ func New(opts Options) (*App, error) {
 // Close drains queued messages and stops the store.
 func (a *App) Close(ctx context.Context) error {
 	return errors.Join(a.svc.Close(ctx), a.store.Close())
+}
+
+// Import loads members from in (package importer's JSON Lines or CSV) into
+// the demo's store, through the same code path as cmd/acctsec-import: each
+// refused row goes to report, in line order. Cheap legacy digests are
+// wrapped in argon2id, as in a real migration.
+func (a *App) Import(ctx context.Context, in io.Reader, format importer.Format, report func(importer.Refusal)) (importer.Summary, error) {
+	return importer.Run(ctx, a.svc, in, importer.StoreSink{Store: a.store}, importer.Options{Format: format, Report: report})
 }
