@@ -197,7 +197,7 @@ func TestImportEndToEnd(t *testing.T) {
 	// server would run: the first login checks the bcrypt hash and
 	// replaces it with argon2id; the ECShop digest and pay password work.
 	svc, err := security.New(st, security.NotifierFunc(func(context.Context, security.Message) error { return nil }),
-		security.Config{Secret: bytes.Repeat([]byte{7}, 32)})
+		security.Config{Secret: []byte("8dK2mQx7Lp4Vn1Zr6Ts3Wy9Hb0Jf5Ge2Uc7Ia4Oq1Ek=")})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close(ctx) })
 	require.ErrorIs(t, svc.VerifyPassword(ctx, "m42", "wrong"), security.ErrWrongPassword)
