@@ -111,6 +111,17 @@ type Options struct {
 	// flow handles are never logged. Default slog.Default().
 	Logger *slog.Logger
 
+	// DeviceToken returns the device token the host keeps for the client of
+	// r, if any: the one Service.SignIn (or SignInWithLoginCode) issued when
+	// the client last signed in, typically read from a long-lived, HttpOnly,
+	// Secure cookie of the host's own. The Service gets it in
+	// security.Client.DeviceToken: it tells the owner's devices from
+	// strangers, so a stranger's wrong passwords never lock the owner's
+	// devices, and the owner's own sends (a forgot-password start from a
+	// known device) have a budget strangers cannot spend. Without it every
+	// client is a stranger.
+	DeviceToken func(r *http.Request) string
+
 	// OnLogin starts the host's session for userID after the SMS login
 	// route (POST /web/userservice/security/loginCode) checked the code:
 	// set the session cookie on w, or whatever the host's sessions need,
@@ -152,6 +163,7 @@ type Handler struct {
 	cop        *http.CrossOriginProtection
 	routes     map[string]*resource
 	onLogin    func(http.ResponseWriter, *http.Request, string) error
+	device     func(*http.Request) string
 }
 
 // New returns a Handler serving the routes of the account-security API on
@@ -175,6 +187,7 @@ func New(svc *security.Service, opts Options) *Handler {
 		cop:        opts.CrossOrigin,
 		routes:     routeTable(),
 		onLogin:    opts.OnLogin,
+		device:     opts.DeviceToken,
 	}
 	if h.onLogin == nil {
 		delete(h.routes, pathLoginCode)
@@ -357,7 +370,11 @@ func (h *Handler) client(r *http.Request, locale string) security.Client {
 	if len(ua) > maxUserAgent {
 		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
 	}
-	return security.Client{IP: clientIP(r, h.trusted, h.ipHeader), Locale: locale, UserAgent: ua}
+	c := security.Client{IP: clientIP(r, h.trusted, h.ipHeader), Locale: locale, UserAgent: ua}
+	if h.device != nil {
+		c.DeviceToken = h.device(r)
+	}
+	return c
 }
 
 // flowHandle returns the flow handle of a forgot-password step: the
