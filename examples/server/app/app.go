@@ -114,6 +114,10 @@ func New(opts Options) (*App, error) {
 		UserID: sessions.userID,
 		Routes: func(mux *http.ServeMux, ad *httpadapter.Handler) {
 			mux.Handle("GET /{$}", web.Page())
+			mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(httpadapter.OpenAPI())
+			})
 			mux.Handle("GET /assets/", web.Assets())
 			mux.Handle("/demo/inbox", inbox.handler(ad))
 			mux.Handle("/demo/signin", http.NewCrossOriginProtection().Handler(sessions.signIn(svc, ad)))

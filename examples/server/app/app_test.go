@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/acctsec/security/httpadapter"
+
 	"github.com/acctsec/security/examples/internal/demotest"
 )
 
@@ -258,4 +260,16 @@ func TestPage(t *testing.T) {
 	// The API around the page is unchanged.
 	code, _ := envelope(t, s.do(http.MethodPost, "/", nil))
 	assert.Equal(t, "404", code)
+}
+
+// TestOpenAPIServed: the description of the routes is at /openapi.json, the
+// same bytes httpadapter embeds.
+func TestOpenAPIServed(t *testing.T) {
+	s := newServer(t)
+	resp := s.do(http.MethodGet, "/openapi.json", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, httpadapter.OpenAPI(), body)
 }
