@@ -102,6 +102,9 @@ type harness struct {
 	mu       sync.Mutex
 	failSend bool
 	events   []security.Event
+	// logins records the default OnLogin hook's calls (nil when the
+	// test set its own hook or opted out).
+	logins *logins
 }
 
 type harnessConfig struct {
@@ -109,6 +112,10 @@ type harnessConfig struct {
 	limits security.Limits
 	// store, when set, wraps the memstore the Service uses.
 	store func(*memstore.Store) security.Store
+	// noLogin leaves Options.OnLogin unset, so the SMS login routes are
+	// not mounted. Otherwise, when opts has no OnLogin, the harness gives
+	// it one that records the user and sets a session cookie.
+	noLogin bool
 }
 
 func newHarness(t *testing.T, hc harnessConfig) *harness {
@@ -174,6 +181,10 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 	}
 	if opts.Logger == nil {
 		opts.Logger = logger
+	}
+	if opts.OnLogin == nil && !hc.noLogin {
+		hs.logins = &logins{}
+		opts.OnLogin = hs.logins.hook
 	}
 	hs.h = record(t, httpadapter.New(svc, opts), opts)
 	hs.ad = unwrap(hs.h)
