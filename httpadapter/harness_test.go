@@ -416,6 +416,9 @@ type exchange struct {
 	// description cannot name: the conformance test drops them from the
 	// request before validating it.
 	IgnoreParams []string `json:"ignoreParams,omitempty"`
+	// Options names the options set that mount routes ("OnLogin"), as
+	// the description's x-acctsec-requires-option names them.
+	Options []string `json:"options,omitempty"`
 
 	Method        string      `json:"method"`
 	Target        string      `json:"target"` // path and query, as sent
@@ -485,10 +488,14 @@ func record(t testing.TB, h http.Handler, opts httpadapter.Options) http.Handler
 			cookie = httpadapter.DefaultInsecureFlowCookieName
 		}
 	}
+	var mounting []string
+	if opts.OnLogin != nil {
+		mounting = append(mounting, "OnLogin")
+	}
 	return recorded{inner: h, HandlerFunc: func(w http.ResponseWriter, r *http.Request) {
 		x := exchange{Kind: "exchange", Test: t.Name(), PathPrefix: opts.PathPrefix, FlowCookieName: cookie,
 			InsecureCookies: opts.InsecureCookies, AlwaysHTTP200: opts.AlwaysHTTP200, IgnoreParams: opts.IgnoreParams,
-			Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
+			Options: mounting, Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
 			Header: r.Header.Clone(), ContentLength: r.ContentLength}
 		if r.Body != nil && r.Body != http.NoBody {
 			b, err := io.ReadAll(r.Body)
