@@ -102,6 +102,9 @@ type harness struct {
 	mu       sync.Mutex
 	failSend bool
 	events   []security.Event
+	// logins records the default OnLogin hook's calls (nil when the
+	// test set its own hook or opted out).
+	logins *logins
 }
 
 type harnessConfig struct {
@@ -109,6 +112,10 @@ type harnessConfig struct {
 	limits security.Limits
 	// store, when set, wraps the memstore the Service uses.
 	store func(*memstore.Store) security.Store
+	// noLogin leaves Options.OnLogin unset, so the SMS login routes are
+	// not mounted. Otherwise, when opts has no OnLogin, the harness gives
+	// it one that records the user and sets a session cookie.
+	noLogin bool
 }
 
 func newHarness(t *testing.T, hc harnessConfig) *harness {
@@ -174,6 +181,10 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 	}
 	if opts.Logger == nil {
 		opts.Logger = logger
+	}
+	if opts.OnLogin == nil && !hc.noLogin {
+		hs.logins = &logins{}
+		opts.OnLogin = hs.logins.hook
 	}
 	hs.h = record(t, httpadapter.New(svc, opts), opts)
 	hs.ad = unwrap(hs.h)
@@ -405,6 +416,9 @@ type exchange struct {
 	// description cannot name: the conformance test drops them from the
 	// request before validating it.
 	IgnoreParams []string `json:"ignoreParams,omitempty"`
+	// Options names the options set that mount routes ("OnLogin"), as
+	// the description's x-acctsec-requires-option names them.
+	Options []string `json:"options,omitempty"`
 
 	Method        string      `json:"method"`
 	Target        string      `json:"target"` // path and query, as sent
@@ -474,10 +488,14 @@ func record(t testing.TB, h http.Handler, opts httpadapter.Options) http.Handler
 			cookie = httpadapter.DefaultInsecureFlowCookieName
 		}
 	}
+	var mounting []string
+	if opts.OnLogin != nil {
+		mounting = append(mounting, "OnLogin")
+	}
 	return recorded{inner: h, HandlerFunc: func(w http.ResponseWriter, r *http.Request) {
 		x := exchange{Kind: "exchange", Test: t.Name(), PathPrefix: opts.PathPrefix, FlowCookieName: cookie,
 			InsecureCookies: opts.InsecureCookies, AlwaysHTTP200: opts.AlwaysHTTP200, IgnoreParams: opts.IgnoreParams,
-			Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
+			Options: mounting, Method: r.Method, Target: r.URL.RequestURI(), Host: r.Host,
 			Header: r.Header.Clone(), ContentLength: r.ContentLength}
 		if r.Body != nil && r.Body != http.NoBody {
 			b, err := io.ReadAll(r.Body)

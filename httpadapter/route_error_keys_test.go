@@ -95,6 +95,36 @@ func TestRouteErrorKeys(t *testing.T) {
 		{"verifyMail code: invalid email", "400", "invalid_email", func(t *testing.T, hs *harness) response {
 			return hs.do(http.MethodPost, pVerifyMail, encForm, "", kv{{"email", "Alice <alice@example.com>"}, {"message", "123456"}})
 		}},
+		{"set password: invalid phone", "400", "invalid_phone", func(t *testing.T, hs *harness) response {
+			hs.createAccount(security.NewAccount{UserID: alice, Phone: alicePhone})
+			return hs.do(http.MethodPut, pSetPassword, encForm, alice, kv{{"phone", "12345"}, {"message", "123456"}, {"passwordFirst", newPass}})
+		}},
+		{"set password: no bound phone", "403", "phone_mismatch", func(t *testing.T, hs *harness) response {
+			hs.createAccount(security.NewAccount{UserID: alice, Email: aliceEmail})
+			return hs.do(http.MethodPut, pSetPassword, encJSON, alice, kv{{"phone", alicePhone}, {"message", "123456"}, {"passwordFirst", newPass}})
+		}},
+		{"login code send: invalid phone", "400", "invalid_phone", func(t *testing.T, hs *harness) response {
+			return hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", "12345"}})
+		}},
+		{"login code send: send refused", "403", "send_refused", func(t *testing.T, hs *harness) response {
+			return hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", vetoedPhone}})
+		}},
+		{"login code send: rate limited, known phone", "429", "rate_limited", func(t *testing.T, hs *harness) response {
+			hs.createAccount(security.NewAccount{UserID: alice, Phone: alicePhone})
+			expect(t, hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", alicePhone}}), "200", "success")
+			return hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", alicePhone}})
+		}},
+		// An unknown phone is throttled alike, or the answer would tell
+		// which phones have an account.
+		{"login code send: rate limited, unknown phone", "429", "rate_limited", func(t *testing.T, hs *harness) response {
+			expect(t, hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", otherPhone}}), "200", "success")
+			return hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", otherPhone}})
+		}},
+		{"login code verify: invalid phone", "400", "invalid_phone", func(t *testing.T, hs *harness) response {
+			res := hs.do(http.MethodPost, pLoginCode, encMultipart, "", kv{{"phone", "12345"}, {"message", "123456"}})
+			assert.Empty(t, hs.logins.called(), "nobody signed in")
+			return res
+		}},
 		{"verifyMail link: email taken", "409", "email_taken", func(t *testing.T, hs *harness) response {
 			withAlice(hs, "", "")
 			hs.createAccount(security.NewAccount{UserID: bob, Password: bobPass, Email: "bob@example.com", EmailVerified: true})
@@ -156,6 +186,24 @@ func TestWrongCodesVoidThenBlock(t *testing.T) {
 				return r
 			}
 		}},
+		{"set password", func(t *testing.T, hs *harness) func() *http.Request {
+			hs.createAccount(security.NewAccount{UserID: alice, Phone: alicePhone})
+			expect(t, hs.do(http.MethodGet, pMember, encQuery, alice, kv{{"phone", alicePhone}}), "200", "success")
+			code := hs.nextCode(security.PurposeConfirmPhone).msg.Code
+			return func() *http.Request {
+				r := request(t, http.MethodPut, pSetPassword, encForm, kv{{"phone", alicePhone}, {"message", wrongCode(code)}, {"passwordFirst", newPass}})
+				r.Header.Set("X-User-ID", alice)
+				return r
+			}
+		}},
+		{"SMS login", func(t *testing.T, hs *harness) func() *http.Request {
+			hs.createAccount(security.NewAccount{UserID: alice, Phone: alicePhone})
+			expect(t, hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", alicePhone}}), "200", "success")
+			code := hs.nextCode(security.PurposeLoginCode).msg.Code
+			return func() *http.Request {
+				return request(t, http.MethodPost, pLoginCode, encJSON, kv{{"phone", alicePhone}, {"message", wrongCode(code)}})
+			}
+		}},
 		{"verify email by code", func(t *testing.T, hs *harness) func() *http.Request {
 			hs.createAccount(security.NewAccount{UserID: alice, Password: alicePass, Email: aliceEmail})
 			expect(t, hs.do(http.MethodPost, pSendMail, encForm, "", kv{{"email", aliceEmail}}), "200", "success")
@@ -193,6 +241,7 @@ func TestWrongCodesVoidThenBlock(t *testing.T) {
 			n, err := strconv.Atoi(last.Header().Get("Retry-After"))
 			require.NoError(t, err)
 			assert.Positive(t, n)
+			assert.Empty(t, hs.logins.called(), "no wrong code signs anyone in")
 		})
 	}
 }

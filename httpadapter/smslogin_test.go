@@ -42,7 +42,7 @@ func (l *logins) called() []string {
 
 func TestSMSLoginRoutesNeedOnLogin(t *testing.T) {
 	t.Parallel()
-	hs := newHarness(t, harnessConfig{})
+	hs := newHarness(t, harnessConfig{noLogin: true})
 	hs.createAccount(security.NewAccount{UserID: alice, Phone: alicePhone})
 	expect(t, hs.do(http.MethodGet, pLoginCode, encQuery, "", kv{{"phone", alicePhone}}), "404", "not_found")
 	expect(t, hs.do(http.MethodPost, pLoginCode, encForm, "", kv{{"phone", alicePhone}, {"message", "123456"}}), "404", "not_found")

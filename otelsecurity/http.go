@@ -41,9 +41,11 @@ var routes = map[string]bool{
 	"/member/userservice/security/resetPayPassword":  true,
 	"/member/userservice/security/updatePayPassword": true,
 	"/member/userservice/security/status":            true,
+	"/member/userservice/security/setPassword":       true,
 	"/web/userservice/security":                      true,
 	"/web/userservice/security/sendMail":             true,
 	"/web/userservice/security/verifyMail":           true,
+	"/web/userservice/security/loginCode":            true,
 }
 
 // Handler returns next, typically an *httpadapter.Handler, with a server

@@ -2,8 +2,10 @@ package otelsecurity_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +88,33 @@ func TestHandlerLeavesOtherResponsesAlone(t *testing.T) {
 	assert.Empty(t, attr(ended[0].Attributes(), "acctsec.code"))
 	assert.Equal(t, "502", attr(ended[0].Attributes(), "http.response.status_code"))
 	assert.Equal(t, codes.Error, ended[0].Status().Code)
+}
+
+// Every path the adapter serves (as its OpenAPI description lists them) is
+// named by the default route, with and without a PathPrefix: a route added
+// to httpadapter but not to otelsecurity would show as "unmatched".
+func TestHandlerNamesEveryAdapterRoute(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(httpadapter.OpenAPI(), &doc))
+	require.NotEmpty(t, doc.Paths)
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	in, err := otelsecurity.New(otelsecurity.Options{TracerProvider: tp})
+	require.NoError(t, err)
+	for _, prefix := range []string{"", "/api"} {
+		h := in.Handler(http.NotFoundHandler(), otelsecurity.HTTPOptions{PathPrefix: prefix})
+		for path, ops := range doc.Paths {
+			for method := range ops {
+				if strings.HasPrefix(method, "x-") || method == "parameters" {
+					continue
+				}
+				m := strings.ToUpper(method)
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(m, prefix+path, nil))
+				ended := spans.Ended()
+				assert.Equal(t, m+" "+prefix+path, ended[len(ended)-1].Name())
+			}
+		}
+	}
 }

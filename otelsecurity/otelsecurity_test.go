@@ -28,20 +28,27 @@ import (
 
 // The test's personal data: none of it may reach a span or a metric.
 const (
-	userA   = "user-7f3a9c"
-	userB   = "user-b81d20"
-	phoneA  = "+8613800138000"
-	phoneB  = "+8613900139000"
-	phoneC  = "+8613700137000"
-	emailA  = "alice.otel@example.com"
-	emailB  = "second.otel@example.org"
-	emailC  = "third.otel@example.net"
-	pass1   = "violet tractor umbrella"
-	pass2   = "granite orbit lantern"
-	pass3   = "copper meadow whistle"
-	pinA    = "583920"
-	pinB    = "640271"
-	pinC    = "719364"
+	userA  = "user-7f3a9c"
+	userB  = "user-b81d20"
+	phoneA = "+8613800138000"
+	phoneB = "+8613900139000"
+	phoneC = "+8613700137000"
+	emailA = "alice.otel@example.com"
+	emailB = "second.otel@example.org"
+	emailC = "third.otel@example.net"
+	pass1  = "violet tractor umbrella"
+	pass2  = "granite orbit lantern"
+	pass3  = "copper meadow whistle"
+	pinA   = "583920"
+	pinB   = "640271"
+	pinC   = "719364"
+	// An account created without a password (an SMS sign-up), its
+	// password, and the phone customer service rebinds it to.
+	userC   = "user-c4e917"
+	phoneD  = "+8613600136000"
+	emailD  = "fourth.otel@example.com"
+	pass4   = "saffron harbor kettle"
+	phoneE  = "+8613500135000"
 	testIP  = "203.0.113.77"
 	agentUA = "otel-test-agent/1.0"
 )
@@ -141,11 +148,17 @@ func newFixture(t *testing.T) *fixture {
 	ad := httpadapter.New(f.svc, httpadapter.Options{
 		UserID:          func(r *http.Request) (string, bool) { return r.Header.Get("X-User-ID"), true },
 		InsecureCookies: true,
+		// The host's session for the SMS login: a cookie naming the user.
+		OnLogin: func(w http.ResponseWriter, _ *http.Request, userID string) error {
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: sessionPrefix + userID, HttpOnly: true})
+			return nil
+		},
 	})
 	f.handler = in.Handler(ad, otelsecurity.HTTPOptions{})
 	f.secrets = []string{userA, userB, phoneA, phoneB, phoneC, "13800138000", "13900139000", "13700137000",
 		emailA, emailB, emailC, "alice.otel", "example.com", "example.org", "example.net", pass1, pass2, pass3, pinA, pinB, pinC,
-		testIP, agentUA, "****"}
+		testIP, agentUA, "****", userC, phoneD, "13600136000", emailD, "fourth.otel", pass4, phoneE, "13500135000",
+		sessionPrefix}
 	return f
 }
 
@@ -158,6 +171,9 @@ func testConfig() security.Config {
 }
 
 func (f *fixture) keep(secrets ...string) { f.secrets = append(f.secrets, secrets...) }
+
+// sessionPrefix starts the session cookie the fixture's OnLogin sets.
+const sessionPrefix = "sess-9d41be-"
 
 var ctx = security.WithClient(context.Background(), security.Client{IP: testIP, UserAgent: agentUA, Locale: "en"})
 
@@ -276,7 +292,87 @@ func runEveryFlow(t *testing.T, f *fixture) {
 	rec = f.serve(http.MethodGet, "/nothing/"+userA+"/here", "")
 	require.Equal(t, http.StatusNotFound, rec.Code)
 
+	runAccountFlows(t, f)
 	require.NoError(t, s.Close(context.Background()))
+}
+
+// runAccountFlows drives the flows of accounts created without a password:
+// the lookups, the unmasked record, setting the first password and the SMS
+// login (through HTTP and the Go API), customer service's rebinding and the
+// deletion, each with a failure too.
+func runAccountFlows(t *testing.T, f *fixture) {
+	t.Helper()
+	s, out := f.svc, f.out
+	f.clock.Advance(2 * time.Minute)
+	require.NoError(t, s.CreateAccount(ctx, security.NewAccount{UserID: userC, Phone: phoneD, Email: emailD}))
+
+	// Lookups: any spelling of the number finds the account.
+	id, err := s.UserIDByPhone(ctx, "136 0013 6000")
+	require.NoError(t, err)
+	assert.Equal(t, userC, id)
+	_, err = s.UserIDByPhone(ctx, "13100131000")
+	require.ErrorIs(t, err, security.ErrAccountNotFound)
+	id, err = s.UserIDByEmail(ctx, emailD)
+	require.NoError(t, err)
+	assert.Equal(t, userC, id)
+	_, err = s.UserIDByEmail(ctx, "nobody.otel@example.com")
+	require.ErrorIs(t, err, security.ErrAccountNotFound)
+	f.keep("13100131000", "nobody.otel")
+	// The unmasked record: its phone and address in full.
+	for _, user := range []string{userA, userC} {
+		info, err := s.Account(ctx, user)
+		require.NoError(t, err)
+		f.keep(info.Phone, info.Email)
+	}
+	_, err = s.Account(ctx, "user-unknown-5e0a")
+	require.ErrorIs(t, err, security.ErrAccountNotFound)
+	f.keep("user-unknown-5e0a")
+
+	// The first password, proved by a code sent to the bound phone: set
+	// through HTTP, then refused by the Go API (already set).
+	require.NoError(t, s.SendPhoneCode(ctx, userC, phoneD))
+	code := out.last(t, phoneD, security.PurposeConfirmPhone, 1).Code
+	f.keep(code)
+	q := url.Values{"phone": {"13600136000"}, "message": {code}, "passwordFirst": {pass4}}
+	rec := f.serve(http.MethodPut, "/member/userservice/security/setPassword?"+q.Encode(), userC)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	require.ErrorIs(t, s.SetPassword(ctx, userC, phoneD, code, pass4), security.ErrPasswordSet)
+	require.NoError(t, s.VerifyPassword(ctx, userC, pass4))
+
+	// SMS login through HTTP: the host's OnLogin sets its session cookie.
+	f.clock.Advance(2 * time.Minute)
+	rec = f.serve(http.MethodGet, "/web/userservice/security/loginCode?phone=13600136000", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	code = out.last(t, phoneD, security.PurposeLoginCode, 1).Code
+	f.keep(code)
+	q = url.Values{"phone": {"13600136000"}, "message": {code}}
+	rec = f.serve(http.MethodPost, "/web/userservice/security/loginCode?"+q.Encode(), "")
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Header().Get("Set-Cookie"), sessionPrefix+userC)
+	// And with the Go API: a wrong code, then a sign-in with a device token.
+	f.clock.Advance(2 * time.Minute)
+	require.NoError(t, s.SendLoginCode(ctx, phoneD))
+	code = out.last(t, phoneD, security.PurposeLoginCode, 2).Code
+	f.keep(code)
+	_, err = s.VerifyLoginCode(ctx, phoneD, wrong(code))
+	require.ErrorIs(t, err, security.ErrInvalidCode)
+	id, device, err := s.SignInWithLoginCode(ctx, phoneD, code)
+	require.NoError(t, err)
+	assert.Equal(t, userC, id)
+	f.keep(device)
+	_, _, err = s.SignInWithLoginCode(ctx, phoneD, code)
+	require.ErrorIs(t, err, security.ErrInvalidCode, "single use")
+
+	// Customer service rebinds the phone; a phone bound elsewhere is refused.
+	require.NoError(t, s.AdminRebindPhone(ctx, userC, phoneE))
+	require.ErrorIs(t, s.AdminRebindPhone(ctx, userC, phoneA), security.ErrPhoneTaken)
+	info, err := s.Account(ctx, userC)
+	require.NoError(t, err)
+	assert.Equal(t, phoneE, info.Phone)
+
+	// Deletion, then again: nothing left to delete.
+	require.NoError(t, s.DeleteAccount(ctx, userC))
+	require.ErrorIs(t, s.DeleteAccount(ctx, userC), security.ErrAccountNotFound)
 }
 
 func (f *fixture) serve(method, target, user string) *httptest.ResponseRecorder {

@@ -70,11 +70,24 @@ func TestFlowSpansParentStoreCallsAndDeliveries(t *testing.T) {
 		"GET /member/userservice/security/status", "GET /web/userservice/security",
 		"GET /web/userservice/security/verifyMail", "POST /web/userservice/security/verifyMail",
 		"GET /member/userservice/security", "GET unmatched",
+		"PUT /member/userservice/security/setPassword",
+		"GET /web/userservice/security/loginCode", "POST /web/userservice/security/loginCode",
 	}, names)
+	fromHTTP := map[string]string{
+		"status":            "GET /member/userservice/security/status",
+		"set_password":      "PUT /member/userservice/security/setPassword",
+		"login_code.send":   "GET /web/userservice/security/loginCode",
+		"login_code.verify": "POST /web/userservice/security/loginCode",
+	}
+	parented := map[string]int{}
 	for _, s := range spans {
-		if s.Name() == "status" && s.Parent().IsValid() { // the one from HTTP
-			assert.Equal(t, "GET /member/userservice/security/status", byID[s.Parent().SpanID()].Name())
+		if route, ok := fromHTTP[s.Name()]; ok && s.Parent().IsValid() { // the one from HTTP
+			assert.Equal(t, route, byID[s.Parent().SpanID()].Name())
+			parented[s.Name()]++
 		}
+	}
+	for flow := range fromHTTP {
+		assert.Equalf(t, 1, parented[flow], "%s: one flow started by HTTP", flow)
 	}
 	for _, s := range server {
 		code := attr(s.Attributes(), "acctsec.code")
@@ -165,7 +178,7 @@ func TestMetrics(t *testing.T) {
 	assert.EqualValues(t, 1, sum("acctsec.lockouts", kv("acctsec.kind", "password")))
 	assert.EqualValues(t, 0, sum("acctsec.lockouts", kv("acctsec.kind", "pay_password")))
 	assert.EqualValues(t, 1, sum("acctsec.delivery.failures", kv("acctsec.reason", "notifier")))
-	assert.EqualValues(t, 2, sum("acctsec.events", kv("acctsec.event", "phone_bound")), "a bind and a change")
+	assert.EqualValues(t, 3, sum("acctsec.events", kv("acctsec.event", "phone_bound")), "a bind, a change and customer service's rebinding")
 
 	// Every SMS handed to the provider spent a unit, the failed one too.
 	smsSent := sum("acctsec.deliveries", kv("acctsec.channel", "sms"), kv("acctsec.outcome", "sent"))
@@ -173,9 +186,11 @@ func TestMetrics(t *testing.T) {
 	assert.EqualValues(t, 1, smsFailed)
 	assert.Equal(t, smsSent+smsFailed, sum("acctsec.sms_budget.used"))
 	assert.Positive(t, sum("acctsec.sms_budget.used", kv("acctsec.budget", "notices")))
-	// SMS codes: two binds, two confirmations, two forgot-password codes,
-	// and the one whose delivery failed.
-	assert.EqualValues(t, 7, sum("acctsec.sms_budget.used", kv("acctsec.budget", "codes")))
+	// SMS codes: two binds, three confirmations (one for the first
+	// password), two forgot-password codes, two login codes, and the one
+	// whose delivery failed.
+	assert.EqualValues(t, 10, sum("acctsec.sms_budget.used", kv("acctsec.budget", "codes")))
+	assert.EqualValues(t, 2, sum("acctsec.sends", kv("acctsec.channel", "sms"), kv("acctsec.purpose", "login_code"), kv("acctsec.outcome", "sent")))
 
 	assert.Positive(t, count("acctsec.hash.duration", kv("acctsec.operation", "hash")))
 	assert.Positive(t, count("acctsec.hash.duration", kv("acctsec.operation", "check")))

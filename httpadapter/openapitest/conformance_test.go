@@ -359,8 +359,11 @@ func validateAll(t *testing.T, doc *openapi3.T, xs []exchange) (coverage, []erro
 }
 
 // checkFlowCookie: the handler used the cookie name the description gives
-// for its options, and every cookie it set has that name.
-func checkFlowCookie(x exchange, f facts) error {
+// for its options, and every cookie it set has that name, unless the
+// response is one where the description lets the host set its own
+// (hostCookies: a Set-Cookie header marked x-acctsec-set-by, the session
+// that Options.OnLogin starts).
+func checkFlowCookie(x exchange, f facts, hostCookies bool) error {
 	want := f.cookie
 	if x.InsecureCookies {
 		want = f.insecureCookie
@@ -368,12 +371,26 @@ func checkFlowCookie(x exchange, f facts) error {
 	if x.FlowCookieName != want {
 		return fmt.Errorf("the flow cookie is %q (InsecureCookies %v), but the description names %q", x.FlowCookieName, x.InsecureCookies, want)
 	}
+	if hostCookies {
+		return nil
+	}
 	for _, sc := range http.Header(x.ResponseHeader).Values("Set-Cookie") {
 		if name, _, _ := strings.Cut(sc, "="); name != x.FlowCookieName {
 			return fmt.Errorf("Set-Cookie names %q, not the flow cookie %q", name, x.FlowCookieName)
 		}
 	}
 	return nil
+}
+
+// hostSetsCookies reports whether resp lets the host set cookies of its
+// own: its Set-Cookie header is marked x-acctsec-set-by.
+func hostSetsCookies(resp *openapi3.Response) bool {
+	h := resp.Headers["Set-Cookie"]
+	if h == nil || h.Value == nil {
+		return false
+	}
+	by, _ := h.Value.Extensions["x-acctsec-set-by"].(string)
+	return by != ""
 }
 
 // checkMediaHeaders: the headers a response declares with
@@ -406,10 +423,6 @@ func check(doc *openapi3.T, x exchange, cov *coverage, f facts) error {
 		rest, ok := strings.CutPrefix(path, prefix)
 		path, routed = rest, ok && strings.HasPrefix(rest, "/")
 	}
-	if err := checkFlowCookie(x, f); err != nil {
-		return err
-	}
-
 	head := x.Method == http.MethodHead
 	var env envelope
 	mt, _, _ := mime.ParseMediaType(http.Header(x.ResponseHeader).Get("Content-Type"))
@@ -452,7 +465,7 @@ func check(doc *openapi3.T, x exchange, cov *coverage, f facts) error {
 
 	var item *openapi3.PathItem
 	if routed {
-		item = doc.Paths.Value(path)
+		item = mounted(doc.Paths.Value(path), x.Options)
 	}
 	route := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: x.Method}
 	if item != nil {
@@ -539,6 +552,9 @@ func check(doc *openapi3.T, x exchange, cov *coverage, f facts) error {
 		return fmt.Errorf("status %d is not described", status)
 	}
 	resp := rr.Value
+	if err := checkFlowCookie(x, f, hostSetsCookies(resp)); err != nil {
+		return err
+	}
 	if err := checkMediaHeaders(resp, mt, x.ResponseHeader); err != nil {
 		return fmt.Errorf("the response does not match the description: %w", err)
 	}
@@ -562,6 +578,29 @@ func check(doc *openapi3.T, x exchange, cov *coverage, f facts) error {
 		cov.pages++
 	}
 	return nil
+}
+
+// mounted returns item with only the operations a handler with the
+// options set (by name) serves: an operation whose x-acctsec-requires-option
+// names an option not set is not served. It returns nil when the options
+// leave none of the path's operations (the path is then unknown).
+func mounted(item *openapi3.PathItem, options []string) *openapi3.PathItem {
+	if item == nil {
+		return nil
+	}
+	out := *item
+	removed := false
+	for method, op := range item.Operations() {
+		requires, _ := op.Extensions["x-acctsec-requires-option"].(string)
+		if requires != "" && !slices.Contains(options, requires) {
+			out.SetOperation(method, nil)
+			removed = true
+		}
+	}
+	if removed && len(out.Operations()) == 0 {
+		return nil
+	}
+	return &out
 }
 
 // mayRefuse reports whether the answer on the route name may be a refusal

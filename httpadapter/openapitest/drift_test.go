@@ -36,6 +36,7 @@ func TestValidationCatchesDrift(t *testing.T) {
 	rec := recording(t)
 	const member = "/member/userservice/security"
 	const verifyMail = "/web/userservice/security/verifyMail"
+	const loginCode = "/web/userservice/security/loginCode"
 	cases := []struct {
 		name   string
 		change func(t *testing.T, doc map[string]any)
@@ -96,6 +97,21 @@ func TestValidationCatchesDrift(t *testing.T) {
 			alts := at(t, doc, "paths", verifyMail, "post", "requestBody", "content", "application/json", "schema")["oneOf"].([]any)
 			alts[0].(map[string]any)["required"] = []any{"token", "email"}
 		}, "took a request the description refuses"},
+		{"the SMS login's data", func(t *testing.T, doc map[string]any) {
+			data := at(t, doc, "components", "schemas", "LoginCodeEnvelope", "properties", "data")
+			data["required"] = []any{"userID"}
+		}, "userID"},
+		{"the SMS login mounted without OnLogin", func(t *testing.T, doc map[string]any) {
+			delete(at(t, doc, "paths", loginCode, "get"), "x-acctsec-requires-option")
+			delete(at(t, doc, "paths", loginCode, "post"), "x-acctsec-requires-option")
+		}, "GET " + loginCode},
+		{"the host's session cookie unannounced", func(t *testing.T, doc map[string]any) {
+			delete(at(t, doc, "components", "headers", "SetHostCookie"), "x-acctsec-set-by")
+		}, "Set-Cookie names \"session\""},
+		{"a new error key dropped", func(t *testing.T, doc map[string]any) {
+			at(t, doc, "paths", member+"/setPassword", "put", "responses", "409", "content", "application/json",
+				"schema", "properties")["data"] = map[string]any{"$ref": "#/components/schemas/ErrorKey.pay_password_set"}
+		}, "password_set"},
 		{"the flow cookie's name", func(t *testing.T, doc map[string]any) {
 			at(t, doc, "components", "parameters", "FlowCookie")["name"] = "acctsec_flow"
 		}, "the description names \"acctsec_flow\""},

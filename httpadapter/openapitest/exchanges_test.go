@@ -26,6 +26,7 @@ type exchange struct {
 	InsecureCookies bool                `json:"insecureCookies"`
 	AlwaysHTTP200   bool                `json:"alwaysHTTP200"`
 	IgnoreParams    []string            `json:"ignoreParams"`
+	Options         []string            `json:"options"` // options set that mount routes
 	Method          string              `json:"method"`
 	Target          string              `json:"target"`
 	Host            string              `json:"host"`

@@ -23,7 +23,10 @@ var probeMethods = []string{
 // TestServedRoutesAreDescribed probes a Handler with every method on every
 // described path, and on every path of the adapter's route table (as the
 // recording lists it): a method that answers neither 404 nor 405 is served,
-// and the served set must be exactly the described operations.
+// and the served set must be exactly the described operations. It probes
+// a Handler with every option that mounts routes (Options.OnLogin), and
+// one without: that one must serve exactly the operations that do not
+// name an option in x-acctsec-requires-option.
 func TestServedRoutesAreDescribed(t *testing.T) {
 	doc := loadDescription(t)
 	store := memstore.New()
@@ -34,7 +37,6 @@ func TestServedRoutesAreDescribed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
-	h := httpadapter.New(svc, httpadapter.Options{})
 
 	paths := map[string]bool{}
 	for path := range doc.Paths.Map() {
@@ -44,26 +46,46 @@ func TestServedRoutesAreDescribed(t *testing.T) {
 		_, path, _ := strings.Cut(route, " ")
 		paths[path] = true
 	}
-	var served []string
-	for path := range paths {
-		for _, method := range probeMethods {
-			// No parameters and no user: every route refuses before doing
-			// anything, with something other than 404 or 405.
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, httptest.NewRequest(method, path, nil))
-			if w.Code != http.StatusNotFound && w.Code != http.StatusMethodNotAllowed {
-				served = append(served, method+" "+path)
+	onLogin := func(http.ResponseWriter, *http.Request, string) error {
+		t.Error("a probe without parameters signed someone in")
+		return nil
+	}
+	for _, c := range []struct {
+		name string
+		opts httpadapter.Options
+		// option is the option set, "" when none.
+		option string
+	}{
+		{"every option", httpadapter.Options{OnLogin: onLogin}, "OnLogin"},
+		{"no option", httpadapter.Options{}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := httpadapter.New(svc, c.opts)
+			var served []string
+			for path := range paths {
+				for _, method := range probeMethods {
+					// No parameters and no user: every route refuses before
+					// doing anything, with something other than 404 or 405.
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, httptest.NewRequest(method, path, nil))
+					if w.Code != http.StatusNotFound && w.Code != http.StatusMethodNotAllowed {
+						served = append(served, method+" "+path)
+					}
+				}
 			}
-		}
-	}
-	sort.Strings(served)
-	var described []string
-	for name := range operations(doc) {
-		described = append(described, name)
-	}
-	sort.Strings(described)
-	if len(served) == 0 || !slices.Equal(served, described) {
-		t.Errorf("routes served (probed):\n  %s\nroutes described:\n  %s",
-			strings.Join(served, "\n  "), strings.Join(described, "\n  "))
+			sort.Strings(served)
+			var described []string
+			for name, op := range operations(doc) {
+				requires, _ := op.Extensions["x-acctsec-requires-option"].(string)
+				if requires == "" || requires == c.option {
+					described = append(described, name)
+				}
+			}
+			sort.Strings(described)
+			if len(served) == 0 || !slices.Equal(served, described) {
+				t.Errorf("routes served (probed):\n  %s\nroutes described:\n  %s",
+					strings.Join(served, "\n  "), strings.Join(described, "\n  "))
+			}
+		})
 	}
 }
