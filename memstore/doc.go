@@ -32,10 +32,15 @@
 // rate times window. The Store therefore holds at most [DefaultMaxEntries]
 // (two million) entries unless [WithMaxEntries] says otherwise, counting
 // codes, rate-limit keys, attempt keys and tickets together in one exact
-// counter; accounts are not counted. At about 165 to 200 bytes per
-// rate-limit key that bounds the short-lived state near 400 MB at the
-// default (codes, attempts and tickets with long scopes or data cost more
-// per entry); lower the cap to fit smaller machines.
+// counter; accounts are not counted. Measured as the Service fills them
+// (TestHeapPerEntryKind): about 120 bytes of heap per rate-limit key, 165
+// per code or failure counter, 305 per ticket. That bounds the short-lived
+// state at about 610 MB of live heap at the default even if every entry
+// were a ticket (about 250 MB for a flood of throttle keys); the process's
+// RSS can reach twice the live heap with the default GOGC, so set
+// GOMEMLIMIT, or lower the cap to fit smaller machines. A flood from one
+// client cannot reach the cap: the Service creates state for anonymous
+// requests only within per-IP budgets.
 //
 // When the cap is reached the Store fails closed for new keys only: entries
 // it already holds keep working, and updating one never fails. Before
