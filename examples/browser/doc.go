@@ -5,7 +5,8 @@
 // refused. It is a module of its own so that the root module never
 // depends on chromedp.
 //
-// The tests skip when no Chromium is found, unless ACCTSEC_REQUIRE_BROWSER=1.
+// The tests skip when no Chromium is found, and with -short, unless
+// ACCTSEC_REQUIRE_BROWSER=1.
 // The binary is $ACCTSEC_CHROMIUM, else /usr/bin/chromium, else the first
 // of chromium, chromium-browser, google-chrome or headless-shell on PATH
 // (.ci/install-chromium.sh installs one).

@@ -126,6 +126,9 @@ func startBrowser() {
 // there is none (fails it with ACCTSEC_REQUIRE_BROWSER=1).
 func sharedBrowser(t *testing.T) context.Context {
 	t.Helper()
+	if testing.Short() && os.Getenv("ACCTSEC_REQUIRE_BROWSER") != "1" {
+		t.Skip("-short: the browser walks run in the full suite (bash scripts/test.sh -full)")
+	}
 	browser.once.Do(startBrowser)
 	if browser.err != nil {
 		if os.Getenv("ACCTSEC_REQUIRE_BROWSER") == "1" {

@@ -105,6 +105,9 @@ func assertStoreFails(t *testing.T, st security.Store, state bool, timeout time.
 // pool and a closed client fail every operation, and newApp refuses to
 // start on an unreachable database.
 func TestFaultDeadBackends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out dial timeouts; runs in the full suite")
+	}
 	requireServices(t)
 	schema, prefix := isolate(t)
 
@@ -309,6 +312,9 @@ func TestFaultAdapter(t *testing.T) {
 // deadline: the call returns context.DeadlineExceeded and a request
 // bounded by the replica's RequestTimeout answers "503" unavailable.
 func TestFaultUnresponsive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out request deadlines; runs in the full suite")
+	}
 	f := newFaultRig(t, 2*time.Second)
 	r := f.r
 	register(t, r, "alice", "")
