@@ -17,7 +17,7 @@ const (
 	EventPasswordLocked      EventType = "password_locked"
 	EventPhoneBound          EventType = "phone_bound"
 	EventPayPasswordSet      EventType = "pay_password_set"
-	EventPayPasswordUpdated  EventType = "pay_password_updated"
+	EventPayPasswordChanged  EventType = "pay_password_changed"
 	EventPayPasswordReset    EventType = "pay_password_reset"
 	EventPayPasswordFailed   EventType = "pay_password_failed"
 	EventPayPasswordLocked   EventType = "pay_password_locked"
@@ -61,6 +61,9 @@ type Event struct {
 	Reason string
 }
 
+// emit stamps e with the time and ctx's client and hands it to OnEvent: at
+// once, or, while ctx's flow holds a hashing slot or a key's turn, when it
+// holds neither (see eventHold).
 func (s *Service) emit(ctx context.Context, e Event) {
 	e.Time = s.now().UTC()
 	c := ClientFrom(ctx)
@@ -70,7 +73,8 @@ func (s *Service) emit(ctx context.Context, e Event) {
 	if e.UserAgent == "" {
 		e.UserAgent = c.UserAgent
 	}
-	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(ctx, e)
+	if s.cfg.OnEvent == nil || s.keepEvent(ctx, e) {
+		return
 	}
+	s.deliverEvent(ctx, e)
 }

@@ -162,7 +162,7 @@ func (s *Service) SignIn(ctx context.Context, userID, password string) (deviceTo
 }
 
 func (s *Service) signIn(ctx context.Context, userID, password string, issue bool) (string, error) {
-	unlock, err := s.locks.lock(ctx, s.passwordKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.passwordKey(userID))
 	if err != nil {
 		return "", err
 	}
@@ -321,7 +321,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	if err := s.hookPolicy(ctx, n); err != nil {
 		return err
 	}
-	unlock, err := s.locks.lock(ctx, s.passwordKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.passwordKey(userID))
 	if err != nil {
 		return err
 	}

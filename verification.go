@@ -290,6 +290,9 @@ func (s *Service) chargeMiss(ctx context.Context, c codeCheck, now time.Time) er
 func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err error) {
 	ctx, end := s.observe(ctx, flowSendPhoneCode)
 	defer func() { end(err) }()
+	if err := s.checkClientIP(ctx); err != nil {
+		return err
+	}
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}

@@ -186,7 +186,7 @@ func runEveryFlow(t *testing.T, f *fixture) {
 	require.ErrorIs(t, s.SendPhoneCode(ctx, userB, phoneC), security.ErrRateLimited)
 	newCode, curCode := out.last(t, phoneC, security.PurposeBindPhone, 1).Code, out.last(t, phoneB, security.PurposeConfirmPhone, 1).Code
 	f.keep(newCode, curCode)
-	require.NoError(t, s.ChangePhone(ctx, userB, phoneC, newCode, curCode))
+	require.NoError(t, s.ChangePhone(ctx, security.ChangePhoneRequest{UserID: userB, NewPhone: phoneC, NewPhoneCode: newCode, CurrentPhoneCode: curCode}))
 
 	// Email: by code, then by link.
 	require.NoError(t, s.SendEmailVerification(ctx, userA, emailA))
@@ -222,12 +222,12 @@ func runEveryFlow(t *testing.T, f *fixture) {
 	// Pay password.
 	require.NoError(t, s.SetPayPassword(ctx, userA, pinA))
 	require.NoError(t, s.VerifyPayPassword(ctx, userA, pinA))
-	require.NoError(t, s.UpdatePayPassword(ctx, userA, pinA, pinB))
+	require.NoError(t, s.ChangePayPassword(ctx, userA, pinA, pinB))
 	f.clock.Advance(2 * time.Minute)
 	require.NoError(t, s.SendPhoneCode(ctx, userA, phoneA))
 	code = out.last(t, phoneA, security.PurposeConfirmPhone, 1).Code
 	f.keep(code)
-	require.NoError(t, s.ResetPayPassword(ctx, userA, phoneA, code, pinC))
+	require.NoError(t, s.ResetPayPassword(ctx, security.ResetPayPasswordRequest{UserID: userA, Phone: phoneA, PhoneCode: code, NewPIN: pinC}))
 	_, err = s.PayPasswordStatus(ctx, userA)
 	require.NoError(t, err)
 
