@@ -12,8 +12,10 @@ import (
 // account is refused with ErrPhoneTaken, revealed only now that the code
 // proved possession. Binding the phone already bound is a no-op. When the
 // account already has another phone, BindPhone answers
-// ErrPhoneProofRequired: use ChangePhone. The context carries the
-// deadline; its Client's IP and User-Agent go into the events.
+// ErrPhoneProofRequired: use ChangePhone.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
 func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) (err error) {
 	ctx, end := s.observe(ctx, flowBindPhone)
 	defer func() { end(err) }()
@@ -37,9 +39,10 @@ type ChangePhoneRequest struct {
 // r.CurrentPhoneCode, sent to the phone bound now. Without the second, a
 // stolen session could move the account to the thief's phone and then
 // reset the pay password and the login password through it. A notice goes
-// to the previous phone, and its pending forgot-password flows end. The
-// context carries the deadline; its Client's IP and User-Agent go into the
-// events.
+// to the previous phone, and its pending forgot-password flows end.
+//
+// The context carries the deadline; its Client's locale is the notices'
+// language.
 func (s *Service) ChangePhone(ctx context.Context, r ChangePhoneRequest) (err error) {
 	ctx, end := s.observe(ctx, flowChangePhone)
 	defer func() { end(err) }()

@@ -31,9 +31,11 @@ func (s *Service) verificationLink(token string) string {
 //
 // The code belongs to (address, the account it verifies for), so a code
 // sent here is also accepted by VerifyPublicEmailCode when userID's account
-// has the address; a new send voids the previous code and link. The
-// context's Client gives the IP for the per-IP throttle (required when
-// Config.RequireClientIP is set) and the message's locale.
+// has the address; a new send voids the previous code and link.
+//
+// The context carries the deadline, which bounds the delivery too; its
+// Client gives the IP for the per-IP throttle (required under
+// Config.RequireClientIP) and the message's locale.
 func (s *Service) SendEmailVerification(ctx context.Context, userID, email string) (err error) {
 	ctx, end := s.observe(ctx, flowSendEmailVerification)
 	defer func() { end(err) }()
@@ -49,10 +51,11 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 // marks the address verified there, and the answer and its cost are the
 // same whether or not an account has it (delivery runs in the background).
 // The code is also accepted from that account's user signed in
-// (VerifyEmailCode); a new send voids the previous code and link. The
-// context's Client gives the IP for the per-IP throttle (required when
-// Config.RequireClientIP is set), the device token that lets the account's
-// owner use its own allowance, and the message's locale.
+// (VerifyEmailCode); a new send voids the previous code and link.
+//
+// The context carries the deadline; its Client gives the IP for the per-IP
+// throttle (required under Config.RequireClientIP), the device token that
+// marks the address's owner, and the message's locale.
 func (s *Service) SendPublicEmailVerification(ctx context.Context, email string) (err error) {
 	ctx, end := s.observe(ctx, flowSendPublicEmailVerification)
 	defer func() { end(err) }()
@@ -139,8 +142,10 @@ func (s *Service) sendEmailVerification(ctx context.Context, userID, email strin
 // VerifyEmailCode verifies email for userID, signed in, with the code sent
 // by SendEmailVerification or, for the address of userID's own account, by
 // SendPublicEmailVerification, and binds the address to userID. userID ""
-// is ErrInvalidArgument: signed out, use VerifyPublicEmailCode. The
-// context carries the deadline and nothing else the check needs.
+// is ErrInvalidArgument: signed out, use VerifyPublicEmailCode.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
 func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code string) (err error) {
 	ctx, end := s.observe(ctx, flowVerifyEmailCode)
 	defer func() { end(err) }()
@@ -153,8 +158,11 @@ func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code strin
 // VerifyPublicEmailCode verifies email for a signed-out client: it accepts
 // the code sent for the account that has the address, by either
 // SendPublicEmailVerification or its user signed in, and marks the address
-// verified there. The context's Client gives the IP that wrong guesses are
-// counted against, and the device token that marks the account's owner.
+// verified there.
+//
+// The context carries the deadline; its Client gives the IP that wrong
+// codes are counted against, the device token that marks the address's
+// owner, and the notice's locale.
 func (s *Service) VerifyPublicEmailCode(ctx context.Context, email, code string) (err error) {
 	ctx, end := s.observe(ctx, flowVerifyPublicEmailCode)
 	defer func() { end(err) }()
@@ -219,8 +227,10 @@ func (s *Service) voidLinks(ctx context.Context, addr, userID string) {
 // sent to a victim's address would bind that address to the attacker's
 // account. A link sent by SendPublicEmailVerification marks its address
 // verified on the account that has it, whoever opens it. Any other failure
-// is ErrInvalidCode. The context carries the deadline; its Client's IP
-// and User-Agent go into the events.
+// is ErrInvalidCode.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
 func (s *Service) VerifyEmailToken(ctx context.Context, userID, token string) (err error) {
 	ctx, end := s.observe(ctx, flowVerifyEmailToken)
 	defer func() { end(err) }()
@@ -235,8 +245,10 @@ func (s *Service) VerifyEmailToken(ctx context.Context, userID, token string) (e
 // SendPublicEmailVerification works so (it went only to the address as
 // stored on its account, and anyone holding it may use it); one a
 // signed-in user asked for answers ErrSignInRequired and stays usable. Any
-// other failure is ErrInvalidCode. The context carries the deadline; its
-// Client's IP and User-Agent go into the events.
+// other failure is ErrInvalidCode.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
 func (s *Service) VerifyPublicEmailToken(ctx context.Context, token string) (err error) {
 	ctx, end := s.observe(ctx, flowVerifyPublicEmailToken)
 	defer func() { end(err) }()

@@ -123,3 +123,29 @@ func TestEmailValidation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Älice@example.com", got, "only ASCII folds, so look-alikes never match")
 }
+
+// TestEmailVerificationSignedInNeedsUser: the signed-in methods refuse an
+// empty user instead of switching to the public flow, before anything is
+// sent or spent; the public flow has methods of its own.
+func TestEmailVerificationSignedInNeedsUser(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendEmailVerification(bg, "u1", "bob@example.com"))
+	m := lastMessage(t, e.out, "bob@example.com")
+
+	err := e.svc.SendEmailVerification(bg, "", "bob@example.com")
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "SendPublicEmailVerification")
+	err = e.svc.VerifyEmailCode(bg, "", "bob@example.com", m.Code)
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "VerifyPublicEmailCode")
+	err = e.svc.VerifyEmailToken(bg, "", tokenOf(t, m.Link))
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "VerifyPublicEmailToken")
+	assert.Len(t, e.out.to("bob@example.com"), 1, "the refused send sent nothing")
+
+	// The refusals spent neither the code nor the link.
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "u1", "bob@example.com", m.Code))
+	assert.Equal(t, 1, e.events.count(security.EventEmailVerified))
+	assert.Zero(t, e.events.count(security.EventVerificationFailed))
+}

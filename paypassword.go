@@ -135,6 +135,9 @@ func (s *Service) pinNotLoginPassword(ctx context.Context, pin string, a *Accoun
 // SetPayPassword sets userID's first pay password. It refuses with
 // ErrPayPasswordSet when one exists (use ChangePayPassword or
 // ResetPayPassword) and with a *PolicyError for a weak PIN.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's locale is the notice's language.
 func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) (err error) {
 	ctx, end := s.observe(ctx, flowPaySet)
 	defer func() { end(err) }()
@@ -182,6 +185,10 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) (err e
 // (*LockedError, also while the right PIN is given). A right one resets the
 // consecutive count. At most the allowed number of PINs is ever evaluated,
 // however many requests race.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's locale is the language of the notice a lock
+// sends.
 func (s *Service) VerifyPayPassword(ctx context.Context, userID, pin string) (err error) {
 	ctx, end := s.observe(ctx, flowPayVerify)
 	defer func() { end(err) }()
@@ -260,6 +267,9 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 
 // ChangePayPassword replaces userID's pay password after checking the old
 // one (which counts toward the same lockout as VerifyPayPassword).
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's locale is the notice's language.
 func (s *Service) ChangePayPassword(ctx context.Context, userID, oldPIN, newPIN string) (err error) {
 	ctx, end := s.observe(ctx, flowPayChange)
 	defer func() { end(err) }()
@@ -329,8 +339,9 @@ type ResetPayPasswordRequest struct {
 // r.PhoneCode the SMS code SendPhoneCode sent to it. The new PIN comes in
 // the same call, proved by the same code: a reset never leaves the PIN
 // cleared for a stolen session to set with no proof. The lock is lifted.
+//
 // The context carries the deadline, which also bounds the wait for a
-// hashing slot (ErrBusy).
+// hashing slot (ErrBusy). Its Client's locale is the notice's language.
 func (s *Service) ResetPayPassword(ctx context.Context, r ResetPayPasswordRequest) (err error) {
 	ctx, end := s.observe(ctx, flowPayReset)
 	defer func() { end(err) }()
@@ -397,6 +408,8 @@ func (s *Service) ResetPayPassword(ctx context.Context, r ResetPayPasswordReques
 
 // PayPasswordStatus reports whether userID has a pay password and whether
 // it is locked.
+//
+// The context carries the deadline and nothing else the call uses.
 func (s *Service) PayPasswordStatus(ctx context.Context, userID string) (_ PayPasswordStatus, err error) {
 	ctx, end := s.observe(ctx, flowPayStatus)
 	defer func() { end(err) }()

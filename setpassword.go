@@ -30,8 +30,10 @@ type SetPasswordRequest struct {
 // bound one, *PolicyError, ErrInvalidCode, ErrTooManyAttempts,
 // *RateLimitError. On success it emits EventPasswordSet and sends a
 // security notice. The refusals that need no code come before the code is
-// checked, so they never use it up. The context carries the deadline,
-// which also bounds the wait for a hashing slot (ErrBusy).
+// checked, so they never use it up.
+//
+// The context carries the deadline, which also bounds the wait for a
+// hashing slot (ErrBusy). Its Client's locale is the notice's language.
 func (s *Service) SetPassword(ctx context.Context, r SetPasswordRequest) (err error) {
 	ctx, end := s.observe(ctx, flowSetPassword)
 	defer func() { end(err) }()
