@@ -201,6 +201,17 @@ func runEveryFlow(t *testing.T, f *fixture) {
 	token := u.Query().Get("token")
 	f.keep(m.Code, token)
 	require.NoError(t, s.VerifyEmailToken(ctx, userA, token))
+	// Signed out: the message goes to the address's account in the
+	// background; a wrong code, then its link.
+	f.clock.Advance(2 * time.Minute)
+	require.NoError(t, s.SendPublicEmailVerification(ctx, emailB))
+	m = out.last(t, emailB, security.PurposeVerifyEmail, 2)
+	u, err = url.Parse(m.Link)
+	require.NoError(t, err)
+	token = u.Query().Get("token")
+	f.keep(m.Code, token)
+	require.ErrorIs(t, s.VerifyPublicEmailCode(ctx, emailB, wrong(m.Code)), security.ErrInvalidCode)
+	require.NoError(t, s.VerifyPublicEmailToken(ctx, token))
 
 	// Forgot password, in two steps.
 	handle, err := s.StartForgotPassword(ctx, phoneA)
