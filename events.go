@@ -10,18 +10,18 @@ type EventType string
 
 // Event types.
 const (
-	EventAccountCreated      EventType = "account_created"
-	EventPasswordChanged     EventType = "password_changed"
-	EventPasswordReset       EventType = "password_reset"
-	EventPasswordCheckFailed EventType = "password_check_failed"
-	EventPasswordLocked      EventType = "password_locked"
-	EventPhoneBound          EventType = "phone_bound"
-	EventPayPasswordSet      EventType = "pay_password_set"
-	EventPayPasswordChanged  EventType = "pay_password_changed"
-	EventPayPasswordReset    EventType = "pay_password_reset"
-	EventPayPasswordFailed   EventType = "pay_password_failed"
-	EventPayPasswordLocked   EventType = "pay_password_locked"
-	EventEmailVerified       EventType = "email_verified"
+	EventAccountCreated         EventType = "account_created"
+	EventPasswordChanged        EventType = "password_changed"
+	EventPasswordReset          EventType = "password_reset"
+	EventPasswordCheckFailed    EventType = "password_check_failed"
+	EventPasswordLocked         EventType = "password_locked"
+	EventPhoneBound             EventType = "phone_bound"
+	EventPayPasswordSet         EventType = "pay_password_set"
+	EventPayPasswordChanged     EventType = "pay_password_changed"
+	EventPayPasswordReset       EventType = "pay_password_reset"
+	EventPayPasswordCheckFailed EventType = "pay_password_check_failed"
+	EventPayPasswordLocked      EventType = "pay_password_locked"
+	EventEmailVerified          EventType = "email_verified"
 	// EventEmailClaimDropped: another account proved an address this
 	// account held unverified, and it was removed here.
 	EventEmailClaimDropped  EventType = "email_claim_dropped"

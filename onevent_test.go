@@ -34,7 +34,7 @@ func TestOnEventAfterSlotReleased(t *testing.T) {
 			mu.Lock()
 			got = append(got, ev.Type)
 			slotsInUse = append(slotsInUse, svc.Stats().HashSlotsInUse)
-			first := ev.Type == security.EventPayPasswordFailed && !nested
+			first := ev.Type == security.EventPayPasswordCheckFailed && !nested
 			if first {
 				nested = true
 			}
@@ -69,7 +69,7 @@ func TestOnEventAfterSlotReleased(t *testing.T) {
 	}
 	// The handler's right PIN reset the consecutive count the wrong one
 	// started; neither nested check raised an event.
-	assert.Equal(t, []security.EventType{security.EventAccountCreated, security.EventPayPasswordSet, security.EventPayPasswordFailed}, got)
+	assert.Equal(t, []security.EventType{security.EventAccountCreated, security.EventPayPasswordSet, security.EventPayPasswordCheckFailed}, got)
 	for i, n := range slotsInUse {
 		assert.Zero(t, n, "event %s delivered while a hashing slot was held", got[i])
 	}
@@ -91,5 +91,5 @@ func TestOnEventOrder(t *testing.T) {
 	for _, ev := range e.events.all()[before:] {
 		last = append(last, ev.Type)
 	}
-	assert.Equal(t, []security.EventType{security.EventPayPasswordFailed, security.EventPayPasswordLocked}, last)
+	assert.Equal(t, []security.EventType{security.EventPayPasswordCheckFailed, security.EventPayPasswordLocked}, last)
 }

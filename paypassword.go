@@ -248,7 +248,7 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 		}
 	}
 	if !match {
-		s.emit(ctx, Event{Type: EventPayPasswordFailed, UserID: userID})
+		s.emit(ctx, Event{Type: EventPayPasswordCheckFailed, UserID: userID})
 		if st, locked := s.emitIfLocked(ctx, key, s.lim.payPolicy(), EventPayPasswordLocked, userID); locked {
 			s.notify(ctx, a, PurposePayPasswordLocked, st.LockedUntil)
 		}

@@ -164,7 +164,7 @@ func TestPayPasswordBruteForceRace(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int32(5), wrong.Load(), "at most 5 PINs evaluated")
 	assert.Equal(t, int32(95), locked.Load())
-	assert.Equal(t, 5, e.events.count(security.EventPayPasswordFailed))
+	assert.Equal(t, 5, e.events.count(security.EventPayPasswordCheckFailed))
 }
 
 func TestChangePayPassword(t *testing.T) {
