@@ -108,12 +108,14 @@ type Config struct {
 	SendVeto func(ctx context.Context, req SendRequest) error
 
 	// OnEvent receives security events (password changed, phone bound, ...),
-	// synchronously on the flow's goroutine, in the order they happened.
-	// Use it to end other sessions, audit, alert. It never runs while the
-	// flow holds a hashing slot or a user's turn at a password or PIN check
-	// (events raised meanwhile wait until the flow has released them), and
-	// its context carries neither, so it may call any Service method, for
-	// any user, with that context or another.
+	// synchronously: a flow's events on the flow's goroutine, before the
+	// flow returns, in the order they were raised; a background delivery's
+	// on the delivery's goroutine. Use it to end other sessions, audit,
+	// alert. It never runs while the flow holds a hashing slot or a user's
+	// turn at a password or PIN check (events raised meanwhile wait until
+	// the flow has released them), and its context carries neither, so it
+	// may call any Service method, for any user, with that context or
+	// another.
 	OnEvent func(ctx context.Context, e Event)
 	// Observer, when set, receives traces' and metrics' signals: flows,
 	// hashing, deliveries (see Observer). New copies it.
