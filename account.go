@@ -88,6 +88,9 @@ func validUserID(id string) bool {
 // hashed; an imported hash is checked for its format, cheap ones are wrapped
 // in argon2id, and it is upgraded on the first successful check. Without
 // either the account has no password until SetPassword.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy).
 func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (err error) {
 	ctx, end := s.observe(ctx, flowCreateAccount)
 	defer func() { end(err) }()
@@ -109,6 +112,9 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (err error) {
 // would store, without storing it: for bulk importers that write many
 // records at once (cmd/acctsec-import, pgstore's ImportAccounts). Errors
 // name the field at fault and never carry a hash or password.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy).
 func (s *Service) PrepareAccount(ctx context.Context, n NewAccount, opt ImportOptions) (_ *Account, err error) {
 	ctx, end := s.observe(ctx, flowPrepareAccount)
 	defer func() { end(err) }()
@@ -178,6 +184,8 @@ func (s *Service) prepareAccount(ctx context.Context, n NewAccount, opt ImportOp
 }
 
 // Status reports the account-security state of userID.
+//
+// The context carries the deadline and nothing else the call uses.
 func (s *Service) Status(ctx context.Context, userID string) (_ *Status, err error) {
 	ctx, end := s.observe(ctx, flowStatus)
 	defer func() { end(err) }()
@@ -244,6 +252,9 @@ func (s *Service) updateAccount(ctx context.Context, userID string, fn func(a *A
 // forgets their failures. It is an administrator's action, for after the
 // user's identity was checked some other way: a user can lift them alone
 // through the forgot-password flow and the pay-password reset.
+//
+// The context carries the deadline; its Client's IP and user agent go into
+// the event.
 func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
 	ctx, end := s.observe(ctx, flowUnlock)
 	defer func() { end(err) }()
@@ -265,6 +276,8 @@ func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
 // Limits.DestinationFailureWindow has passed. (The owner of a destination
 // is never blocked by others' failures; other requesters' own counts end on
 // their own.) An administrator's action.
+//
+// The context carries the deadline and nothing else the call uses.
 func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail string) (err error) {
 	ctx, end := s.observe(ctx, flowUnblockDestination)
 	defer func() { end(err) }()

@@ -48,7 +48,7 @@ func TestPublicEmailSendSameStoreWork(t *testing.T) {
 			rec := &recordingStore{Store: e.store}
 			svc, err := security.New(rec, e.out, security.Config{Secret: testSecret, Now: e.clock.Now, LinkBaseURL: "https://x.example/v"})
 			require.NoError(t, err)
-			require.NoError(t, svc.SendEmailVerification(bg, "", addr))
+			require.NoError(t, svc.SendPublicEmailVerification(bg, addr))
 			require.NoError(t, svc.Close(bg))
 			want := []string{"AccountByEmail", "Allow", "AttemptStatus", "AttemptStatus", "Allow", "PutCode", "PutTicket"}
 			require.Equal(t, want, rec.calls(), "email has no SMS budget: the background work adds no store call")
@@ -142,9 +142,9 @@ func TestStoreFailureLeavesNothingHalfApplied(t *testing.T) {
 	require.ErrorIs(t, err, errStoreDown, "the cause stays in the chain for the host's logs")
 	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneA))
 	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneB))
-	err = svc.ChangePhone(bg, "u1", phoneB, out.lastCode(t, phoneB), out.lastCode(t, phoneA))
+	err = svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: out.lastCode(t, phoneB), CurrentPhoneCode: out.lastCode(t, phoneA)})
 	require.ErrorIs(t, err, errStoreDown)
-	require.Error(t, svc.UpdatePayPassword(bg, "u1", pin1, pin2))
+	require.Error(t, svc.ChangePayPassword(bg, "u1", pin1, pin2))
 	fs.set("UpdateAccount", false)
 
 	require.NoError(t, svc.VerifyPassword(bg, "u1", goodPass), "the old password still works")
@@ -203,7 +203,7 @@ func TestNoticesAreCappedPerAccount(t *testing.T) {
 	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin1))
 	pins := []string{pin1, pin2, "802461", "913572"}
 	for i := range 3 {
-		require.NoError(t, e.svc.UpdatePayPassword(bg, "u1", pins[i], pins[i+1]))
+		require.NoError(t, e.svc.ChangePayPassword(bg, "u1", pins[i], pins[i+1]))
 	}
 	e.drain(t)
 	assert.Equal(t, 2, len(e.out.to(phoneA)), "4 notices, 2 sent")

@@ -13,25 +13,43 @@ import (
 // proved possession. Binding the phone already bound is a no-op. When the
 // account already has another phone, BindPhone answers
 // ErrPhoneProofRequired: use ChangePhone.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
 func (s *Service) BindPhone(ctx context.Context, userID, phone, code string) (err error) {
 	ctx, end := s.observe(ctx, flowBindPhone)
 	defer func() { end(err) }()
 	return s.bindPhone(ctx, userID, phone, code, "")
 }
 
-// ChangePhone replaces userID's bound phone by phone. It needs two codes
-// from SendPhoneCode: code, sent to the new phone, and currentCode, sent to
-// the phone bound now. Without the second, a stolen session could move the
-// account to the thief's phone and then reset the pay password and the
-// login password through it. A notice goes to the previous phone, and its
-// pending forgot-password flows end.
-func (s *Service) ChangePhone(ctx context.Context, userID, phone, code, currentCode string) (err error) {
+// ChangePhoneRequest is the input of ChangePhone.
+type ChangePhoneRequest struct {
+	// UserID is the signed-in account.
+	UserID string
+	// NewPhone is the phone to bind, and NewPhoneCode the code SendPhoneCode
+	// sent to it.
+	NewPhone, NewPhoneCode string
+	// CurrentPhoneCode is the code SendPhoneCode sent to the phone bound
+	// now.
+	CurrentPhoneCode string
+}
+
+// ChangePhone replaces r.UserID's bound phone by r.NewPhone. It needs two
+// codes from SendPhoneCode: r.NewPhoneCode, sent to the new phone, and
+// r.CurrentPhoneCode, sent to the phone bound now. Without the second, a
+// stolen session could move the account to the thief's phone and then
+// reset the pay password and the login password through it. A notice goes
+// to the previous phone, and its pending forgot-password flows end.
+//
+// The context carries the deadline; its Client's locale is the notices'
+// language.
+func (s *Service) ChangePhone(ctx context.Context, r ChangePhoneRequest) (err error) {
 	ctx, end := s.observe(ctx, flowChangePhone)
 	defer func() { end(err) }()
-	if currentCode == "" {
+	if r.CurrentPhoneCode == "" {
 		return fmt.Errorf("%w: current phone code required", ErrInvalidArgument)
 	}
-	return s.bindPhone(ctx, userID, phone, code, currentCode)
+	return s.bindPhone(ctx, r.UserID, r.NewPhone, r.NewPhoneCode, r.CurrentPhoneCode)
 }
 
 func (s *Service) bindPhone(ctx context.Context, userID, phone, code, currentCode string) error {

@@ -45,9 +45,9 @@ func TestBindPhone(t *testing.T) {
 		newCode := e.out.lastCode(t, phoneB)
 		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneB, newCode), security.ErrPhoneProofRequired,
 			"a stolen session alone cannot move the account to another phone")
-		require.ErrorIs(t, e.svc.ChangePhone(bg, "u1", phoneB, newCode, ""), security.ErrInvalidArgument)
-		require.ErrorIs(t, e.svc.ChangePhone(bg, "u1", phoneB, newCode, "123456"), security.ErrInvalidCode)
-		require.ErrorIs(t, e.svc.ChangePhone(bg, "u1", phoneB, newCode, newCode), security.ErrInvalidCode,
+		require.ErrorIs(t, e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: newCode, CurrentPhoneCode: ""}), security.ErrInvalidArgument)
+		require.ErrorIs(t, e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: newCode, CurrentPhoneCode: "123456"}), security.ErrInvalidCode)
+		require.ErrorIs(t, e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: newCode, CurrentPhoneCode: newCode}), security.ErrInvalidCode,
 			"the new phone's code proves nothing about the old one")
 		a, _ := e.store.GetAccount(bg, "u1")
 		require.Equal(t, phoneA, a.Phone)

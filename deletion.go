@@ -34,6 +34,9 @@ import (
 //     links within Limits.LinkTTL, failure counts within
 //     Limits.DestinationFailureWindow; none of them can do anything once
 //     the account is gone.
+//
+// The context carries the deadline; its Client's IP and user agent go into
+// the event.
 func (s *Service) DeleteAccount(ctx context.Context, userID string) (err error) {
 	ctx, end := s.observe(ctx, flowDeleteAccount)
 	defer func() { end(err) }()

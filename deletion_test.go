@@ -154,13 +154,13 @@ func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
 	// Signed in: a code to the bound phone, a wrong try at it; an email
 	// code and link, a wrong try.
 	require.NoError(t, svc.SendPhoneCode(bg, "alice", phoneA))
-	require.ErrorIs(t, svc.ResetPayPassword(bg, "alice", phoneA, "000000", "830264"), security.ErrInvalidCode)
+	require.ErrorIs(t, svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "alice", Phone: phoneA, PhoneCode: "000000", NewPIN: "830264"}), security.ErrInvalidCode)
 	require.NoError(t, svc.SendEmailVerification(bg, "alice", addr))
 	require.ErrorIs(t, svc.VerifyEmailCode(bg, "alice", addr, "000000"), security.ErrInvalidCode)
 	// Public, from her device: an email link, a forgot-password flow and a
 	// login code, with wrong tries.
 	step()
-	require.NoError(t, svc.SendEmailVerification(dev, "", addr))
+	require.NoError(t, svc.SendPublicEmailVerification(dev, addr))
 	step()
 	_, err = svc.StartForgotPassword(dev, phoneA)
 	require.NoError(t, err)

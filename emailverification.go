@@ -23,21 +23,51 @@ func (s *Service) verificationLink(token string) string {
 	return u.String()
 }
 
-// SendEmailVerification sends a verification message, a 6-digit code and a
-// one-click link, for email.
+// SendEmailVerification sends userID, signed in, a verification message
+// for email: a 6-digit code and a one-click link. Verifying it binds the
+// address to userID (VerifyEmailCode, VerifyEmailToken). Delivery failures
+// are returned. userID "" is ErrInvalidArgument: a signed-out request is
+// SendPublicEmailVerification.
 //
-// With a signed-in userID the message goes to email, and verifying it binds
-// the address to that user; delivery failures are returned. With userID ""
-// (a public request) the message goes only to the address as stored on the
-// account that has it, verifying marks it verified there, and the answer
-// and its cost are the same whether or not an account has it (delivery runs
-// in the background). Either way the code belongs to (address, the account
-// it verifies for), so a code sent by the public route is accepted from its
-// account's user signed in, and the reverse; a new send voids the previous
-// code and link.
+// The code belongs to (address, the account it verifies for), so a code
+// sent here is also accepted by VerifyPublicEmailCode when userID's account
+// has the address; a new send voids the previous code and link.
+//
+// The context carries the deadline, which bounds the delivery too; its
+// Client gives the IP for the per-IP throttle (required under
+// Config.RequireClientIP) and the message's locale.
 func (s *Service) SendEmailVerification(ctx context.Context, userID, email string) (err error) {
 	ctx, end := s.observe(ctx, flowSendEmailVerification)
 	defer func() { end(err) }()
+	if userID == "" {
+		return fmt.Errorf("%w: user required (signed out, use SendPublicEmailVerification)", ErrInvalidArgument)
+	}
+	return s.sendEmailVerification(ctx, userID, email)
+}
+
+// SendPublicEmailVerification sends a verification message, a 6-digit code
+// and a one-click link, for email on behalf of a signed-out client. It goes
+// only to the address as stored on the account that has it, verifying it
+// marks the address verified there, and the answer and its cost are the
+// same whether or not an account has it (delivery runs in the background).
+// The code is also accepted from that account's user signed in
+// (VerifyEmailCode); a new send voids the previous code and link.
+//
+// The context carries the deadline; its Client gives the IP for the per-IP
+// throttle (required under Config.RequireClientIP), the device token that
+// marks the address's owner, and the message's locale.
+func (s *Service) SendPublicEmailVerification(ctx context.Context, email string) (err error) {
+	ctx, end := s.observe(ctx, flowSendPublicEmailVerification)
+	defer func() { end(err) }()
+	return s.sendEmailVerification(ctx, "", email)
+}
+
+// sendEmailVerification sends for userID, signed in, or (userID "") for
+// the account that has email.
+func (s *Service) sendEmailVerification(ctx context.Context, userID, email string) error {
+	if err := s.checkClientIP(ctx); err != nil {
+		return err
+	}
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -109,15 +139,39 @@ func (s *Service) SendEmailVerification(ctx context.Context, userID, email strin
 	return s.enqueue(ctx, j)
 }
 
-// VerifyEmailCode verifies email with the code SendEmailVerification sent.
-// Signed in (userID set), it accepts the code sent for that user, whether
-// the user asked for it signed in or through the public route, and binds
-// the address to the user. Signed out (userID ""), it accepts the code sent
-// for the account that has the address, by either route, and marks the
-// address verified there.
+// VerifyEmailCode verifies email for userID, signed in, with the code sent
+// by SendEmailVerification or, for the address of userID's own account, by
+// SendPublicEmailVerification, and binds the address to userID. userID ""
+// is ErrInvalidArgument: signed out, use VerifyPublicEmailCode.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
 func (s *Service) VerifyEmailCode(ctx context.Context, userID, email, code string) (err error) {
 	ctx, end := s.observe(ctx, flowVerifyEmailCode)
 	defer func() { end(err) }()
+	if userID == "" {
+		return fmt.Errorf("%w: user required (signed out, use VerifyPublicEmailCode)", ErrInvalidArgument)
+	}
+	return s.verifyEmailCode(ctx, userID, email, code)
+}
+
+// VerifyPublicEmailCode verifies email for a signed-out client: it accepts
+// the code sent for the account that has the address, by either
+// SendPublicEmailVerification or its user signed in, and marks the address
+// verified there.
+//
+// The context carries the deadline; its Client gives the IP that wrong
+// codes are counted against, the device token that marks the address's
+// owner, and the notice's locale.
+func (s *Service) VerifyPublicEmailCode(ctx context.Context, email, code string) (err error) {
+	ctx, end := s.observe(ctx, flowVerifyPublicEmailCode)
+	defer func() { end(err) }()
+	return s.verifyEmailCode(ctx, "", email, code)
+}
+
+// verifyEmailCode verifies for userID, signed in, or (userID "") for the
+// account that has email.
+func (s *Service) verifyEmailCode(ctx context.Context, userID, email, code string) error {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -165,18 +219,44 @@ func (s *Service) voidLinks(ctx context.Context, addr, userID string) {
 }
 
 // VerifyEmailToken verifies the address of the link token (single use,
-// Limits.LinkTTL) for userID, the signed-in user opening the link, or "".
-// The requester recorded at sending decides what it does, as for
-// VerifyEmailCode. A link a signed-in user asked for only works for that
-// user, signed in (ErrSignInRequired, and the link stays usable): otherwise
-// a mail scanner following a link that an attacker had sent to a victim's
-// address would bind that address to the attacker's account. A link sent
-// without a signed-in requester goes only to the address as stored on its
-// account, and anyone holding it may use it. Any other failure is
-// ErrInvalidCode.
+// Limits.LinkTTL) opened by userID, signed in. userID "" is
+// ErrInvalidArgument: signed out, use VerifyPublicEmailToken. A link sent
+// by SendEmailVerification binds its address to the user who asked for it,
+// and works only for that user (ErrSignInRequired, and the link stays
+// usable): otherwise a mail scanner following a link that an attacker had
+// sent to a victim's address would bind that address to the attacker's
+// account. A link sent by SendPublicEmailVerification marks its address
+// verified on the account that has it, whoever opens it. Any other failure
+// is ErrInvalidCode.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
 func (s *Service) VerifyEmailToken(ctx context.Context, userID, token string) (err error) {
 	ctx, end := s.observe(ctx, flowVerifyEmailToken)
 	defer func() { end(err) }()
+	if userID == "" {
+		return fmt.Errorf("%w: user required (signed out, use VerifyPublicEmailToken)", ErrInvalidArgument)
+	}
+	return s.verifyEmailToken(ctx, userID, token)
+}
+
+// VerifyPublicEmailToken verifies the address of the link token (single
+// use, Limits.LinkTTL) opened signed out. Only a link sent by
+// SendPublicEmailVerification works so (it went only to the address as
+// stored on its account, and anyone holding it may use it); one a
+// signed-in user asked for answers ErrSignInRequired and stays usable. Any
+// other failure is ErrInvalidCode.
+//
+// The context carries the deadline; its Client's locale is the notice's
+// language.
+func (s *Service) VerifyPublicEmailToken(ctx context.Context, token string) (err error) {
+	ctx, end := s.observe(ctx, flowVerifyPublicEmailToken)
+	defer func() { end(err) }()
+	return s.verifyEmailToken(ctx, "", token)
+}
+
+// verifyEmailToken verifies token opened by userID, signed in, or "".
+func (s *Service) verifyEmailToken(ctx context.Context, userID, token string) error {
 	if token == "" {
 		return fmt.Errorf("%w: token required", ErrInvalidArgument)
 	}

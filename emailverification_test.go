@@ -38,7 +38,7 @@ func TestEmailVerificationMember(t *testing.T) {
 	assert.Regexp(t, `^[0-9]{6}$`, m.Code)
 	tok := tokenOf(t, m.Link)
 
-	require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "", "bob@example.com", m.Code), security.ErrInvalidCode, "a member's code is not a public one")
+	require.ErrorIs(t, e.svc.VerifyPublicEmailCode(bg, "bob@example.com", m.Code), security.ErrInvalidCode, "a member's code is not a public one")
 	e.register(t, "u2", "")
 	require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "u2", "bob@example.com", m.Code), security.ErrInvalidCode, "nor another member's")
 	require.NoError(t, e.svc.VerifyEmailCode(bg, "u1", "BOB@example.com", m.Code))
@@ -53,7 +53,7 @@ func TestEmailVerificationMember(t *testing.T) {
 		require.NoError(t, e.svc.SendEmailVerification(bg, "u2", "frank@example.com"))
 		tok := tokenOf(t, lastMessage(t, e.out, "frank@example.com").Link)
 		// A mail scanner (no session) or another user opening it changes nothing.
-		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "", tok), security.ErrSignInRequired)
+		require.ErrorIs(t, e.svc.VerifyPublicEmailToken(bg, tok), security.ErrSignInRequired)
 		require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "u1", tok), security.ErrSignInRequired)
 		a, _ := e.store.GetAccount(bg, "u2")
 		require.NotEqual(t, "frank@example.com", a.Email)
@@ -78,18 +78,18 @@ func TestEmailVerificationMember(t *testing.T) {
 func TestEmailVerificationPublic(t *testing.T) {
 	e := newEnv(t)
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "u1", Password: goodPass, Email: "dave@example.com"}))
-	require.NoError(t, e.svc.SendEmailVerification(bg, "", "DAVE@example.com"))
-	require.NoError(t, e.svc.SendEmailVerification(bg, "", "nobody@example.com"), "same answer for an unknown address")
+	require.NoError(t, e.svc.SendPublicEmailVerification(bg, "DAVE@example.com"))
+	require.NoError(t, e.svc.SendPublicEmailVerification(bg, "nobody@example.com"), "same answer for an unknown address")
 	e.waitFor(t, "dave@example.com", 1)
 	m := lastMessage(t, e.out, "dave@example.com")
 	assert.Equal(t, "dave@example.com", m.To, "sent to the stored address")
 
 	e.clock.Advance(61 * time.Second)
-	require.NoError(t, e.svc.SendEmailVerification(bg, "", "dave@example.com"))
+	require.NoError(t, e.svc.SendPublicEmailVerification(bg, "dave@example.com"))
 	e.waitFor(t, "dave@example.com", 2)
 	m2 := lastMessage(t, e.out, "dave@example.com")
-	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "", tokenOf(t, m.Link)), security.ErrInvalidCode, "a new send voids the previous link")
-	require.NoError(t, e.svc.VerifyEmailToken(bg, "", tokenOf(t, m2.Link)))
+	require.ErrorIs(t, e.svc.VerifyPublicEmailToken(bg, tokenOf(t, m.Link)), security.ErrInvalidCode, "a new send voids the previous link")
+	require.NoError(t, e.svc.VerifyPublicEmailToken(bg, tokenOf(t, m2.Link)))
 	a, _ := e.store.GetAccount(bg, "u1")
 	assert.True(t, a.EmailVerified)
 	e.drain(t)
@@ -122,4 +122,30 @@ func TestEmailValidation(t *testing.T) {
 	got, err := security.NormalizeEmail("  ÄLICE@Example.COM ")
 	require.NoError(t, err)
 	assert.Equal(t, "Älice@example.com", got, "only ASCII folds, so look-alikes never match")
+}
+
+// TestEmailVerificationSignedInNeedsUser: the signed-in methods refuse an
+// empty user instead of switching to the public flow, before anything is
+// sent or spent; the public flow has methods of its own.
+func TestEmailVerificationSignedInNeedsUser(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "u1", "")
+	require.NoError(t, e.svc.SendEmailVerification(bg, "u1", "bob@example.com"))
+	m := lastMessage(t, e.out, "bob@example.com")
+
+	err := e.svc.SendEmailVerification(bg, "", "bob@example.com")
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "SendPublicEmailVerification")
+	err = e.svc.VerifyEmailCode(bg, "", "bob@example.com", m.Code)
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "VerifyPublicEmailCode")
+	err = e.svc.VerifyEmailToken(bg, "", tokenOf(t, m.Link))
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "VerifyPublicEmailToken")
+	assert.Len(t, e.out.to("bob@example.com"), 1, "the refused send sent nothing")
+
+	// The refusals spent neither the code nor the link.
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "u1", "bob@example.com", m.Code))
+	assert.Equal(t, 1, e.events.count(security.EventEmailVerified))
+	assert.Zero(t, e.events.count(security.EventVerificationFailed))
 }

@@ -10,18 +10,18 @@ type EventType string
 
 // Event types.
 const (
-	EventAccountCreated      EventType = "account_created"
-	EventPasswordChanged     EventType = "password_changed"
-	EventPasswordReset       EventType = "password_reset"
-	EventPasswordCheckFailed EventType = "password_check_failed"
-	EventPasswordLocked      EventType = "password_locked"
-	EventPhoneBound          EventType = "phone_bound"
-	EventPayPasswordSet      EventType = "pay_password_set"
-	EventPayPasswordUpdated  EventType = "pay_password_updated"
-	EventPayPasswordReset    EventType = "pay_password_reset"
-	EventPayPasswordFailed   EventType = "pay_password_failed"
-	EventPayPasswordLocked   EventType = "pay_password_locked"
-	EventEmailVerified       EventType = "email_verified"
+	EventAccountCreated         EventType = "account_created"
+	EventPasswordChanged        EventType = "password_changed"
+	EventPasswordReset          EventType = "password_reset"
+	EventPasswordCheckFailed    EventType = "password_check_failed"
+	EventPasswordLocked         EventType = "password_locked"
+	EventPhoneBound             EventType = "phone_bound"
+	EventPayPasswordSet         EventType = "pay_password_set"
+	EventPayPasswordChanged     EventType = "pay_password_changed"
+	EventPayPasswordReset       EventType = "pay_password_reset"
+	EventPayPasswordCheckFailed EventType = "pay_password_check_failed"
+	EventPayPasswordLocked      EventType = "pay_password_locked"
+	EventEmailVerified          EventType = "email_verified"
 	// EventEmailClaimDropped: another account proved an address this
 	// account held unverified, and it was removed here.
 	EventEmailClaimDropped  EventType = "email_claim_dropped"
@@ -61,6 +61,9 @@ type Event struct {
 	Reason string
 }
 
+// emit stamps e with the time and ctx's client and hands it to OnEvent: at
+// once, or, while ctx's flow holds a hashing slot or a key's turn, when it
+// holds neither (see eventHold).
 func (s *Service) emit(ctx context.Context, e Event) {
 	e.Time = s.now().UTC()
 	c := ClientFrom(ctx)
@@ -70,7 +73,8 @@ func (s *Service) emit(ctx context.Context, e Event) {
 	if e.UserAgent == "" {
 		e.UserAgent = c.UserAgent
 	}
-	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(ctx, e)
+	if s.cfg.OnEvent == nil || s.keepEvent(ctx, e) {
+		return
 	}
+	s.deliverEvent(ctx, e)
 }

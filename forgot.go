@@ -29,9 +29,16 @@ func (s *Service) voidForgotFlows(ctx context.Context, e164 string) {
 // delivery happens in the background. A new flow for the same phone voids
 // the previous one. Errors: ErrInvalidPhone, *RateLimitError, ErrBusy (queue
 // full), and store failures.
+//
+// The context carries the deadline; its Client gives the IP for the per-IP
+// throttle (required under Config.RequireClientIP), the device token that
+// marks the phone's owner, and the SMS's locale.
 func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ string, err error) {
 	ctx, end := s.observe(ctx, flowForgotStart)
 	defer func() { end(err) }()
+	if err := s.checkClientIP(ctx); err != nil {
+		return "", err
+	}
 	p, err := s.normalizePhone(phone)
 	if err != nil {
 		return "", err
@@ -106,6 +113,9 @@ func (s *Service) flow(ctx context.Context, handle string) (*Ticket, error) {
 // gets a handle: the code is consumed once, and the old flow is taken once.
 // Errors: ErrFlowRequired (no live flow, or already verified),
 // ErrInvalidCode, ErrTooManyAttempts, *RateLimitError.
+//
+// The context carries the deadline; its Client gives the IP that wrong codes
+// are counted against and the device token that marks the phone's owner.
 func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string) (_ string, err error) {
 	ctx, end := s.observe(ctx, flowForgotVerify)
 	defer func() { end(err) }()
@@ -158,6 +168,9 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 // unlocked, EventPasswordReset is emitted (end every session of the user on
 // it) and a notice is sent. Errors: ErrFlowRequired (no verified flow),
 // ErrPhoneMismatch, *PolicyError.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's locale is the notice's language.
 func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, newPassword string) (err error) {
 	ctx, end := s.observe(ctx, flowForgotComplete)
 	defer func() { end(err) }()

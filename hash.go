@@ -81,7 +81,9 @@ func (s *Service) holding(ctx context.Context) bool {
 // than once (check the old secret, then hash the new one). Hashes on the
 // returned context reuse it. Under a flood, a flow that has started then
 // finishes, instead of queueing again behind new arrivals for its second
-// hash and timing out with its first hash wasted.
+// hash and timing out with its first hash wasted. Events raised on the
+// returned context wait until the slot is released (see holdEvents), so
+// OnEvent never runs while the flow holds it.
 func (s *Service) holdSlot(ctx context.Context) (context.Context, func(), error) {
 	if s.holding(ctx) {
 		return ctx, func() {}, nil
@@ -90,6 +92,7 @@ func (s *Service) holdSlot(ctx context.Context) (context.Context, func(), error)
 	if err != nil {
 		return ctx, nil, err
 	}
+	ctx, flush := s.holdEvents(ctx)
 	h := &heldSlot{s: s}
 	// Idempotent, so a flow can give the slot back early (before hooks
 	// and store writes) and still defer it; after that, hashes on the
@@ -97,6 +100,7 @@ func (s *Service) holdSlot(ctx context.Context) (context.Context, func(), error)
 	return context.WithValue(ctx, slotKey{}, h), sync.OnceFunc(func() {
 		h.released.Store(true)
 		release()
+		flush()
 	}), nil
 }
 

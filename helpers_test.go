@@ -275,7 +275,7 @@ func (e *env) changePhone(t *testing.T, userID, phone string) {
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, userID, a.Phone))
 	require.NoError(t, e.svc.SendPhoneCode(bg, userID, phone))
-	require.NoError(t, e.svc.ChangePhone(bg, userID, phone, e.out.lastCode(t, phone), e.out.lastCode(t, a.Phone)))
+	require.NoError(t, e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: userID, NewPhone: phone, NewPhoneCode: e.out.lastCode(t, phone), CurrentPhoneCode: e.out.lastCode(t, a.Phone)}))
 }
 
 // bindPhone sends a code to phone for userID and binds it.

@@ -21,6 +21,8 @@ import (
 // unknown or the password wrong, and as slowly: on ErrAccountNotFound run
 // VerifyPassword with a user ID no account has, which costs what a wrong
 // password costs and stores nothing.
+//
+// The context carries the deadline and nothing else the call uses.
 func (s *Service) UserIDByPhone(ctx context.Context, phone string) (_ string, err error) {
 	ctx, end := s.observe(ctx, flowUserIDByPhone)
 	defer func() { end(err) }()
@@ -42,6 +44,8 @@ func (s *Service) UserIDByPhone(ctx context.Context, phone string) (_ string, er
 // not, for the host's own login; see Account for whether it is verified.
 // The input is normalised as the flows do it. Errors: ErrInvalidEmail,
 // ErrAccountNotFound. The same warning as for UserIDByPhone applies.
+//
+// The context carries the deadline and nothing else the call uses.
 func (s *Service) UserIDByEmail(ctx context.Context, email string) (_ string, err error) {
 	ctx, end := s.observe(ctx, flowUserIDByEmail)
 	defer func() { end(err) }()
@@ -109,6 +113,8 @@ func (i AccountInfo) LogValue() slog.Value {
 // Account returns userID's security record, unmasked and without hashes
 // (see AccountInfo: for the host's own use, never for clients), or
 // ErrAccountNotFound.
+//
+// The context carries the deadline and nothing else the call uses.
 func (s *Service) Account(ctx context.Context, userID string) (_ *AccountInfo, err error) {
 	ctx, end := s.observe(ctx, flowAccount)
 	defer func() { end(err) }()

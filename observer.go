@@ -49,46 +49,50 @@ var FlowNames = []string{
 	flowCreateAccount, flowPrepareAccount, flowStatus, flowUnlock, flowUnblockDestination,
 	flowSendPhoneCode, flowBindPhone, flowChangePhone,
 	flowSendEmailVerification, flowVerifyEmailCode, flowVerifyEmailToken,
+	flowSendPublicEmailVerification, flowVerifyPublicEmailCode, flowVerifyPublicEmailToken,
 	flowForgotStart, flowForgotVerify, flowForgotComplete,
 	flowVerifyPassword, flowSignIn, flowChangePassword,
-	flowPaySet, flowPayVerify, flowPayUpdate, flowPayReset, flowPayStatus,
+	flowPaySet, flowPayVerify, flowPayChange, flowPayReset, flowPayStatus,
 	flowSetPassword, flowUserIDByPhone, flowUserIDByEmail, flowAccount,
 	flowSendLoginCode, flowVerifyLoginCode, flowSignInWithLoginCode,
 	flowDeleteAccount, flowAdminRebindPhone,
 }
 
 const (
-	flowCreateAccount         = "create_account"
-	flowPrepareAccount        = "prepare_account"
-	flowStatus                = "status"
-	flowUnlock                = "unlock"
-	flowUnblockDestination    = "unblock_destination"
-	flowSendPhoneCode         = "send_phone_code"
-	flowBindPhone             = "bind_phone"
-	flowChangePhone           = "change_phone"
-	flowSendEmailVerification = "send_email_verification"
-	flowVerifyEmailCode       = "verify_email_code"
-	flowVerifyEmailToken      = "verify_email_token"
-	flowForgotStart           = "forgot_password.start"
-	flowForgotVerify          = "forgot_password.verify"
-	flowForgotComplete        = "forgot_password.complete"
-	flowVerifyPassword        = "verify_password"
-	flowSignIn                = "sign_in"
-	flowChangePassword        = "change_password"
-	flowPaySet                = "pay_password.set"
-	flowPayVerify             = "pay_password.verify"
-	flowPayUpdate             = "pay_password.update"
-	flowPayReset              = "pay_password.reset"
-	flowPayStatus             = "pay_password.status"
-	flowDeleteAccount         = "delete_account"
-	flowUserIDByPhone         = "user_id_by_phone"
-	flowUserIDByEmail         = "user_id_by_email"
-	flowAccount               = "account"
-	flowAdminRebindPhone      = "admin_rebind_phone"
-	flowSetPassword           = "set_password"
-	flowSendLoginCode         = "login_code.send"
-	flowVerifyLoginCode       = "login_code.verify"
-	flowSignInWithLoginCode   = "login_code.sign_in"
+	flowCreateAccount               = "create_account"
+	flowPrepareAccount              = "prepare_account"
+	flowStatus                      = "status"
+	flowUnlock                      = "unlock"
+	flowUnblockDestination          = "unblock_destination"
+	flowSendPhoneCode               = "send_phone_code"
+	flowBindPhone                   = "bind_phone"
+	flowChangePhone                 = "change_phone"
+	flowSendEmailVerification       = "send_email_verification"
+	flowVerifyEmailCode             = "verify_email_code"
+	flowVerifyEmailToken            = "verify_email_token"
+	flowSendPublicEmailVerification = "send_public_email_verification"
+	flowVerifyPublicEmailCode       = "verify_public_email_code"
+	flowVerifyPublicEmailToken      = "verify_public_email_token"
+	flowForgotStart                 = "forgot_password.start"
+	flowForgotVerify                = "forgot_password.verify"
+	flowForgotComplete              = "forgot_password.complete"
+	flowVerifyPassword              = "verify_password"
+	flowSignIn                      = "sign_in"
+	flowChangePassword              = "change_password"
+	flowPaySet                      = "pay_password.set"
+	flowPayVerify                   = "pay_password.verify"
+	flowPayChange                   = "pay_password.change"
+	flowPayReset                    = "pay_password.reset"
+	flowPayStatus                   = "pay_password.status"
+	flowDeleteAccount               = "delete_account"
+	flowUserIDByPhone               = "user_id_by_phone"
+	flowUserIDByEmail               = "user_id_by_email"
+	flowAccount                     = "account"
+	flowAdminRebindPhone            = "admin_rebind_phone"
+	flowSetPassword                 = "set_password"
+	flowSendLoginCode               = "login_code.send"
+	flowVerifyLoginCode             = "login_code.verify"
+	flowSignInWithLoginCode         = "login_code.sign_in"
 )
 
 // noEnd is the end of a flow nobody observes.

@@ -141,6 +141,10 @@ func (s *Service) passwordKey(userID string) string { return s.key("pw", userID)
 // forgot-password reset or Unlock. So guessing at a user's password locks
 // out the guessers, not the devices the user signs in on. Use SignIn to get
 // the device token on success.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's device token tells the owner's known device
+// from other clients.
 func (s *Service) VerifyPassword(ctx context.Context, userID, password string) (err error) {
 	ctx, end := s.observe(ctx, flowVerifyPassword)
 	defer func() { end(err) }()
@@ -155,6 +159,10 @@ func (s *Service) VerifyPassword(ctx context.Context, userID, password string) (
 // with Config.Secret and valid for Limits.DeviceTokenTTL; a new one is
 // issued at each sign-in. It is not a session and grants nothing on its own:
 // it only tells a known device from an unknown client.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's device token tells the owner's known device
+// from other clients.
 func (s *Service) SignIn(ctx context.Context, userID, password string) (deviceToken string, err error) {
 	ctx, end := s.observe(ctx, flowSignIn)
 	defer func() { end(err) }()
@@ -162,7 +170,7 @@ func (s *Service) SignIn(ctx context.Context, userID, password string) (deviceTo
 }
 
 func (s *Service) signIn(ctx context.Context, userID, password string, issue bool) (string, error) {
-	unlock, err := s.locks.lock(ctx, s.passwordKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.passwordKey(userID))
 	if err != nil {
 		return "", err
 	}
@@ -300,6 +308,10 @@ func (s *Service) emitIfLocked(ctx context.Context, key string, p LockPolicy, t 
 // user's other sessions on it), voids pending forgot-password flows and
 // sends a security notice. An account without a password answers
 // ErrPasswordNotSet: use SetPassword.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's device token tells the owner's known device
+// from other clients, and its locale is the notice's language.
 func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) (err error) {
 	ctx, end := s.observe(ctx, flowChangePassword)
 	defer func() { end(err) }()
@@ -321,7 +333,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	if err := s.hookPolicy(ctx, n); err != nil {
 		return err
 	}
-	unlock, err := s.locks.lock(ctx, s.passwordKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.passwordKey(userID))
 	if err != nil {
 		return err
 	}

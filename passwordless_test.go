@@ -97,19 +97,19 @@ func TestSetPassword(t *testing.T) {
 	e.passwordless(t, "sms1", phoneA)
 
 	// A code is required, and only one sent to the bound phone for this user.
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, "123456", goodPass), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: "123456", NewPassword: goodPass}), security.ErrInvalidCode)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
 	code := e.out.lastCode(t, phoneA)
 	assert.Equal(t, security.PurposeConfirmPhone, e.out.to(phoneA)[0].Purpose, "the confirm_phone text names a first login password")
 
 	// Refusals that need no code leave it usable.
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneB, code, goodPass), security.ErrPhoneMismatch)
-	requireReason(t, e.svc.SetPassword(bg, "sms1", phoneA, code, "password1"), security.ErrWeakPassword, "common")
-	requireReason(t, e.svc.SetPassword(bg, "sms1", phoneA, code, "my 13800138000 pw"), security.ErrWeakPassword, "context")
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, "", goodPass), security.ErrInvalidArgument)
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, wrongCode(code), goodPass), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneB, PhoneCode: code, NewPassword: goodPass}), security.ErrPhoneMismatch)
+	requireReason(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: code, NewPassword: "password1"}), security.ErrWeakPassword, "common")
+	requireReason(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: code, NewPassword: "my 13800138000 pw"}), security.ErrWeakPassword, "context")
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: "", NewPassword: goodPass}), security.ErrInvalidArgument)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: wrongCode(code), NewPassword: goodPass}), security.ErrInvalidCode)
 
-	require.NoError(t, e.svc.SetPassword(bg, "sms1", "138 0013 8000", code, goodPass))
+	require.NoError(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: "138 0013 8000", PhoneCode: code, NewPassword: goodPass}))
 	require.NoError(t, e.svc.VerifyPassword(bg, "sms1", goodPass))
 	st, err := e.svc.Status(bg, "sms1")
 	require.NoError(t, err)
@@ -121,22 +121,22 @@ func TestSetPassword(t *testing.T) {
 
 	// The code was single use, and a second first password is refused
 	// before any code is looked at.
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, code, goodPass2), security.ErrPasswordSet)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: code, NewPassword: goodPass2}), security.ErrPasswordSet)
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, e.out.lastCode(t, phoneA), goodPass2), security.ErrPasswordSet)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass2}), security.ErrPasswordSet)
 	require.NoError(t, e.svc.ChangePassword(bg, "sms1", goodPass, goodPass2), "from now on the old password is the proof")
 }
 
 func TestSetPasswordNeedsABoundPhone(t *testing.T) {
 	e := newEnv(t)
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "wx1"})) // WeChat: no phone
-	require.ErrorIs(t, e.svc.SetPassword(bg, "wx1", phoneA, "123456", goodPass), security.ErrNoPhone)
-	require.ErrorIs(t, e.svc.SetPassword(bg, "nobody", phoneA, "123456", goodPass), security.ErrAccountNotFound)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "wx1", Phone: phoneA, PhoneCode: "123456", NewPassword: goodPass}), security.ErrNoPhone)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "nobody", Phone: phoneA, PhoneCode: "123456", NewPassword: goodPass}), security.ErrAccountNotFound)
 	e.bindPhone(t, "wx1", phoneA)
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "wx1", phoneA))
-	require.NoError(t, e.svc.SetPassword(bg, "wx1", phoneA, e.out.lastCode(t, phoneA), goodPass))
+	require.NoError(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "wx1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}))
 	require.NoError(t, e.svc.VerifyPassword(bg, "wx1", goodPass))
 }
 
@@ -149,20 +149,20 @@ func TestSetPasswordRefusesOtherCodes(t *testing.T) {
 
 	// mallory asks for a code to phoneA (to bind it): it is mallory's code.
 	require.NoError(t, e.svc.SendPhoneCode(bg, "pw2", phoneA))
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, e.out.lastCode(t, phoneA), goodPass), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}), security.ErrInvalidCode)
 	// A forgot-password code is not a member code.
 	e.clock.Advance(time.Minute)
 	e.forgotStarted(t, phoneA)
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, e.out.lastCode(t, phoneA), goodPass), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}), security.ErrInvalidCode)
 
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
 	code := e.out.lastCode(t, phoneA)
 	for range 4 {
-		require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, wrongCode(code), goodPass), security.ErrInvalidCode)
+		require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: wrongCode(code), NewPassword: goodPass}), security.ErrInvalidCode)
 	}
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, wrongCode(code), goodPass), security.ErrTooManyAttempts)
-	require.ErrorIs(t, e.svc.SetPassword(bg, "sms1", phoneA, code, goodPass), security.ErrInvalidCode, "voided")
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: wrongCode(code), NewPassword: goodPass}), security.ErrTooManyAttempts)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: code, NewPassword: goodPass}), security.ErrInvalidCode, "voided")
 }
 
 // TestPasswordlessGuessesDoNotLockTheFirstPassword: strangers guessing at
@@ -174,6 +174,6 @@ func TestPasswordlessGuessesDoNotLockTheFirstPassword(t *testing.T) {
 		require.ErrorIs(t, e.svc.VerifyPassword(ctxFrom("198.51.100.9"), "sms1", goodPass2), security.ErrWrongPassword)
 	}
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
-	require.NoError(t, e.svc.SetPassword(bg, "sms1", phoneA, e.out.lastCode(t, phoneA), goodPass))
+	require.NoError(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}))
 	require.NoError(t, e.svc.VerifyPassword(bg, "sms1", goodPass))
 }

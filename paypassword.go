@@ -133,8 +133,11 @@ func (s *Service) pinNotLoginPassword(ctx context.Context, pin string, a *Accoun
 }
 
 // SetPayPassword sets userID's first pay password. It refuses with
-// ErrPayPasswordSet when one exists (use UpdatePayPassword or
+// ErrPayPasswordSet when one exists (use ChangePayPassword or
 // ResetPayPassword) and with a *PolicyError for a weak PIN.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's locale is the notice's language.
 func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) (err error) {
 	ctx, end := s.observe(ctx, flowPaySet)
 	defer func() { end(err) }()
@@ -182,10 +185,14 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) (err e
 // (*LockedError, also while the right PIN is given). A right one resets the
 // consecutive count. At most the allowed number of PINs is ever evaluated,
 // however many requests race.
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's locale is the language of the notice a lock
+// sends.
 func (s *Service) VerifyPayPassword(ctx context.Context, userID, pin string) (err error) {
 	ctx, end := s.observe(ctx, flowPayVerify)
 	defer func() { end(err) }()
-	unlock, err := s.locks.lock(ctx, s.payKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.payKey(userID))
 	if err != nil {
 		return err
 	}
@@ -241,7 +248,7 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 		}
 	}
 	if !match {
-		s.emit(ctx, Event{Type: EventPayPasswordFailed, UserID: userID})
+		s.emit(ctx, Event{Type: EventPayPasswordCheckFailed, UserID: userID})
 		if st, locked := s.emitIfLocked(ctx, key, s.lim.payPolicy(), EventPayPasswordLocked, userID); locked {
 			s.notify(ctx, a, PurposePayPasswordLocked, st.LockedUntil)
 		}
@@ -252,16 +259,19 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	}
 	if stale {
 		// New parameters and the current secret's pepper, in one write. The
-		// record as it now is: UpdatePayPassword compares its hash.
+		// record as it now is: ChangePayPassword compares its hash.
 		a = s.replaceHash(ctx, a, payPasswordHashField, func() (string, error) { return s.hashPIN(ctx, userID, pin) })
 	}
 	return a, nil
 }
 
-// UpdatePayPassword replaces userID's pay password after checking the old
+// ChangePayPassword replaces userID's pay password after checking the old
 // one (which counts toward the same lockout as VerifyPayPassword).
-func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN string) (err error) {
-	ctx, end := s.observe(ctx, flowPayUpdate)
+//
+// The context carries the deadline, which also bounds the wait for a hashing
+// slot (ErrBusy). Its Client's locale is the notice's language.
+func (s *Service) ChangePayPassword(ctx context.Context, userID, oldPIN, newPIN string) (err error) {
+	ctx, end := s.observe(ctx, flowPayChange)
 	defer func() { end(err) }()
 	if userID == "" || oldPIN == "" || newPIN == "" {
 		return fmt.Errorf("%w: user, old and new pay password required", ErrInvalidArgument)
@@ -272,7 +282,7 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	if reason, weak := wordlist.WeakPIN(newPIN); weak {
 		return weakPIN(reason)
 	}
-	unlock, err := s.locks.lock(ctx, s.payKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.payKey(userID))
 	if err != nil {
 		return err
 	}
@@ -308,19 +318,34 @@ func (s *Service) UpdatePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	if err != nil {
 		return err
 	}
-	s.emit(ctx, Event{Type: EventPayPasswordUpdated, UserID: userID})
+	s.emit(ctx, Event{Type: EventPayPasswordChanged, UserID: userID})
 	s.notify(ctx, after, PurposePayPasswordChanged, time.Time{})
 	return nil
 }
 
-// ResetPayPassword resets a forgotten pay password to newPIN. phone must
-// be the bound phone (ErrNoPhone, ErrPhoneMismatch) and code the SMS code
-// SendPhoneCode sent to it. The new PIN comes in the same call, proved by
-// the same code: a reset never leaves the PIN cleared for a stolen session
-// to set with no proof. The lock is lifted.
-func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, newPIN string) (err error) {
+// ResetPayPasswordRequest is the input of ResetPayPassword.
+type ResetPayPasswordRequest struct {
+	// UserID is the signed-in account.
+	UserID string
+	// Phone is the account's bound phone, and PhoneCode the code
+	// SendPhoneCode sent to it.
+	Phone, PhoneCode string
+	// NewPIN is the pay password to set.
+	NewPIN string
+}
+
+// ResetPayPassword resets r.UserID's forgotten pay password to r.NewPIN.
+// r.Phone must be the bound phone (ErrNoPhone, ErrPhoneMismatch) and
+// r.PhoneCode the SMS code SendPhoneCode sent to it. The new PIN comes in
+// the same call, proved by the same code: a reset never leaves the PIN
+// cleared for a stolen session to set with no proof. The lock is lifted.
+//
+// The context carries the deadline, which also bounds the wait for a
+// hashing slot (ErrBusy). Its Client's locale is the notice's language.
+func (s *Service) ResetPayPassword(ctx context.Context, r ResetPayPasswordRequest) (err error) {
 	ctx, end := s.observe(ctx, flowPayReset)
 	defer func() { end(err) }()
+	userID, phone, code, newPIN := r.UserID, r.Phone, r.PhoneCode, r.NewPIN
 	if userID == "" || code == "" || newPIN == "" {
 		return fmt.Errorf("%w: user, code and new pay password required", ErrInvalidArgument)
 	}
@@ -383,6 +408,8 @@ func (s *Service) ResetPayPassword(ctx context.Context, userID, phone, code, new
 
 // PayPasswordStatus reports whether userID has a pay password and whether
 // it is locked.
+//
+// The context carries the deadline and nothing else the call uses.
 func (s *Service) PayPasswordStatus(ctx context.Context, userID string) (_ PayPasswordStatus, err error) {
 	ctx, end := s.observe(ctx, flowPayStatus)
 	defer func() { end(err) }()

@@ -27,7 +27,7 @@ func TestSetPayPassword(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, st.Set)
 	require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", pin1), security.ErrPayPasswordNotSet)
-	require.ErrorIs(t, e.svc.UpdatePayPassword(bg, "u1", pin1, pin2), security.ErrPayPasswordNotSet)
+	require.ErrorIs(t, e.svc.ChangePayPassword(bg, "u1", pin1, pin2), security.ErrPayPasswordNotSet)
 
 	for _, tc := range []struct{ pin, reason string }{
 		{"12345", "format"}, {"1234567", "format"}, {"12a456", "format"}, {" 24680", "format"},
@@ -137,7 +137,7 @@ func TestPayPasswordDailyLockUntilReset(t *testing.T) {
 
 	// Reset with the bound phone's code lifts it.
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	require.NoError(t, e.svc.ResetPayPassword(bg, "u1", phoneA, e.out.lastCode(t, phoneA), pin2))
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPIN: pin2}))
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
 	assert.Equal(t, 1, e.events.count(security.EventPayPasswordReset))
 }
@@ -164,24 +164,24 @@ func TestPayPasswordBruteForceRace(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int32(5), wrong.Load(), "at most 5 PINs evaluated")
 	assert.Equal(t, int32(95), locked.Load())
-	assert.Equal(t, 5, e.events.count(security.EventPayPasswordFailed))
+	assert.Equal(t, 5, e.events.count(security.EventPayPasswordCheckFailed))
 }
 
-func TestUpdatePayPassword(t *testing.T) {
+func TestChangePayPassword(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin1))
-	requireReason(t, e.svc.UpdatePayPassword(bg, "u1", pin1, "111111"), security.ErrWeakPayPassword, "repetitive")
-	requireReason(t, e.svc.UpdatePayPassword(bg, "u1", pin1, pin1), security.ErrWeakPayPassword, "same_as_current")
-	require.ErrorIs(t, e.svc.UpdatePayPassword(bg, "u1", pin2, "802461"), security.ErrWrongPayPassword)
-	require.NoError(t, e.svc.UpdatePayPassword(bg, "u1", pin1, pin2))
+	requireReason(t, e.svc.ChangePayPassword(bg, "u1", pin1, "111111"), security.ErrWeakPayPassword, "repetitive")
+	requireReason(t, e.svc.ChangePayPassword(bg, "u1", pin1, pin1), security.ErrWeakPayPassword, "same_as_current")
+	require.ErrorIs(t, e.svc.ChangePayPassword(bg, "u1", pin2, "802461"), security.ErrWrongPayPassword)
+	require.NoError(t, e.svc.ChangePayPassword(bg, "u1", pin1, pin2))
 	require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", pin1), security.ErrWrongPayPassword)
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
-	assert.Equal(t, 1, e.events.count(security.EventPayPasswordUpdated))
+	assert.Equal(t, 1, e.events.count(security.EventPayPasswordChanged))
 
 	// Wrong old PINs in update count toward the same lock.
 	for range 5 {
-		require.ErrorIs(t, e.svc.UpdatePayPassword(bg, "u1", "802461", "913572"), security.ErrWrongPayPassword)
+		require.ErrorIs(t, e.svc.ChangePayPassword(bg, "u1", "802461", "913572"), security.ErrWrongPayPassword)
 	}
 	requireLocked(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
 }
@@ -190,7 +190,7 @@ func TestResetPayPassword(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin1))
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, "123456", pin2), security.ErrNoPhone)
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: "123456", NewPIN: pin2}), security.ErrNoPhone)
 	e.bindPhone(t, "u1", phoneA)
 
 	e.clock.Advance(time.Minute)
@@ -198,18 +198,18 @@ func TestResetPayPassword(t *testing.T) {
 	code := e.out.lastCode(t, phoneA)
 	assert.Equal(t, security.PurposeConfirmPhone, e.out.to(phoneA)[len(e.out.to(phoneA))-1].Purpose)
 
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneB, code, pin2), security.ErrInvalidCode,
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneB, PhoneCode: code, NewPIN: pin2}), security.ErrInvalidCode,
 		"a guessed phone is a failed verification, not a mismatch oracle")
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, "", pin2), security.ErrInvalidArgument)
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, wrongCode(code), pin2), security.ErrInvalidCode)
-	requireReason(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, "123456"), security.ErrWeakPayPassword, "sequence")
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: "", NewPIN: pin2}), security.ErrInvalidArgument)
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: wrongCode(code), NewPIN: pin2}), security.ErrInvalidCode)
+	requireReason(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: code, NewPIN: "123456"}), security.ErrWeakPayPassword, "sequence")
 	// The new PIN comes with the code: a reset never leaves the PIN cleared
 	// for a stolen session to set without proof.
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, ""), security.ErrInvalidArgument)
-	require.NoError(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, pin2))
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: code, NewPIN: ""}), security.ErrInvalidArgument)
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: code, NewPIN: pin2}))
 	st, _ := e.svc.PayPasswordStatus(bg, "u1")
 	assert.True(t, st.Set)
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, pin1), security.ErrInvalidCode, "single use")
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: code, NewPIN: pin1}), security.ErrInvalidCode, "single use")
 	require.ErrorIs(t, e.svc.SetPayPassword(bg, "u1", pin1), security.ErrPayPasswordSet)
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
 	e.waitFor(t, phoneA, 3) // bind code, confirm code, reset notice
@@ -251,7 +251,7 @@ func TestPayPasswordUpgradeThenUpdate(t *testing.T) {
 	a, _ := e.store.GetAccount(bg, "u1")
 	require.Contains(t, a.PayPasswordHash, "$m=12288,t=3,p=1$")
 
-	require.NoError(t, e.svc.UpdatePayPassword(bg, "u1", pin1, pin2))
+	require.NoError(t, e.svc.ChangePayPassword(bg, "u1", pin1, pin2))
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
 	a, _ = e.store.GetAccount(bg, "u1")
 	assert.Contains(t, a.PayPasswordHash, "$m=19456,t=2,p=1$")

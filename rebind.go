@@ -20,6 +20,9 @@ import (
 // on it. Rebinding the phone already bound does nothing. Errors:
 // ErrInvalidPhone, ErrAccountNotFound, ErrPhoneTaken (bound to another
 // account: unbind it there first).
+//
+// The context carries the deadline; its Client's locale is the notices'
+// language, its IP and user agent go into the event.
 func (s *Service) AdminRebindPhone(ctx context.Context, userID, phone string) (err error) {
 	ctx, end := s.observe(ctx, flowAdminRebindPhone)
 	defer func() { end(err) }()

@@ -35,7 +35,7 @@ func TestAdminRebindPhone(t *testing.T) {
 	require.ErrorIs(t, err, security.ErrInvalidCode)
 	// The code is checked before the phone: a live code would match and answer
 	// ErrPhoneMismatch, so ErrInvalidCode shows it was voided.
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, memberCode, "472915"), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: memberCode, NewPIN: "472915"}), security.ErrInvalidCode)
 
 	var ev []security.Event
 	for _, x := range e.events.all() {

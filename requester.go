@@ -51,6 +51,15 @@ func (s *Service) public(ctx context.Context) (requester, error) {
 	return requester{kind: "ip", id: b}, nil
 }
 
+// checkClientIP refuses, when Config.RequireClientIP is set, a send whose
+// context carries no Client.IP: the per-IP throttle cannot apply to it.
+func (s *Service) checkClientIP(ctx context.Context) error {
+	if s.cfg.RequireClientIP && ClientFrom(ctx).IP == "" {
+		return fmt.Errorf("%w: Config.RequireClientIP is set and the context carries no client IP; pass the request's with security.WithClient", ErrInvalidArgument)
+	}
+	return nil
+}
+
 // publicRequester is the requester of an anonymous request concerning the
 // account holderID (or none): the holder itself when the client presents a
 // device token of the holder, its IP bucket otherwise.

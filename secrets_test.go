@@ -35,7 +35,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	require.NoError(t, e.svc.BindPhone(bg, "u1", phoneA, c))
 	require.NoError(t, e.svc.SetPayPassword(bg, "u1", pin1))
 	note(e.svc.VerifyPayPassword(bg, "u1", pin2))
-	require.NoError(t, e.svc.UpdatePayPassword(bg, "u1", pin1, pin2))
+	require.NoError(t, e.svc.ChangePayPassword(bg, "u1", pin1, pin2))
 	require.NoError(t, e.svc.ChangePassword(bg, "u1", goodPass, goodPass2))
 	e.clock.Advance(time.Minute)
 	h := e.forgotStarted(t, phoneA)

@@ -63,6 +63,16 @@ type Config struct {
 	// for DefaultRegion. Plug a libphonenumber port here for full coverage.
 	Phones PhoneNormalizer
 
+	// RequireClientIP makes the flows that send a code or link
+	// (SendPhoneCode, StartForgotPassword, SendLoginCode,
+	// SendEmailVerification, SendPublicEmailVerification) refuse a context
+	// without Client.IP (see WithClient) with ErrInvalidArgument. Without
+	// it such a send runs with every throttle except the per-IP one, which
+	// suits calls from trusted back ends; set it when every send comes from
+	// a client request, so a handler that forgot WithClient fails loudly
+	// instead of running without the per-IP throttle.
+	RequireClientIP bool
+
 	// DefaultLocale is the locale of messages when the request has none.
 	// Default "zh-CN".
 	DefaultLocale string
@@ -98,9 +108,14 @@ type Config struct {
 	SendVeto func(ctx context.Context, req SendRequest) error
 
 	// OnEvent receives security events (password changed, phone bound, ...),
-	// synchronously. Use it to end other sessions, audit, alert. It may run
-	// while the flow holds a hashing slot: if it calls the Service's
-	// password or PIN methods, it must pass the context it was given.
+	// synchronously: a flow's events on the flow's goroutine, before the
+	// flow returns, in the order they were raised; a background delivery's
+	// on the delivery's goroutine. Use it to end other sessions, audit,
+	// alert. It never runs while the flow holds a hashing slot or a user's
+	// turn at a password or PIN check (events raised meanwhile wait until
+	// the flow has released them), and its context carries neither, so it
+	// may call any Service method, for any user, with that context or
+	// another.
 	OnEvent func(ctx context.Context, e Event)
 	// Observer, when set, receives traces' and metrics' signals: flows,
 	// hashing, deliveries (see Observer). New copies it.

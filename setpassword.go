@@ -6,23 +6,38 @@ import (
 	"time"
 )
 
-// SetPassword sets the first login password of userID, an account created
-// without one (an SMS or WeChat sign-up). There is no old password to
-// prove, so the proof is the bound phone instead: code is the one
+// SetPasswordRequest is the input of SetPassword.
+type SetPasswordRequest struct {
+	// UserID is the signed-in account, created without a password.
+	UserID string
+	// Phone is the account's bound phone, and PhoneCode the code
+	// SendPhoneCode sent to it.
+	Phone, PhoneCode string
+	// NewPassword is the password to set.
+	NewPassword string
+}
+
+// SetPassword sets the first login password of r.UserID, an account
+// created without one (an SMS or WeChat sign-up). There is no old password
+// to prove, so the proof is the bound phone instead: r.PhoneCode is the one
 // SendPhoneCode sent to that phone (purpose confirm_phone), so a stolen
 // session alone cannot give the account a password the thief knows. The
 // password must pass the policy.
 //
 // Errors: ErrPasswordSet when the account has a password (use
 // ChangePassword, or the forgot-password flow), ErrNoPhone when it has no
-// bound phone (bind one first), ErrPhoneMismatch when phone is not the
+// bound phone (bind one first), ErrPhoneMismatch when r.Phone is not the
 // bound one, *PolicyError, ErrInvalidCode, ErrTooManyAttempts,
 // *RateLimitError. On success it emits EventPasswordSet and sends a
 // security notice. The refusals that need no code come before the code is
 // checked, so they never use it up.
-func (s *Service) SetPassword(ctx context.Context, userID, phone, code, newPassword string) (err error) {
+//
+// The context carries the deadline, which also bounds the wait for a
+// hashing slot (ErrBusy). Its Client's locale is the notice's language.
+func (s *Service) SetPassword(ctx context.Context, r SetPasswordRequest) (err error) {
 	ctx, end := s.observe(ctx, flowSetPassword)
 	defer func() { end(err) }()
+	userID, phone, code, newPassword := r.UserID, r.Phone, r.PhoneCode, r.NewPassword
 	if userID == "" || newPassword == "" {
 		return fmt.Errorf("%w: user and password required", ErrInvalidArgument)
 	}

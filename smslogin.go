@@ -23,9 +23,16 @@ func (s *Service) loginCodeScope(e164, userID string) string {
 // has a budget of its own that strangers cannot spend), the requester's
 // failure block and Config.SendVeto. Errors: ErrInvalidPhone,
 // *RateLimitError, ErrSendRefused (the veto), ErrBusy (queue full).
+//
+// The context carries the deadline; its Client gives the IP for the per-IP
+// throttle (required under Config.RequireClientIP), the device token that
+// marks the phone's owner, and the SMS's locale.
 func (s *Service) SendLoginCode(ctx context.Context, phone string) (err error) {
 	ctx, end := s.observe(ctx, flowSendLoginCode)
 	defer func() { end(err) }()
+	if err := s.checkClientIP(ctx); err != nil {
+		return err
+	}
 	p, err := s.normalizePhone(phone)
 	if err != nil {
 		return err
@@ -66,6 +73,9 @@ func (s *Service) SendLoginCode(ctx context.Context, phone string) (err error) {
 // a wrong code does: nobody was sent its code, so a guess at it verifies
 // nothing and blocks nobody. Errors: ErrInvalidPhone, ErrInvalidCode,
 // ErrTooManyAttempts, *RateLimitError.
+//
+// The context carries the deadline; its Client gives the IP that wrong codes
+// are counted against and the device token that marks the phone's owner.
 func (s *Service) VerifyLoginCode(ctx context.Context, phone, code string) (_ string, err error) {
 	ctx, end := s.observe(ctx, flowVerifyLoginCode)
 	defer func() { end(err) }()
@@ -78,6 +88,9 @@ func (s *Service) VerifyLoginCode(ctx context.Context, phone, code string) (_ st
 // password it is the only way to become a known device, whose sends (the
 // next login code) draw on the owner's own budget, so strangers spending
 // the phone's budget cannot keep the user from signing in.
+//
+// The context carries the deadline; its Client gives the IP that wrong codes
+// are counted against and the device token that marks the phone's owner.
 func (s *Service) SignInWithLoginCode(ctx context.Context, phone, code string) (userID, deviceToken string, err error) {
 	ctx, end := s.observe(ctx, flowSignInWithLoginCode)
 	defer func() { end(err) }()

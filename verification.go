@@ -287,9 +287,16 @@ func (s *Service) chargeMiss(ctx context.Context, c codeCheck, now time.Time) er
 // not refused here, so the answer reveals nothing about other accounts; the
 // bind refuses it after the code proves possession. Delivery failures are
 // returned (ErrDeliveryFailed) and leave no usable code behind.
+//
+// The context carries the deadline, which bounds the delivery too; its
+// Client gives the IP for the per-IP throttle (required under
+// Config.RequireClientIP) and the SMS's locale.
 func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err error) {
 	ctx, end := s.observe(ctx, flowSendPhoneCode)
 	defer func() { end(err) }()
+	if err := s.checkClientIP(ctx); err != nil {
+		return err
+	}
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}

@@ -75,12 +75,12 @@ func TestWrongCodesWithoutACodeBlockNobody(t *testing.T) {
 		}
 	}
 	for i := range 40 {
-		err := e.svc.VerifyEmailCode(ctxFrom(fmt.Sprintf("198.51.100.%d", i+1)), "", "alice@example.com", "123456")
+		err := e.svc.VerifyPublicEmailCode(ctxFrom(fmt.Sprintf("198.51.100.%d", i+1)), "alice@example.com", "123456")
 		require.ErrorIs(t, err, security.ErrInvalidCode)
 	}
 	// The owner is untouched: a code to the bound phone, and its use.
 	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA))
-	require.NoError(t, e.svc.ResetPayPassword(bg, "alice", phoneA, e.out.lastCode(t, phoneA), "024680"))
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "alice", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPIN: "024680"}))
 	// And strangers too: a code to the phone for someone else binding it.
 	e.register(t, "bob", "")
 	e.clock.Advance(time.Minute)
@@ -104,7 +104,7 @@ func TestRacingRightCodesLeaveNoFailures(t *testing.T) {
 	for range 30 {
 		wg.Go(func() {
 			<-start
-			if e.svc.ResetPayPassword(bg, "u1", phoneA, code, "024680") == nil {
+			if e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: code, NewPIN: "024680"}) == nil {
 				wins.Add(1)
 			}
 		})
@@ -117,8 +117,8 @@ func TestRacingRightCodesLeaveNoFailures(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
 	code = e.out.lastCode(t, phoneA)
-	require.ErrorIs(t, e.svc.ResetPayPassword(bg, "u1", phoneA, wrongCode(code), "502817"), security.ErrInvalidCode)
-	require.NoError(t, e.svc.ResetPayPassword(bg, "u1", phoneA, code, "502817"))
+	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: wrongCode(code), NewPIN: "502817"}), security.ErrInvalidCode)
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: code, NewPIN: "502817"}))
 }
 
 // TestStrangersFailuresNeverBlockTheOwner: wrong guesses at a live code
@@ -142,7 +142,7 @@ func TestStrangersFailuresNeverBlockTheOwner(t *testing.T) {
 	requireRateLimited(t, e.svc.SendPhoneCode(bg, "mallory", phoneA))
 	requireRateLimited(t, e.svc.BindPhone(bg, "mallory", phoneA, "123456"))
 	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA), "the owner's code")
-	require.NoError(t, e.svc.ResetPayPassword(bg, "alice", phoneA, e.out.lastCode(t, phoneA), "024680"))
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "alice", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPIN: "024680"}))
 	// Strangers together are held to DestinationFailures a day, which bounds
 	// brute force; the owner is not.
 	e.clock.Advance(time.Minute)
@@ -278,7 +278,7 @@ func TestAnonymousMissesCreateNoState(t *testing.T) {
 		LinkBaseURL: "https://accounts.example.com/verify"})
 	require.NoError(t, err)
 	for i := range 500 {
-		err := svc.VerifyEmailCode(bg, "", fmt.Sprintf("victim%d@example.com", i), "123456")
+		err := svc.VerifyPublicEmailCode(bg, fmt.Sprintf("victim%d@example.com", i), "123456")
 		if !errors.Is(err, security.ErrInvalidCode) {
 			requireRateLimited(t, err)
 		}
@@ -315,13 +315,13 @@ func TestUnverifiedEmailReservesNothing(t *testing.T) {
 func TestEmailCodeWorksSignedInOrOut(t *testing.T) {
 	e := newEnv(t)
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "alice", Password: goodPass, Email: "alice@example.com"}))
-	require.NoError(t, e.svc.SendEmailVerification(bg, "", "Alice@Example.com"))
+	require.NoError(t, e.svc.SendPublicEmailVerification(bg, "Alice@Example.com"))
 	e.waitFor(t, "alice@example.com", 1)
 	require.NoError(t, e.svc.VerifyEmailCode(bg, "alice", "alice@example.com", e.out.lastCode(t, "alice@example.com")))
 
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "bob", Password: goodPass, Email: "bob@example.com"}))
 	require.NoError(t, e.svc.SendEmailVerification(bg, "bob", "bob@example.com"))
-	require.NoError(t, e.svc.VerifyEmailCode(bg, "", "bob@example.com", e.out.lastCode(t, "bob@example.com")))
+	require.NoError(t, e.svc.VerifyPublicEmailCode(bg, "bob@example.com", e.out.lastCode(t, "bob@example.com")))
 	st, err := e.svc.Status(bg, "bob")
 	require.NoError(t, err)
 	assert.True(t, st.EmailVerified)

@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+
+	"github.com/acctsec/security"
 )
 
 // Paths of the documented API (after PathPrefix).
@@ -162,7 +164,8 @@ func changePassword(h *Handler, c *call) error {
 
 func bindPhone(h *Handler, c *call) error {
 	if old := c.p.get("oldMessage"); old != "" {
-		return h.svc.ChangePhone(c.ctx, c.userID, c.p.get("phone"), c.p.get("message"), old)
+		return h.svc.ChangePhone(c.ctx, security.ChangePhoneRequest{UserID: c.userID,
+			NewPhone: c.p.get("phone"), NewPhoneCode: c.p.get("message"), CurrentPhoneCode: old})
 	}
 	return h.svc.BindPhone(c.ctx, c.userID, c.p.get("phone"), c.p.get("message"))
 }
@@ -172,11 +175,12 @@ func setPayPassword(h *Handler, c *call) error {
 }
 
 func resetPayPassword(h *Handler, c *call) error {
-	return h.svc.ResetPayPassword(c.ctx, c.userID, c.p.get("phone"), c.p.get("message"), c.p.get("payPasswordFirst"))
+	return h.svc.ResetPayPassword(c.ctx, security.ResetPayPasswordRequest{UserID: c.userID,
+		Phone: c.p.get("phone"), PhoneCode: c.p.get("message"), NewPIN: c.p.get("payPasswordFirst")})
 }
 
 func updatePayPassword(h *Handler, c *call) error {
-	return h.svc.UpdatePayPassword(c.ctx, c.userID, c.p.get("oldPassword"), c.p.get("payPasswordFirst"))
+	return h.svc.ChangePayPassword(c.ctx, c.userID, c.p.get("oldPassword"), c.p.get("payPasswordFirst"))
 }
 
 func status(h *Handler, c *call) error {
@@ -224,6 +228,10 @@ func forgotComplete(h *Handler, c *call) error {
 	return nil
 }
 
+// sendMail serves the signed-in and the signed-out request alike.
 func sendMail(h *Handler, c *call) error {
+	if c.userID == "" {
+		return h.svc.SendPublicEmailVerification(c.ctx, c.p.get("email"))
+	}
 	return h.svc.SendEmailVerification(c.ctx, c.userID, c.p.get("email"))
 }

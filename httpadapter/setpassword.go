@@ -1,6 +1,10 @@
 package httpadapter
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/acctsec/security"
+)
 
 // pathSetPassword is the addition that sets the first login password of an
 // account created without one (an SMS or WeChat sign-up). The documented
@@ -16,5 +20,6 @@ var setPasswordEndpoint = endpoint{method: http.MethodPut, name: "set_password",
 	success: "201", serve: setPassword}
 
 func setPassword(h *Handler, c *call) error {
-	return h.svc.SetPassword(c.ctx, c.userID, c.p.get("phone"), c.p.get("message"), c.p.get("passwordFirst"))
+	return h.svc.SetPassword(c.ctx, security.SetPasswordRequest{UserID: c.userID,
+		Phone: c.p.get("phone"), PhoneCode: c.p.get("message"), NewPassword: c.p.get("passwordFirst")})
 }

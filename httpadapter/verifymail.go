@@ -82,10 +82,15 @@ func checkVerifyMailPost(p *params) error {
 // form gets an HTML result page; everyone else the envelope.
 func verifyMailPost(h *Handler, c *call) error {
 	var err error
-	if tok := c.p.get("token"); tok != "" {
+	switch tok := c.p.get("token"); {
+	case tok != "" && c.userID != "":
 		err = h.svc.VerifyEmailToken(c.ctx, c.userID, tok)
-	} else {
+	case tok != "":
+		err = h.svc.VerifyPublicEmailToken(c.ctx, tok)
+	case c.userID != "":
 		err = h.svc.VerifyEmailCode(c.ctx, c.userID, c.p.get("email"), c.p.get("message"))
+	default:
+		err = h.svc.VerifyPublicEmailCode(c.ctx, c.p.get("email"), c.p.get("message"))
 	}
 	if err != nil {
 		return err

@@ -202,7 +202,7 @@ func runEveryFlow(t *testing.T, f *fixture) {
 	require.ErrorIs(t, s.SendPhoneCode(ctx, userB, phoneC), security.ErrRateLimited)
 	newCode, curCode := out.last(t, phoneC, security.PurposeBindPhone, 1).Code, out.last(t, phoneB, security.PurposeConfirmPhone, 1).Code
 	f.keep(newCode, curCode)
-	require.NoError(t, s.ChangePhone(ctx, userB, phoneC, newCode, curCode))
+	require.NoError(t, s.ChangePhone(ctx, security.ChangePhoneRequest{UserID: userB, NewPhone: phoneC, NewPhoneCode: newCode, CurrentPhoneCode: curCode}))
 
 	// Email: by code, then by link.
 	require.NoError(t, s.SendEmailVerification(ctx, userA, emailA))
@@ -217,6 +217,17 @@ func runEveryFlow(t *testing.T, f *fixture) {
 	token := u.Query().Get("token")
 	f.keep(m.Code, token)
 	require.NoError(t, s.VerifyEmailToken(ctx, userA, token))
+	// Signed out: the message goes to the address's account in the
+	// background; a wrong code, then its link.
+	f.clock.Advance(2 * time.Minute)
+	require.NoError(t, s.SendPublicEmailVerification(ctx, emailB))
+	m = out.last(t, emailB, security.PurposeVerifyEmail, 2)
+	u, err = url.Parse(m.Link)
+	require.NoError(t, err)
+	token = u.Query().Get("token")
+	f.keep(m.Code, token)
+	require.ErrorIs(t, s.VerifyPublicEmailCode(ctx, emailB, wrong(m.Code)), security.ErrInvalidCode)
+	require.NoError(t, s.VerifyPublicEmailToken(ctx, token))
 
 	// Forgot password, in two steps.
 	handle, err := s.StartForgotPassword(ctx, phoneA)
@@ -238,12 +249,12 @@ func runEveryFlow(t *testing.T, f *fixture) {
 	// Pay password.
 	require.NoError(t, s.SetPayPassword(ctx, userA, pinA))
 	require.NoError(t, s.VerifyPayPassword(ctx, userA, pinA))
-	require.NoError(t, s.UpdatePayPassword(ctx, userA, pinA, pinB))
+	require.NoError(t, s.ChangePayPassword(ctx, userA, pinA, pinB))
 	f.clock.Advance(2 * time.Minute)
 	require.NoError(t, s.SendPhoneCode(ctx, userA, phoneA))
 	code = out.last(t, phoneA, security.PurposeConfirmPhone, 1).Code
 	f.keep(code)
-	require.NoError(t, s.ResetPayPassword(ctx, userA, phoneA, code, pinC))
+	require.NoError(t, s.ResetPayPassword(ctx, security.ResetPayPasswordRequest{UserID: userA, Phone: phoneA, PhoneCode: code, NewPIN: pinC}))
 	_, err = s.PayPasswordStatus(ctx, userA)
 	require.NoError(t, err)
 

@@ -258,9 +258,9 @@ func TestServiceDeliveryFailures(t *testing.T) {
 	// from the wire work, so the checks below can fail.
 	t.Run("delivered", func(t *testing.T) {
 		r := newMailRig(t, acceptAll)
-		require.NoError(t, r.svc.SendEmailVerification(ctx, "", svcAddr))
+		require.NoError(t, r.svc.SendPublicEmailVerification(ctx, svcAddr))
 		require.NoError(t, r.svc.Close(ctx))
-		require.NoError(t, r.svc.VerifyEmailCode(ctx, "", svcAddr, r.nth(t, 0).code))
+		require.NoError(t, r.svc.VerifyPublicEmailCode(ctx, svcAddr, r.nth(t, 0).code))
 
 		require.NoError(t, r.svc.SendEmailVerification(ctx, svcUser, newAddr))
 		require.NoError(t, r.svc.VerifyEmailToken(ctx, svcUser, tokenOf(t, r.nth(t, 1).link)))
@@ -306,8 +306,8 @@ func TestServiceDeliveryFailures(t *testing.T) {
 
 			t.Run("public", func(t *testing.T) {
 				r := newMailRig(t, tt.mode)
-				errKnown := r.svc.SendEmailVerification(ctx, "", svcAddr)
-				errUnknown := r.svc.SendEmailVerification(ctx, "", strangerAddr)
+				errKnown := r.svc.SendPublicEmailVerification(ctx, svcAddr)
+				errUnknown := r.svc.SendPublicEmailVerification(ctx, strangerAddr)
 				require.NoError(t, errKnown, "a failing server does not show")
 				require.NoError(t, errUnknown)
 
@@ -317,9 +317,9 @@ func TestServiceDeliveryFailures(t *testing.T) {
 				assert.Len(t, r.tapped, 1, "only the address with an account gets a message")
 				r.mu.Unlock()
 
-				assert.ErrorIs(t, r.svc.VerifyEmailCode(ctx, "", svcAddr, s.code), security.ErrInvalidCode)
-				assert.ErrorIs(t, r.svc.VerifyEmailToken(ctx, "", tokenOf(t, s.link)), security.ErrInvalidCode)
-				assert.ErrorIs(t, r.svc.VerifyEmailCode(ctx, "", strangerAddr, s.code), security.ErrInvalidCode,
+				assert.ErrorIs(t, r.svc.VerifyPublicEmailCode(ctx, svcAddr, s.code), security.ErrInvalidCode)
+				assert.ErrorIs(t, r.svc.VerifyPublicEmailToken(ctx, tokenOf(t, s.link)), security.ErrInvalidCode)
+				assert.ErrorIs(t, r.svc.VerifyPublicEmailCode(ctx, strangerAddr, s.code), security.ErrInvalidCode,
 					"the same answer as for an address no account has")
 				ev := r.failedEvents()
 				require.Len(t, ev, 1)
