@@ -347,7 +347,7 @@ func runAccountFlows(t *testing.T, f *fixture) {
 	q := url.Values{"phone": {"13600136000"}, "message": {code}, "passwordFirst": {pass4}}
 	rec := f.serve(http.MethodPut, "/member/userservice/security/setPassword?"+q.Encode(), userC)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
-	require.ErrorIs(t, s.SetPassword(ctx, userC, phoneD, code, pass4), security.ErrPasswordSet)
+	require.ErrorIs(t, s.SetPassword(ctx, security.SetPasswordRequest{UserID: userC, Phone: phoneD, PhoneCode: code, NewPassword: pass4}), security.ErrPasswordSet)
 	require.NoError(t, s.VerifyPassword(ctx, userC, pass4))
 
 	// SMS login through HTTP: the host's OnLogin sets its session cookie.

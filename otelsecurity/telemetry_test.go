@@ -167,10 +167,11 @@ func TestMetrics(t *testing.T) {
 	}
 	kv := attribute.String
 
-	// Codes sent: binds to two phones, three email verifications; one
-	// send refused by the cooldown, one failed at the provider.
+	// Codes sent: binds to two phones, four email verifications (three
+	// signed in, one public); one send refused by the cooldown, one failed
+	// at the provider.
 	assert.EqualValues(t, 2, sum("acctsec.sends", kv("acctsec.channel", "sms"), kv("acctsec.purpose", "bind_phone"), kv("acctsec.outcome", "sent")))
-	assert.EqualValues(t, 3, sum("acctsec.sends", kv("acctsec.channel", "email"), kv("acctsec.purpose", "verify_email"), kv("acctsec.outcome", "sent")))
+	assert.EqualValues(t, 4, sum("acctsec.sends", kv("acctsec.channel", "email"), kv("acctsec.purpose", "verify_email"), kv("acctsec.outcome", "sent")))
 	assert.EqualValues(t, 1, sum("acctsec.sends", kv("acctsec.outcome", "throttled")))
 	assert.EqualValues(t, 1, sum("acctsec.sends", kv("acctsec.outcome", "failed")))
 	assert.EqualValues(t, 1, sum("acctsec.throttled", kv("acctsec.kind", "destination")))
