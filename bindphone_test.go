@@ -38,21 +38,37 @@ func TestBindPhone(t *testing.T) {
 	a, _ := e.store.GetAccount(bg, "u1")
 	assert.Equal(t, phoneA, a.Phone)
 	assert.Equal(t, 1, e.events.count(security.EventPhoneBound))
+}
 
+// TestBindPhoneCases: each case sets up its own Service and accounts, so
+// any one runs alone (go test -run 'TestBindPhoneCases/...').
+func TestBindPhoneCases(t *testing.T) {
+	// bound returns an env where u1 has phoneA bound and u2 has no phone.
+	bound := func(t *testing.T) *env {
+		e := newEnv(t)
+		e.register(t, "u1", "")
+		e.register(t, "u2", "")
+		e.bindPhone(t, "u1", phoneA)
+		return e
+	}
 	t.Run("changing the phone needs a code from the bound one", func(t *testing.T) {
+		e := bound(t)
 		e.clock.Advance(time.Minute)
 		require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneB))
 		newCode := e.out.lastCode(t, phoneB)
 		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneB, newCode), security.ErrPhoneProofRequired,
 			"a stolen session alone cannot move the account to another phone")
-		require.ErrorIs(t, e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: newCode, CurrentPhoneCode: ""}), security.ErrInvalidArgument)
-		require.ErrorIs(t, e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: newCode, CurrentPhoneCode: "123456"}), security.ErrInvalidCode)
-		require.ErrorIs(t, e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: newCode, CurrentPhoneCode: newCode}), security.ErrInvalidCode,
-			"the new phone's code proves nothing about the old one")
+		change := func(current string) error {
+			return e.svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: newCode, CurrentPhoneCode: current})
+		}
+		require.ErrorIs(t, change(""), security.ErrInvalidArgument)
+		require.ErrorIs(t, change("123456"), security.ErrInvalidCode)
+		require.ErrorIs(t, change(newCode), security.ErrInvalidCode, "the new phone's code proves nothing about the old one")
 		a, _ := e.store.GetAccount(bg, "u1")
 		require.Equal(t, phoneA, a.Phone)
 	})
 	t.Run("rebinding notifies the old phone", func(t *testing.T) {
+		e := bound(t)
 		e.changePhone(t, "u1", phoneB)
 		assert.Equal(t, 1, e.out.count(phoneA, security.PurposeConfirmPhone), "the proof came from the old phone")
 		e.waitFor(t, phoneA, 3)
@@ -61,14 +77,16 @@ func TestBindPhone(t *testing.T) {
 		assert.Equal(t, phoneB, a.Phone)
 	})
 	t.Run("a phone on another account is refused only after the right code", func(t *testing.T) {
+		e := bound(t)
 		e.clock.Advance(time.Hour)
-		require.NoError(t, e.svc.SendPhoneCode(bg, "u2", phoneB), "sending reveals nothing")
-		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneB, wrongCode(e.out.lastCode(t, phoneB))), security.ErrInvalidCode)
-		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneB, e.out.lastCode(t, phoneB)), security.ErrPhoneTaken)
+		require.NoError(t, e.svc.SendPhoneCode(bg, "u2", phoneA), "sending reveals nothing")
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneA, wrongCode(e.out.lastCode(t, phoneA))), security.ErrInvalidCode)
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneA, e.out.lastCode(t, phoneA)), security.ErrPhoneTaken)
 		a, _ := e.store.GetAccount(bg, "u2")
 		assert.Empty(t, a.Phone)
 	})
 	t.Run("unknown user", func(t *testing.T) {
+		e := newEnv(t)
 		require.ErrorIs(t, e.svc.SendPhoneCode(bg, "ghost", phoneA), security.ErrAccountNotFound)
 		require.ErrorIs(t, e.svc.SendPhoneCode(bg, "", phoneA), security.ErrInvalidArgument)
 	})
