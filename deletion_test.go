@@ -126,7 +126,8 @@ func kinds[V any](m map[string]V, value func(k string, v V) string) []string {
 	return out
 }
 
-func keyOf[V any](k string, _ V) string     { return k }
+func keyOf[V any](k string, _ V) string { return k }
+
 // valueOf returns a ticket's scope without its shard tag ("tag.").
 func valueOf(_ string, scope string) string {
 	if tag, rest, ok := strings.Cut(scope, "."); ok && !strings.Contains(tag, ":") {
