@@ -126,8 +126,15 @@ func kinds[V any](m map[string]V, value func(k string, v V) string) []string {
 	return out
 }
 
-func keyOf[V any](k string, _ V) string     { return k }
-func valueOf(_ string, scope string) string { return scope }
+func keyOf[V any](k string, _ V) string { return k }
+
+// valueOf returns a ticket's scope without its shard tag ("tag.").
+func valueOf(_ string, scope string) string {
+	if tag, rest, ok := strings.Cut(scope, "."); ok && !strings.Contains(tag, ":") {
+		return rest
+	}
+	return scope
+}
 
 // TestDeleteAccountLeavesNothingNamingTheUser drives every flow that stores
 // state about a user, deletes the user, and checks what is left: the

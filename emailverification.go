@@ -10,8 +10,10 @@ import (
 func (s *Service) emailCodeScope(addr, requester string) string {
 	return s.key("code-email", addr, requester)
 }
-func (s *Service) linkScope(addr, requester string) string { return s.key("link", addr, requester) }
-func (s *Service) linkID(token string) string              { return s.ticketID("link", token) }
+func (s *Service) linkScope(addr, requester string) string {
+	return s.ticketScope(s.key("link", addr, requester))
+}
+func (s *Service) linkID(token string) string { return s.ticketID("link", token) }
 
 // verificationLink returns the link for token: Config.LinkBaseURL with the
 // token as its "token" query parameter.
@@ -100,7 +102,8 @@ func (s *Service) sendEmailVerification(ctx context.Context, userID, email strin
 	if err := s.throttleSend(ctx, req, rq); err != nil {
 		return err
 	}
-	token, err := s.newHandle()
+	links := s.linkScope(addr, userID) // the scope of the requester's links to addr
+	token, err := s.newTicketHandle(tagOf(links))
 	if err != nil {
 		return err
 	}
@@ -110,7 +113,7 @@ func (s *Service) sendEmailVerification(ctx context.Context, userID, email strin
 		return err
 	}
 	now := s.now()
-	t := Ticket{ID: s.linkID(token), Scope: s.linkScope(addr, userID), UserID: userID, Destination: addr, ExpiresAt: now.Add(s.lim.LinkTTL)}
+	t := Ticket{ID: s.linkID(token), Scope: links, UserID: userID, Destination: addr, ExpiresAt: now.Add(s.lim.LinkTTL)}
 	if err := s.store.PutTicket(ctx, t); err != nil {
 		s.voidCode(ctx, scope)
 		return s.storeErr(err)

@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Service) flowID(handle string) string        { return s.ticketID("flow", handle) }
-func (s *Service) flowScope(e164 string) string       { return s.key("forgot", e164) }
+func (s *Service) flowScope(e164 string) string       { return s.ticketScope(s.key("forgot", e164)) }
 func (s *Service) flowCodeScope(flowID string) string { return s.key("code-forgot", flowID) }
 
 // voidForgotFlows ends every pending forgot-password flow for phone.
@@ -22,7 +22,8 @@ func (s *Service) voidForgotFlows(ctx context.Context, e164 string) {
 }
 
 // StartForgotPassword starts a forgot-password flow for phone and returns
-// its handle: 32 random bytes, stored only hashed, that the caller keeps (the
+// its handle: the shard tag of the phone's flows then 32 random bytes
+// (base64url), stored only hashed, that the caller keeps (the
 // HTTP adapter sets it as a cookie and a header) and hands to both steps.
 // An SMS code goes to the phone only if an account has it bound; the
 // answer, and the work done to produce it, are the same either way, because
@@ -58,7 +59,8 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ stri
 	if err := s.throttleSend(ctx, req, rq); err != nil {
 		return "", err
 	}
-	handle, err := s.newHandle()
+	flows := s.flowScope(p.E164) // the scope of the phone's flows
+	handle, err := s.newTicketHandle(tagOf(flows))
 	if err != nil {
 		return "", err
 	}
@@ -71,7 +73,7 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ stri
 		return "", err
 	}
 	now := s.now()
-	t := Ticket{ID: id, Scope: s.flowScope(p.E164), UserID: userID, Destination: p.E164, ExpiresAt: now.Add(s.lim.FlowTTL)}
+	t := Ticket{ID: id, Scope: flows, UserID: userID, Destination: p.E164, ExpiresAt: now.Add(s.lim.FlowTTL)}
 	if err := s.store.PutTicket(ctx, t); err != nil {
 		return "", s.storeErr(err)
 	}
@@ -126,9 +128,15 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 	if t.Verified {
 		return "", ErrFlowRequired
 	}
+	// The new handle stays in the flow's scope, so it keeps its shard tag; a
+	// flow started before tags moves to the tagged scope of its phone.
+	scope := t.Scope
+	if tagOf(scope) == "" {
+		scope = s.flowScope(t.Destination)
+	}
 	// Drawn before the code is spent, so a failing random source cannot
 	// cost the user the code.
-	next, err := s.newHandle()
+	next, err := s.newTicketHandle(tagOf(scope))
 	if err != nil {
 		return "", err
 	}
@@ -151,6 +159,7 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 		return "", s.storeErr(err)
 	}
 	taken.ID = s.flowID(next)
+	taken.Scope = scope
 	taken.Verified = true
 	if limit := now.Add(s.lim.FlowVerifiedTTL); limit.Before(taken.ExpiresAt) {
 		taken.ExpiresAt = limit

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -98,8 +99,52 @@ func (s *Service) codeMAC(scope, dest, code string) []byte {
 	return append([]byte(nil), st.mac()...)
 }
 
+// shardTagLen is the length of a shard tag: 4 base64url characters, 24
+// bits, far more values than the 16384 slots of a Redis Cluster.
+const shardTagLen = 4
+
+// handleLen is the length of a handle the Service issues now: a shard tag,
+// then 32 random bytes in base64url.
+const handleLen = shardTagLen + 43
+
+// shardTag returns the shard tag of a ticket scope: the first characters of
+// a MAC of it under the store-key secret (so it is stable across rotations
+// of Config.Secret), base64url. It says nothing a store could not read from
+// the scope itself, and is only there to spread tickets over shards.
+func (s *Service) shardTag(scope string) string {
+	st := s.keys.store.get()
+	defer s.keys.store.put(st)
+	st.add("shard")
+	st.add(scope)
+	var buf [8]byte
+	return string(base64.RawURLEncoding.AppendEncode(buf[:0], st.mac()[:shardTagLen*6/8]))
+}
+
+// ticketScope returns scope as a store sees it: its shard tag, ".", then
+// scope. Every ID of a ticket in it carries the same tag (see Ticket).
+func (s *Service) ticketScope(scope string) string {
+	return s.shardTag(scope) + "." + scope
+}
+
+// tagOf returns the shard tag of a ticket ID or scope made by the Service,
+// or "" for one made before tags (no ".").
+func tagOf(idOrScope string) string {
+	if i := strings.IndexByte(idOrScope, '.'); i > 0 {
+		return idOrScope[:i]
+	}
+	return ""
+}
+
 // ticketID is what a store keeps of a flow handle or link token: a store
 // key, so it is keyed like one and survives rotations of Config.Secret.
+// A handle the Service issues now starts with the shard tag of its ticket's
+// scope, and its ID is that tag, ".", then the MAC of the whole handle, so
+// a store can place the ticket with its scope. The tag is not secret and
+// is not checked: a handle forged with a chosen tag only sends the lookup
+// to that shard, where the MAC of the forged handle finds nothing. Any
+// other handle (the untagged 43 characters issued before tags, or garbage)
+// gets the untagged ID of before, so flows and links issued before an
+// upgrade keep working.
 func (s *Service) ticketID(kind, handle string) string {
 	st := s.keys.store.get()
 	defer s.keys.store.put(st)
@@ -107,7 +152,23 @@ func (s *Service) ticketID(kind, handle string) string {
 	st.add(kind)
 	st.add(handle)
 	var buf [64]byte
-	return string(base64.RawURLEncoding.AppendEncode(buf[:0], st.mac()))
+	out := buf[:0]
+	if len(handle) == handleLen && isBase64URL(handle[:shardTagLen]) {
+		out = append(out, handle[:shardTagLen]...)
+		out = append(out, '.')
+	}
+	return string(base64.RawURLEncoding.AppendEncode(out, st.mac()))
+}
+
+// isBase64URL reports whether v is made only of the base64url alphabet.
+func isBase64URL(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // pepper is what argon2id hashes instead of a PIN: an HMAC under k, bound
@@ -147,4 +208,15 @@ func (s *Service) newHandle() (string, error) {
 		return "", fmt.Errorf("security: random source: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// newTicketHandle returns a handle for a ticket whose scope has shard tag
+// tag: the tag, then newHandle's 32 random bytes. Only the random part is
+// secret; ticketID reads the tag back from the handle.
+func (s *Service) newTicketHandle(tag string) (string, error) {
+	h, err := s.newHandle()
+	if err != nil {
+		return "", err
+	}
+	return tag + h, nil
 }

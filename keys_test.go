@@ -48,8 +48,63 @@ func TestMACOutputsArePinned(t *testing.T) {
 		s.ticketID("flow", "handle-abc"))
 	assert.Equal(t, hex.EncodeToString(referenceMAC(secret, "pin", "u1", "024680")), s.pepperPIN("u1", "024680"))
 
+	// Shard tags and tagged ticket IDs. The literals were computed apart
+	// from this code, with Python's hmac, hashlib, struct and base64 (the
+	// construction of referenceMAC: tag = base64url of the first 3 bytes of
+	// MAC("shard", scope); ID = tag "." base64url MAC("ticket", kind, handle)).
+	flows := "forgot:pK10el35Bh1N4fXDkwvKGg"
+	require.Equal(t, flows, s.key("forgot", "+8613800138000"))
+	assert.Equal(t, "p-_L", s.shardTag(flows))
+	assert.Equal(t, "p-_L."+flows, s.flowScope("+8613800138000"))
+	const random = "Yk3p0c1h8wQvL2nX5rT7uZ9aB4dF6gH8jK0mN2pQ4sU" // 43 characters: 32 bytes
+	assert.Equal(t, "p-_L.jj6sCTcWHMg2x2fu3sujMaqRY_hzp5oTnWDp9MAUZw8", s.ticketID("flow", "p-_L"+random))
+	// A handle of before tags (43 characters) keeps its untagged ID, so
+	// flows and links issued before an upgrade are still found.
+	assert.Equal(t, "nb8r5fCUhQ4_9N4x98LUzqg2QEyyQb5rDCRG07--40c", s.ticketID("flow", random))
+
 	// The length prefix keeps part boundaries: ("ab","c") and ("a","bc") differ.
 	assert.NotEqual(t, s.key("k", "ab", "c"), s.key("k", "a", "bc"))
+}
+
+// TestTicketIDTags: a handle's tag is read back only from a handle of the
+// issued shape, and it steers nothing but placement: a chosen tag gives an
+// ID of that tag whose MAC covers the whole handle, so it names no ticket
+// of another handle.
+func TestTicketIDTags(t *testing.T) {
+	secret := []byte("DSJyBcS3nhzI9xVHIKW+jvXjOepLCMOHwvoCgBMaCMQ=")
+	s := newTestService(t, Config{Secret: secret})
+	const random = "Yk3p0c1h8wQvL2nX5rT7uZ9aB4dF6gH8jK0mN2pQ4sU"
+	mac := func(handle string) string {
+		return base64.RawURLEncoding.EncodeToString(referenceMAC(secret, "ticket", "flow", handle))
+	}
+
+	issued := s.ticketID("flow", "p-_L"+random)
+	forged := s.ticketID("flow", "AAAA"+random)
+	assert.Equal(t, "AAAA."+mac("AAAA"+random), forged)
+	assert.NotEqual(t, strings.SplitN(issued, ".", 2)[1], strings.SplitN(forged, ".", 2)[1],
+		"the MAC covers the tag: a forged tag does not carry the real ticket's MAC")
+
+	// Not the issued shape: no tag, so a lookup goes where untagged IDs live.
+	for _, h := range []string{
+		"a.b}" + random,       // 47 characters, a prefix outside base64url
+		"{ab}" + random,       // hash-tag braces
+		"p-_L" + random + "x", // too long
+		"p-_L",                // too short
+		"",
+	} {
+		id := s.ticketID("flow", h)
+		assert.Equal(t, mac(h), id, "handle %q", h)
+		assert.NotContains(t, id, ".", "handle %q", h)
+	}
+
+	// Handles carry the tag given, then 43 base64url characters.
+	h, err := s.newTicketHandle("p-_L")
+	require.NoError(t, err)
+	assert.Regexp(t, `^p-_L[A-Za-z0-9_-]{43}$`, h)
+	assert.True(t, strings.HasPrefix(s.ticketID("flow", h), "p-_L."))
+	assert.Equal(t, "p-_L", tagOf(s.ticketID("flow", h)))
+	assert.Equal(t, "", tagOf(s.ticketID("flow", random)))
+	assert.Equal(t, "", tagOf(".x"), "an empty prefix is no tag")
 }
 
 // TestKeysDuringRotation: store keys and ticket IDs stay under the
@@ -60,6 +115,9 @@ func TestKeysDuringRotation(t *testing.T) {
 	s := newTestService(t, Config{Secret: newKey, PreviousSecrets: [][]byte{oldKey}, StoreKeySecret: oldKey})
 	assert.Equal(t, "pay:"+base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "key", "pay", "u1")[:16]), s.key("pay", "u1"))
 	assert.Equal(t, base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "ticket", "link", "tok")), s.ticketID("link", "tok"))
+	link := s.key("link", "a@example.com", "u1")
+	assert.Equal(t, base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "shard", link)[:3])+"."+link,
+		s.linkScope("a@example.com", "u1"), "shard tags stay under the store-key secret too")
 	assert.Equal(t, referenceMAC(newKey, "code", "scope", "dest", "123456"), s.codeMAC("scope", "dest", "123456"))
 	assert.Equal(t, hex.EncodeToString(referenceMAC(newKey, "pin", "u1", "024680")), s.pepperPIN("u1", "024680"))
 	assert.Equal(t, hex.EncodeToString(referenceMAC(oldKey, "pin", "u1", "024680")), s.keys.pepperByID(KeyID(oldKey)).pepper("u1", "024680"))
@@ -106,7 +164,7 @@ func BenchmarkKey(b *testing.B) {
 		_ = s.key("send-dest", "+8613800138000")
 		_ = s.key("code-member", "u1", "+8613800138000")
 		_ = s.codeMAC("scope", "+8613800138000", "012345")
-		_ = s.ticketID("flow", "Yk3p0c1h8wQvL2nX5rT7uZ9aB4dF6gH8jK0mN2pQ4sU")
+		_ = s.ticketID("flow", "p-_LYk3p0c1h8wQvL2nX5rT7uZ9aB4dF6gH8jK0mN2pQ4sU")
 		_ = s.pepperPIN("u1", "024680")
 	}
 }

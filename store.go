@@ -110,6 +110,17 @@ const (
 
 // Ticket is a short-lived, single-use record addressed by the hash of a
 // high-entropy handle: a forgot-password flow or an email link token.
+//
+// Shard prefix: the ID of a ticket the Service makes and its non-empty Scope
+// start with the same shard prefix, everything up to the first ".", drawn
+// from the scope (a few base64url characters of a MAC of it). A store may
+// use it to place a ticket and its scope together (redisstore makes it the
+// Redis Cluster hash tag, so tickets spread over the shards), and must not
+// rely on it for anything else: it is not secret, and an ID looked up may
+// carry any prefix. IDs and scopes without a "." (made by an earlier
+// version, or by another caller) must keep working. A store that places by
+// the prefix may refuse, with ErrInvalidArgument, a scoped ticket whose ID
+// and Scope prefixes differ.
 type Ticket struct {
 	// ID is the hash of the handle the user holds (never the handle itself).
 	ID string

@@ -138,8 +138,8 @@ func deleteClusterPrefix(t *testing.T, client *redis.ClusterClient, prefix strin
 
 // TestClusterConformance runs the StateStore conformance suite against a
 // real Redis Cluster, each subtest under its own prefix. It proves that
-// every script, the ticket scripts included (which touch keys of the
-// {tickets} slot that are not all passed in KEYS), runs on a cluster.
+// every script, the ticket scripts included (which touch keys of their
+// ticket's slot that are not all passed in KEYS), runs on a cluster.
 func TestClusterConformance(t *testing.T) {
 	client := newCluster(t)
 	storetest.RunState(t, func(t *testing.T) security.StateStore {
@@ -150,7 +150,9 @@ func TestClusterConformance(t *testing.T) {
 
 // TestClusterSpread checks that the store's keys really spread over the
 // masters (so the conformance run above exercised more than one node), that
-// every ticket key sits on one node, and that the cleanup finds them all.
+// every ticket key without a shard prefix sits in the one "{tickets}" slot
+// (where tickets of before prefixes are found), and that the cleanup finds
+// them all. TestClusterForgotPasswordSpread covers prefixed tickets.
 func TestClusterSpread(t *testing.T) {
 	client := newCluster(t)
 	s, prefix := clusterStore(t, client)
@@ -194,7 +196,7 @@ func TestClusterSpread(t *testing.T) {
 	}
 	assert.Equal(t, 3*n, total, "n codes, n tickets and n scope pointers")
 	assert.GreaterOrEqual(t, codeNodes, 2, "codes of %d scopes on one master: %v", n, byNode)
-	assert.Equal(t, 1, ticketNodes, "every ticket key shares the {tickets} slot")
+	assert.Equal(t, 1, ticketNodes, "every unprefixed ticket key shares the {tickets} slot")
 
 	deleteClusterPrefix(t, client, prefix)
 	for addr, keys := range clusterKeys(t, client, prefix) {

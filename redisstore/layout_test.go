@@ -111,6 +111,51 @@ func TestFootprint(t *testing.T) {
 	_, err = e.store.TakeTicket(ctx, "i", now, false)
 	require.NoError(t, err)
 	assert.Equal(t, []string{e.prefix + "{tickets}:t:j"}, e.keys(t), "a taken ticket leaves no scope pointer")
+	_, err = e.store.TakeTicket(ctx, "j", now, false)
+	require.NoError(t, err)
+
+	// A shard prefix (up to the first ".") of ID and scope is their hash
+	// tag; a ticket and its scope pointer then share it.
+	require.NoError(t, e.store.PutTicket(ctx, security.Ticket{ID: "Ab_-.i", Scope: "Ab_-.s", ExpiresAt: now.Add(time.Hour)}))
+	require.NoError(t, e.store.PutTicket(ctx, security.Ticket{ID: "Zz09.j", ExpiresAt: now.Add(time.Hour)}))
+	assert.ElementsMatch(t, []string{e.prefix + "{Ab_-}:t:Ab_-.i", e.prefix + "{Ab_-}:s:Ab_-.s", e.prefix + "{Zz09}:t:Zz09.j"}, e.keys(t))
+	// Replacing the scope's ticket, then deleting the scope, happens in the slot.
+	require.NoError(t, e.store.PutTicket(ctx, security.Ticket{ID: "Ab_-.k", Scope: "Ab_-.s", ExpiresAt: now.Add(time.Hour)}))
+	assert.ElementsMatch(t, []string{e.prefix + "{Ab_-}:t:Ab_-.k", e.prefix + "{Ab_-}:s:Ab_-.s", e.prefix + "{Zz09}:t:Zz09.j"}, e.keys(t))
+	require.NoError(t, e.store.DeleteTicketScope(ctx, "Ab_-.s"))
+	assert.Equal(t, []string{e.prefix + "{Zz09}:t:Zz09.j"}, e.keys(t))
+	got, err := e.store.TakeTicket(ctx, "Zz09.j", now, false)
+	require.NoError(t, err)
+	assert.Equal(t, "Zz09.j", got.ID)
+	// An empty prefix is no prefix.
+	require.NoError(t, e.store.PutTicket(ctx, security.Ticket{ID: ".i", Scope: ".s", ExpiresAt: now.Add(time.Hour)}))
+	assert.ElementsMatch(t, []string{e.prefix + "{tickets}:t:.i", e.prefix + "{tickets}:s:.s"}, e.keys(t))
+	require.NoError(t, e.store.DeleteTicketScope(ctx, ".s"))
+	assert.Empty(t, e.keys(t))
+}
+
+// TestTicketPrefixesMustMatch: a scoped ticket whose ID and scope have
+// different shard prefixes cannot share a slot with its scope pointer, so
+// PutTicket refuses it and writes nothing; an unscoped one has nothing to
+// share a slot with.
+func TestTicketPrefixesMustMatch(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	now := time.Now()
+	for _, tk := range []security.Ticket{
+		{ID: "aaaa.ticket-id-x", Scope: "bbbb.scope-y"},
+		{ID: "aaaa.ticket-id-x", Scope: "scope-y"},
+		{ID: "ticket-id-x", Scope: "aaaa.scope-y"},
+	} {
+		tk.ExpiresAt = now.Add(time.Hour)
+		err := e.store.PutTicket(ctx, tk)
+		require.ErrorIs(t, err, security.ErrInvalidArgument, "ID %q scope %q", tk.ID, tk.Scope)
+		assert.NotContains(t, err.Error(), "ticket-id-x")
+		assert.NotContains(t, err.Error(), "scope-y")
+	}
+	assert.Empty(t, e.keys(t))
+	require.NoError(t, e.store.PutTicket(ctx, security.Ticket{ID: "a.i", ExpiresAt: now.Add(time.Hour)}))
+	assert.Equal(t, []string{e.prefix + "{a}:t:a.i"}, e.keys(t))
 }
 
 // TestFarTimes runs the state through times far from the wall clock: the

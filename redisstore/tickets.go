@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/acctsec/security"
@@ -12,23 +13,30 @@ import (
 )
 
 // Tickets are addressed by ID alone (GetTicket, TakeTicket) but grouped by
-// scope (PutTicket voids the previous ticket of its scope), and an ID and a
-// scope have unrelated natural hash tags. No layout puts "the ticket of this
-// ID" and "the ticket of this scope" in one Cluster slot for every pair, and
-// splitting them would make PutTicket a multi-slot, non-atomic operation
-// that could leave two live tickets in one scope. So every ticket key shares
-// the one hash tag "{tickets}":
+// scope (PutTicket voids the previous ticket of its scope). To keep every
+// ticket operation one script on one Cluster slot, the ticket and its scope
+// pointer must share a slot, and both the ID and the scope must name it.
+// The Service makes them so (see security.Ticket): an ID and a non-empty
+// scope it makes share a shard tag, everything before the first ".", drawn
+// from the scope. That tag becomes the keys' hash tag:
 //
-//	prefix + "{tickets}:t:" + id     hash: s scope, u user, d destination,
-//	                                 v verified ("1"/"0"), x expiry (unix ms),
-//	                                 n nanoseconds of the expiry below the ms
-//	prefix + "{tickets}:s:" + scope  string: the ID of the scope's ticket
+//	prefix + "{" + tag + "}:t:" + id     hash: s scope, u user, d destination,
+//	                                     v verified ("1"/"0"), x expiry (unix ms),
+//	                                     n nanoseconds of the expiry below the ms
+//	prefix + "{" + tag + "}:s:" + scope  string: the ID of the scope's ticket
 //
-// Every ticket operation is then one script on one slot and fully atomic.
-// The cost: on Cluster all tickets live on one shard. Tickets are few
-// (one per forgot-password flow or emailed link) and small, so that shard
-// carries a trivial share of the load; codes, rate limits and counters,
-// which are the bulk, spread over all slots by their own keys.
+// An ID or scope without a "." (made before tags, or by another caller)
+// has the tag "tickets", the one every ticket had before: tickets written
+// by an earlier version are found where it put them. Placement is a
+// function of the ID alone and of the scope alone, so a lookup tries one
+// key, never two. A scoped ticket whose ID and scope have different tags
+// cannot be placed in one slot; PutTicket refuses it (ErrInvalidArgument)
+// rather than split the ticket from its scope, which would make PutTicket a
+// multi-slot, non-atomic operation that could leave two live tickets in a
+// scope. The tag is used for placement only.
+//
+// With the Service's tags, tickets of different phones and addresses
+// spread over all slots like codes and rate limits do.
 
 // putTicketScript stores a ticket, first unlinking an earlier ticket of the
 // same ID from its old scope and deleting the scope's previous ticket.
@@ -91,9 +99,25 @@ end
 return 1
 `)
 
-func (s *Store) ticketBase() string           { return s.prefix + "{tickets}:" }
-func (s *Store) ticketKey(id string) string   { return s.ticketBase() + "t:" + id }
-func (s *Store) scopeKey(scope string) string { return s.ticketBase() + "s:" + scope }
+// ticketTag returns the hash tag of a ticket ID or scope: everything before
+// its first ".", or "tickets" when there is none.
+func ticketTag(idOrScope string) string {
+	if i := strings.IndexByte(idOrScope, '.'); i > 0 {
+		return idOrScope[:i]
+	}
+	return "tickets"
+}
+
+// ticketBase returns the key prefix of the tickets of tag, its slot.
+func (s *Store) ticketBase(tag string) string { return s.prefix + "{" + tag + "}:" }
+
+func (s *Store) ticketKey(id string) string {
+	return s.ticketBase(ticketTag(id)) + "t:" + id
+}
+
+func (s *Store) scopeKey(scope string) string {
+	return s.ticketBase(ticketTag(scope)) + "s:" + scope
+}
 
 func flag(b bool) string {
 	if b {
@@ -103,16 +127,22 @@ func flag(b bool) string {
 }
 
 // PutTicket stores t, deleting any other ticket of the same non-empty scope.
+// A scoped ticket whose ID and scope have different shard prefixes (see
+// security.Ticket) is ErrInvalidArgument: they could not share a slot.
 func (s *Store) PutTicket(ctx context.Context, t security.Ticket) error {
 	if t.ID == "" || t.ExpiresAt.IsZero() {
 		return fmt.Errorf("redisstore: put ticket: empty ID or expiry: %w", security.ErrInvalidArgument)
 	}
+	tag := ticketTag(t.ID)
 	keys := []string{s.ticketKey(t.ID)}
 	if t.Scope != "" {
+		if ticketTag(t.Scope) != tag {
+			return fmt.Errorf("redisstore: put ticket: ID and scope have different shard prefixes: %w", security.ErrInvalidArgument)
+		}
 		keys = append(keys, s.scopeKey(t.Scope))
 	}
 	err := putTicketScript.Run(ctx, s.client, keys,
-		s.ticketBase(), t.ID, t.Scope, t.UserID, t.Destination, flag(t.Verified),
+		s.ticketBase(tag), t.ID, t.Scope, t.UserID, t.Destination, flag(t.Verified),
 		ms(t.ExpiresAt), t.ExpiresAt.Nanosecond()%int(time.Millisecond),
 		s.putTTL(t.ExpiresAt).Milliseconds()).Err()
 	if err != nil {
@@ -133,7 +163,7 @@ func (s *Store) GetTicket(ctx context.Context, id string, now time.Time) (*secur
 // returned.
 func (s *Store) TakeTicket(ctx context.Context, id string, now time.Time, verified bool) (*security.Ticket, error) {
 	v, err := takeTicketScript.Run(ctx, s.client, []string{s.ticketKey(id)},
-		s.ticketBase(), id, ms(now), flag(verified)).Slice()
+		s.ticketBase(ticketTag(id)), id, ms(now), flag(verified)).Slice()
 	return decodeTicket(ctx, "take ticket", id, v, err)
 }
 
@@ -143,7 +173,7 @@ func (s *Store) DeleteTicketScope(ctx context.Context, scope string) error {
 	if scope == "" {
 		return nil
 	}
-	err := deleteTicketScopeScript.Run(ctx, s.client, []string{s.scopeKey(scope)}, s.ticketBase(), scope).Err()
+	err := deleteTicketScopeScript.Run(ctx, s.client, []string{s.scopeKey(scope)}, s.ticketBase(ticketTag(scope)), scope).Err()
 	if err != nil {
 		return fail(ctx, "delete ticket scope", err)
 	}
