@@ -22,7 +22,8 @@ import (
 // ones) pass the cross-origin check on it; older ones (Safari before 16.4)
 // are refused, and their users verify with the emailed code instead.
 
-// maxTokenLen bounds a link token; the Service's are 43 characters.
+// maxTokenLen bounds a link token; the Service's are 47 characters (a
+// 4-character shard tag, then 32 random bytes).
 const maxTokenLen = 128
 
 // validToken reports whether tok has the shape of a link token: 1 to 128
