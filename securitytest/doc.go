@@ -7,7 +7,7 @@
 // It uses only the standard library, the security package and memstore, so
 // a host's tests take on no other dependency.
 //
-// A host's test of its phone-binding handler might read:
+// A host's test that binds a phone might read:
 //
 //	func TestBindPhone(t *testing.T) {
 //		s := securitytest.NewService(t)
@@ -22,8 +22,14 @@
 //		if err := s.BindPhone(ctx, "u1", "13800138000", code); err != nil {
 //			t.Fatal(err)
 //		}
-//		s.Clock.Advance(10 * time.Minute) // past the code's lifetime
+//		if s.Events.Count(security.EventPhoneBound) != 1 {
+//			t.Error("no phone_bound event")
+//		}
 //	}
+//
+// Move the Clock (s.Clock.Advance) to run codes, cooldowns and locks out;
+// make deliveries fail with s.Outbox.Fail; await background deliveries
+// with s.Outbox.Wait.
 //
 // Every fake is safe for concurrent use: the Service delivers notices and
 // public sends on background goroutines.
