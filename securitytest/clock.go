@@ -6,7 +6,8 @@ import (
 )
 
 // Start is the instant a Clock reads until it is moved: a fixed time, so
-// that a test's timestamps are the same on every run.
+// that a test's timestamps are the same on every run. Treat it as a
+// constant.
 var Start = time.Date(2026, time.March, 1, 9, 0, 0, 0, time.UTC)
 
 // Clock is a fake clock that moves only when told to. Its zero value reads
