@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/acctsec/security/captcha"
 	"github.com/acctsec/security/httpadapter"
 	"github.com/acctsec/security/memstore"
+	"github.com/acctsec/security/securitytest"
 )
 
 // countingStore is memstore counting the codes stored.
@@ -36,22 +36,16 @@ type world struct {
 	svc   *security.Service
 	store *countingStore
 	fake  *fakeProvider
-	mu    sync.Mutex
-	sent  []security.Message
+	out   *securitytest.Outbox
 }
 
-func (w *world) messages() []security.Message {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]security.Message(nil), w.sent...)
-}
+func (w *world) messages() []security.Message { return w.out.Messages() }
 
 // newWorld builds the world on a fake of provider ("aliyun" or "tencent")
 // that answers answer, with one account "u1".
 func newWorld(t *testing.T, provider string, answer func(http.ResponseWriter, *http.Request, []byte)) *world {
 	t.Helper()
-	w := &world{store: &countingStore{Store: memstore.New()}}
-	t.Cleanup(func() { w.store.Close() })
+	w := &world{}
 	var v captcha.Verifier
 	switch provider {
 	case "aliyun":
@@ -63,15 +57,13 @@ func newWorld(t *testing.T, provider string, answer func(http.ResponseWriter, *h
 	}
 	veto, err := captcha.Veto(v, captcha.Options{})
 	require.NoError(t, err)
-	notifier := security.NotifierFunc(func(_ context.Context, m security.Message) error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		w.sent = append(w.sent, m)
-		return nil
-	})
-	w.svc, err = security.New(w.store, notifier, security.Config{Secret: []byte("Tj4jeN5NnxOGEn2dX+ZyCcy6eD3Gmyqfm8C0XaEqpDg="), SendVeto: veto})
-	require.NoError(t, err)
-	t.Cleanup(func() { w.svc.Close(context.Background()) })
+	s := securitytest.NewService(t,
+		securitytest.WithStore(func(m *memstore.Store) security.Store {
+			w.store = &countingStore{Store: m}
+			return w.store
+		}),
+		securitytest.WithConfig(func(c *security.Config) { c.SendVeto = veto }))
+	w.svc, w.out = s.Service, s.Outbox
 	// An imported hash (of no password anybody knows) spares the tests an
 	// argon2id run per world.
 	require.NoError(t, w.svc.CreateAccount(context.Background(), security.NewAccount{UserID: "u1",

@@ -24,6 +24,7 @@ import (
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/httpadapter"
 	"github.com/acctsec/security/memstore"
+	"github.com/acctsec/security/securitytest"
 )
 
 // Test accounts and secrets. The passwords and PINs pass the policy.
@@ -44,42 +45,6 @@ const (
 	otherE164   = "+8613900139000"
 )
 
-// clock is a settable time source shared by the Service and the store.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // sent is one captured message with the client the request carried.
 type sent struct {
 	msg    security.Message
@@ -90,13 +55,13 @@ type sent struct {
 // notifier, captured events and captured logs (Service and adapter).
 type harness struct {
 	t     *testing.T
-	clock *clock
+	clock *securitytest.Clock
 	svc   *security.Service
 	// h is the adapter, behind the exchange recorder when recording.
 	h http.Handler
 	// ad is the adapter itself, for its methods.
 	ad   *httpadapter.Handler
-	logs *syncBuffer
+	logs *securitytest.Logs
 
 	msgs     chan sent
 	mu       sync.Mutex
@@ -122,8 +87,8 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 	t.Helper()
 	hs := &harness{
 		t:     t,
-		clock: &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)},
-		logs:  &syncBuffer{},
+		clock: securitytest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)),
+		logs:  &securitytest.Logs{},
 		msgs:  make(chan sent, 256),
 	}
 	// No time attribute: a 6-digit code must not match a timestamp by chance.

@@ -24,6 +24,7 @@ import (
 	"github.com/acctsec/security/httpadapter"
 	"github.com/acctsec/security/memstore"
 	"github.com/acctsec/security/otelsecurity"
+	"github.com/acctsec/security/securitytest"
 )
 
 // The test's personal data: none of it may reach a span or a metric.
@@ -53,62 +54,25 @@ const (
 	agentUA = "otel-test-agent/1.0"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// outbox is the fake notifier, waiting for background deliveries.
+type outbox struct{ securitytest.Outbox }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// outbox captures messages; failing makes Send fail.
-type outbox struct {
-	mu      sync.Mutex
-	msgs    []security.Message
-	failing bool
-}
-
-func (o *outbox) Send(_ context.Context, m security.Message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.failing {
-		return fmt.Errorf("provider refused %s", m.To) // a provider error quoting the number
-	}
-	o.msgs = append(o.msgs, m)
-	return nil
-}
-
-// last waits for a message to dest of purpose p beyond the first skip ones.
+// last waits for the nth message to dest of purpose p.
 func (o *outbox) last(t *testing.T, dest string, p security.Purpose, n int) security.Message {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		o.mu.Lock()
-		var got []security.Message
-		for _, m := range o.msgs {
-			if m.To == dest && m.Purpose == p {
-				got = append(got, m)
-			}
-		}
-		o.mu.Unlock()
-		if len(got) >= n {
-			return got[n-1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no message %d to %s for %s", n, dest, p)
-		}
-		time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := o.WaitFunc(ctx, n, func(m security.Message) bool { return m.To == dest && m.Purpose == p })
+	if err != nil {
+		t.Fatalf("no message %d to %s for %s", n, dest, p)
 	}
+	return got[n-1]
 }
 
 type fixture struct {
 	svc     *security.Service
 	out     *outbox
-	clock   *clock
+	clock   *securitytest.Clock
 	spans   *tracetest.SpanRecorder
 	reader  *sdkmetric.ManualReader
 	handler http.Handler
@@ -117,7 +81,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{out: &outbox{}, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+	f := &fixture{out: &outbox{}, clock: securitytest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)),
 		spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(f.spans))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
@@ -272,13 +236,9 @@ func runEveryFlow(t *testing.T, f *fixture) {
 
 	// A delivery failure whose provider error quotes the number.
 	f.clock.Advance(2 * time.Minute)
-	out.mu.Lock()
-	out.failing = true
-	out.mu.Unlock()
+	out.Fail(fmt.Errorf("provider refused %s", phoneA))
 	require.ErrorIs(t, s.SendPhoneCode(ctx, userA, phoneA), security.ErrDeliveryFailed)
-	out.mu.Lock()
-	out.failing = false
-	out.mu.Unlock()
+	out.Fail(nil)
 
 	// Through HTTP: the status, a forgot-password start (its handle comes
 	// back in a header) and an email link carrying its token in the URL.

@@ -21,7 +21,7 @@ import (
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/examples/frameworks"
 	"github.com/acctsec/security/httpadapter"
-	"github.com/acctsec/security/memstore"
+	"github.com/acctsec/security/securitytest"
 )
 
 const (
@@ -34,44 +34,40 @@ const (
 
 func init() { gin.SetMode(gin.TestMode) }
 
-// rig is a Service on memstore whose messages land in a channel.
+// rig is a Service on memstore whose messages land in an Outbox.
 type rig struct {
-	svc  *security.Service
-	msgs chan security.Message
+	svc *security.Service
+	out *securitytest.Outbox
+	// seen counts the messages next has gone past.
+	seen int
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	store := memstore.New()
-	t.Cleanup(func() { store.Close() })
-	r := &rig{msgs: make(chan security.Message, 16)}
-	svc, err := security.New(store, security.NotifierFunc(func(_ context.Context, m security.Message) error {
-		r.msgs <- m
-		return nil
-	}), security.Config{
-		Secret:      []byte("yW7Xs1dk3K0Lw3G8oBz3Zs4Ol2cX3C4k0qJmEsFZl0U="), // head -c 32 /dev/urandom | base64
-		LinkBaseURL: "https://accounts.example.com/web/userservice/security/verifyMail",
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = svc.Close(context.Background()) })
-	r.svc = svc
-	require.NoError(t, svc.CreateAccount(context.Background(),
+	s := securitytest.NewService(t, securitytest.WithConfig(func(c *security.Config) {
+		c.LinkBaseURL = "https://accounts.example.com/web/userservice/security/verifyMail"
+	}))
+	r := &rig{svc: s.Service, out: s.Outbox}
+	require.NoError(t, r.svc.CreateAccount(context.Background(),
 		security.NewAccount{UserID: alice, Password: alicePass, Phone: alicePhone, Email: aliceEmail}))
 	return r
 }
 
-// next waits for the next message with a code of purpose. The timeout only
-// guards against a hang.
+// next waits for the next message with a code of purpose, going past the
+// others. The timeout only guards against a hang.
 func (r *rig) next(t *testing.T, purpose security.Purpose) security.Message {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	for {
-		select {
-		case m := <-r.msgs:
-			if m.Purpose == purpose {
-				return m
-			}
-		case <-time.After(20 * time.Second):
+		msgs, err := r.out.WaitFunc(ctx, r.seen+1, func(security.Message) bool { return true })
+		if err != nil {
 			t.Fatalf("no %s message", purpose)
+		}
+		m := msgs[r.seen]
+		r.seen++
+		if m.Purpose == purpose {
+			return m
 		}
 	}
 }

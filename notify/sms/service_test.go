@@ -1,7 +1,6 @@
 package sms_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,6 +18,7 @@ import (
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/memstore"
 	"github.com/acctsec/security/notify/sms"
+	"github.com/acctsec/security/securitytest"
 )
 
 // The phones of the Service tests: the member binds newPhone; the account
@@ -168,23 +167,13 @@ type rig struct {
 	svc  *security.Service
 	fake *fakeProvider
 
-	mu     sync.Mutex
-	events []security.Event
-	logs   bytes.Buffer
-}
-
-// Write collects the Service's logs.
-func (r *rig) Write(b []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.logs.Write(b)
+	events securitytest.Events
+	logs   securitytest.Logs
 }
 
 // assertLogsClean checks that no log line holds the code or the phone.
 func (r *rig) assertLogsClean(t *testing.T, secrets ...string) {
 	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	assert.Contains(t, r.logs.String(), "delivery failed")
 	for _, s := range secrets {
 		assert.NotContains(t, r.logs.String(), s)
@@ -203,14 +192,10 @@ func newRig(t *testing.T, p serviceProvider, answer answerFunc) *rig {
 	store := memstore.New(memstore.WithClock(fixedNow), memstore.WithSweepInterval(0))
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := security.New(store, p.client(t, r.fake.URL), security.Config{
-		Secret: []byte("DSJyBcS3nhzI9xVHIKW+jvXjOepLCMOHwvoCgBMaCMQ="),
-		Now:    fixedNow,
-		Logger: slog.New(slog.NewTextHandler(r, nil)),
-		OnEvent: func(_ context.Context, e security.Event) {
-			r.mu.Lock()
-			r.events = append(r.events, e)
-			r.mu.Unlock()
-		},
+		Secret:  []byte("DSJyBcS3nhzI9xVHIKW+jvXjOepLCMOHwvoCgBMaCMQ="),
+		Now:     fixedNow,
+		Logger:  slog.New(slog.NewTextHandler(&r.logs, nil)),
+		OnEvent: r.events.Add,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
@@ -222,11 +207,9 @@ func newRig(t *testing.T, p serviceProvider, answer answerFunc) *rig {
 }
 
 func (r *rig) eventsOf(typ security.EventType, p security.Purpose) []security.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []security.Event
-	for _, e := range r.events {
-		if e.Type == typ && e.Purpose == p {
+	for _, e := range r.events.Of(typ) {
+		if e.Purpose == p {
 			out = append(out, e)
 		}
 	}

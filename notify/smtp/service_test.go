@@ -1,7 +1,6 @@
 package smtp_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/memstore"
 	mailer "github.com/acctsec/security/notify/smtp"
+	"github.com/acctsec/security/securitytest"
 )
 
 // The addresses of the Service tests: the account has svcAddr; the member
@@ -130,14 +130,8 @@ type mailRig struct {
 
 	mu     sync.Mutex
 	tapped []sent
-	events []security.Event
-	logs   bytes.Buffer
-}
-
-func (r *mailRig) Write(b []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.logs.Write(b)
+	events securitytest.Events
+	logs   securitytest.Logs
 }
 
 func newMailRig(t *testing.T, mode failMode) *mailRig {
@@ -164,12 +158,8 @@ func newMailRig(t *testing.T, mode failMode) *mailRig {
 		Secret:      []byte("DSJyBcS3nhzI9xVHIKW+jvXjOepLCMOHwvoCgBMaCMQ="),
 		LinkBaseURL: svcLinkBase,
 		Now:         now,
-		Logger:      slog.New(slog.NewTextHandler(r, nil)),
-		OnEvent: func(_ context.Context, e security.Event) {
-			r.mu.Lock()
-			r.events = append(r.events, e)
-			r.mu.Unlock()
-		},
+		Logger:      slog.New(slog.NewTextHandler(&r.logs, nil)),
+		OnEvent:     r.events.Add,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
@@ -226,11 +216,9 @@ func tokenOf(t *testing.T, link string) string {
 }
 
 func (r *mailRig) failedEvents() []security.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []security.Event
-	for _, e := range r.events {
-		if e.Type == security.EventDeliveryFailed && e.Purpose == security.PurposeVerifyEmail {
+	for _, e := range r.events.Of(security.EventDeliveryFailed) {
+		if e.Purpose == security.PurposeVerifyEmail {
 			out = append(out, e)
 		}
 	}
@@ -239,8 +227,6 @@ func (r *mailRig) failedEvents() []security.Event {
 
 func (r *mailRig) assertLogsClean(t *testing.T, s sent, addr string) {
 	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	assert.Contains(t, r.logs.String(), "delivery failed")
 	for _, x := range []string{s.code, tokenOf(t, s.link), addr} {
 		assert.NotContains(t, r.logs.String(), x)
