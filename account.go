@@ -218,9 +218,24 @@ var errUnchanged = errors.New("unchanged")
 // and repeatable (hash outside it). It returns the record before and after.
 // When fn returns errUnchanged nothing is written and err is nil.
 func (s *Service) updateAccount(ctx context.Context, userID string, fn func(a *Account) error) (before, after *Account, err error) {
-	for range 8 {
-		a, err := s.account(ctx, userID)
-		if err != nil {
+	return s.updateFrom(ctx, userID, nil, fn)
+}
+
+// updateLoaded is updateAccount starting from loaded, the record the flow
+// has just read: the first try saves that read's round trip. The update is
+// versioned all the same, so a record changed since it was loaded is a
+// conflict, and the next try reloads it and runs fn again.
+func (s *Service) updateLoaded(ctx context.Context, loaded *Account, fn func(a *Account) error) (before, after *Account, err error) {
+	return s.updateFrom(ctx, loaded.UserID, loaded, fn)
+}
+
+func (s *Service) updateFrom(ctx context.Context, userID string, loaded *Account, fn func(a *Account) error) (before, after *Account, err error) {
+	for try := range 8 {
+		var a *Account
+		if try == 0 && loaded != nil {
+			c := *loaded
+			a = &c
+		} else if a, err = s.account(ctx, userID); err != nil {
 			return nil, nil, err
 		}
 		prev := *a

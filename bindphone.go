@@ -81,7 +81,7 @@ func (s *Service) bindPhone(ctx context.Context, userID, phone, code, currentCod
 		rq: memberFor(userID, current == p.E164), userID: userID, purpose: PurposeBindPhone, sent: true}); err != nil {
 		return err
 	}
-	before, after, err := s.updateAccount(ctx, userID, func(a *Account) error {
+	before, after, err := s.updateLoaded(ctx, a, func(a *Account) error {
 		if a.Phone == p.E164 {
 			return errUnchanged
 		}

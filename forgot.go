@@ -232,7 +232,7 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 	} else if err != nil {
 		return s.storeErr(err)
 	}
-	_, after, err := s.updateAccount(ctx, t.UserID, func(cur *Account) error {
+	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		if cur.Phone != t.Destination {
 			return ErrFlowRequired
 		}

@@ -219,7 +219,7 @@ func (s *Service) replaceHash(ctx context.Context, a *Account, field func(*Accou
 		return a
 	}
 	old := *field(a)
-	_, after, err := s.updateAccount(ctx, a.UserID, func(cur *Account) error {
+	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		if *field(cur) != old {
 			return errUnchanged
 		}

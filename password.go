@@ -363,7 +363,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	}
 	release() // no more hashing: hooks and writes need no slot
 	verified := a.PasswordHash
-	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
+	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		if cur.PasswordHash != verified {
 			return ErrWrongPassword // changed meanwhile: the old password is no longer current
 		}

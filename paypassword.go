@@ -164,7 +164,7 @@ func (s *Service) SetPayPassword(ctx context.Context, userID, pin string) (err e
 		return err
 	}
 	release()
-	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
+	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		if cur.PayPasswordHash != "" {
 			return ErrPayPasswordSet
 		}
@@ -308,7 +308,7 @@ func (s *Service) ChangePayPassword(ctx context.Context, userID, oldPIN, newPIN 
 	}
 	release()
 	verified := a.PayPasswordHash
-	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
+	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		if cur.PayPasswordHash != verified {
 			return ErrWrongPayPassword // changed meanwhile
 		}
@@ -386,7 +386,7 @@ func (s *Service) ResetPayPassword(ctx context.Context, r ResetPayPasswordReques
 	if err != nil {
 		return err
 	}
-	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
+	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		if cur.Phone != p.E164 {
 			return ErrPhoneMismatch // rebound meanwhile
 		}

@@ -72,7 +72,7 @@ func (s *Service) SetPassword(ctx context.Context, r SetPasswordRequest) (err er
 	if err != nil {
 		return err
 	}
-	_, after, err := s.updateAccount(ctx, userID, func(cur *Account) error {
+	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		switch {
 		case cur.PasswordHash != "":
 			return ErrPasswordSet // set meanwhile, by another request
