@@ -16,6 +16,7 @@ import (
 
 	security "github.com/acctsec/security"
 	"github.com/acctsec/security/memstore"
+	"github.com/acctsec/security/securitytest"
 )
 
 func TestConcurrentSendsToOnePhoneSendOne(t *testing.T) {
@@ -37,7 +38,7 @@ func TestConcurrentSendsToOnePhoneSendOne(t *testing.T) {
 	close(start)
 	wg.Wait()
 	assert.Equal(t, int32(1), ok.Load())
-	assert.Len(t, e.out.to(phoneA), 1, "exactly one SMS, whoever asked")
+	assert.Len(t, e.out.To(phoneA), 1, "exactly one SMS, whoever asked")
 }
 
 func TestPublicEmailSendSameStoreWork(t *testing.T) {
@@ -87,7 +88,7 @@ func TestRebindingEndsForgotFlowsOfTheOldPhone(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", phoneA)
 	h := e.forgotStarted(t, phoneA)
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	e.changePhone(t, "u1", phoneB)
 	require.ErrorIs(t, e.verifyErr(t, h, code), security.ErrFlowRequired)
 }
@@ -128,8 +129,8 @@ func (f *failingStore) PutCode(ctx context.Context, c security.Code) error {
 }
 
 func TestStoreFailureLeavesNothingHalfApplied(t *testing.T) {
-	clk := &clock{t: time.Now().UTC()}
-	out := &outbox{sent: make(chan struct{}, 64)}
+	clk := securitytest.NewClock(time.Now().UTC())
+	out := &securitytest.Outbox{}
 	fs := &failingStore{Store: memstore.New(memstore.WithSweepInterval(0)), fail: map[string]bool{}}
 	svc, err := security.New(fs, out, security.Config{Secret: testSecret, Now: clk.Now})
 	require.NoError(t, err)
@@ -142,7 +143,7 @@ func TestStoreFailureLeavesNothingHalfApplied(t *testing.T) {
 	require.ErrorIs(t, err, errStoreDown, "the cause stays in the chain for the host's logs")
 	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneA))
 	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneB))
-	err = svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: out.lastCode(t, phoneB), CurrentPhoneCode: out.lastCode(t, phoneA)})
+	err = svc.ChangePhone(bg, security.ChangePhoneRequest{UserID: "u1", NewPhone: phoneB, NewPhoneCode: out.LastCode(t, phoneB), CurrentPhoneCode: out.LastCode(t, phoneA)})
 	require.ErrorIs(t, err, errStoreDown)
 	require.Error(t, svc.ChangePayPassword(bg, "u1", pin1, pin2))
 	fs.set("UpdateAccount", false)
@@ -155,9 +156,9 @@ func TestStoreFailureLeavesNothingHalfApplied(t *testing.T) {
 	// A code that could not be stored is never sent.
 	fs.set("PutCode", true)
 	clk.Advance(time.Hour)
-	n := len(out.all())
+	n := len(out.Messages())
 	require.ErrorIs(t, svc.SendPhoneCode(bg, "u1", "+8613700000009"), errStoreDown)
-	assert.Len(t, out.all(), n)
+	assert.Len(t, out.Messages(), n)
 }
 
 func TestIPv6ThrottleCountsTheWhole64(t *testing.T) {
@@ -185,8 +186,8 @@ func TestNoticesCannotSpendTheCodeBudget(t *testing.T) {
 		require.NoError(t, e.svc.ChangePassword(bg, "u1", pw[i], pw[i+1]))
 	}
 	e.drain(t)
-	assert.Equal(t, 2, e.out.count(phoneA, security.PurposePasswordChanged), "the notice budget is spent...")
-	assert.Equal(t, 1, e.events.count(security.EventSMSBudgetExhausted))
+	assert.Equal(t, 2, e.out.Count(phoneA, security.PurposePasswordChanged), "the notice budget is spent...")
+	assert.Equal(t, 1, e.events.Count(security.EventSMSBudgetExhausted))
 
 	e2 := newEnv(t, func(c *security.Config) { c.Limits.SMSBudgetPerHour = 2 })
 	e2.register(t, "u1", phoneA)
@@ -206,9 +207,9 @@ func TestNoticesAreCappedPerAccount(t *testing.T) {
 		require.NoError(t, e.svc.ChangePayPassword(bg, "u1", pins[i], pins[i+1]))
 	}
 	e.drain(t)
-	assert.Equal(t, 2, len(e.out.to(phoneA)), "4 notices, 2 sent")
+	assert.Equal(t, 2, len(e.out.To(phoneA)), "4 notices, 2 sent")
 	dropped := 0
-	for _, ev := range e.events.all() {
+	for _, ev := range e.events.All() {
 		if ev.Type == security.EventDeliveryFailed && ev.Reason == "notice_throttled" {
 			dropped++
 		}
@@ -229,7 +230,7 @@ func TestUnlock(t *testing.T) {
 	require.NoError(t, e.svc.Unlock(bg, "u1"))
 	require.NoError(t, e.svc.VerifyPassword(bg, "u1", goodPass))
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin1))
-	assert.Equal(t, 1, e.events.count(security.EventUnlocked))
+	assert.Equal(t, 1, e.events.Count(security.EventUnlocked))
 
 	// A destination blocked by failed verifications.
 	e.register(t, "u2", "")
@@ -268,13 +269,13 @@ func TestSendVetoRefusal(t *testing.T) {
 	})
 	e.register(t, "u1", "")
 	require.ErrorIs(t, e.svc.SendPhoneCode(bg, "u1", phoneA), security.ErrSendRefused)
-	assert.Empty(t, e.out.all())
+	assert.Empty(t, e.out.Messages())
 }
 
 func TestSMSBudgetWarningAt80Percent(t *testing.T) {
 	e := newEnv(t, func(c *security.Config) { c.Limits.SMSBudgetPerHour = 10 })
 	e.register(t, "u1", "")
-	warnings := func() int { return e.events.count(security.EventSMSBudgetWarning) }
+	warnings := func() int { return e.events.Count(security.EventSMSBudgetWarning) }
 	for i := range 10 {
 		e.clock.Advance(time.Second)
 		require.NoError(t, e.svc.SendPhoneCode(ctxFrom(fmt.Sprint("198.51.100.", i)), "u1", fmt.Sprintf("+86139%08d", i)))
@@ -287,7 +288,7 @@ func TestSMSBudgetWarningAt80Percent(t *testing.T) {
 	}
 	e.register(t, "u2", "") // u1 has spent its 10 sends of the hour
 	requireRateLimited(t, e.svc.SendPhoneCode(ctxFrom("198.51.100.99"), "u2", "+8613700000000"))
-	assert.Equal(t, 1, e.events.count(security.EventSMSBudgetExhausted))
+	assert.Equal(t, 1, e.events.Count(security.EventSMSBudgetExhausted))
 }
 
 func TestNoClientIPMeansNoSharedIPBucket(t *testing.T) {

@@ -19,7 +19,7 @@ func TestBindPhone(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", "138-0013-8000"))
-	msgs := e.out.to(phoneA)
+	msgs := e.out.To(phoneA)
 	require.Len(t, msgs, 1, "sent synchronously to the normalised number")
 	m := msgs[0]
 	assert.Equal(t, security.ChannelSMS, m.Channel)
@@ -37,7 +37,7 @@ func TestBindPhone(t *testing.T) {
 	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, m.Code), security.ErrInvalidCode, "replay")
 	a, _ := e.store.GetAccount(bg, "u1")
 	assert.Equal(t, phoneA, a.Phone)
-	assert.Equal(t, 1, e.events.count(security.EventPhoneBound))
+	assert.Equal(t, 1, e.events.Count(security.EventPhoneBound))
 }
 
 // TestBindPhoneCases: each case sets up its own Service and accounts, so
@@ -55,7 +55,7 @@ func TestBindPhoneCases(t *testing.T) {
 		e := bound(t)
 		e.clock.Advance(time.Minute)
 		require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneB))
-		newCode := e.out.lastCode(t, phoneB)
+		newCode := e.out.LastCode(t, phoneB)
 		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneB, newCode), security.ErrPhoneProofRequired,
 			"a stolen session alone cannot move the account to another phone")
 		change := func(current string) error {
@@ -70,9 +70,9 @@ func TestBindPhoneCases(t *testing.T) {
 	t.Run("rebinding notifies the old phone", func(t *testing.T) {
 		e := bound(t)
 		e.changePhone(t, "u1", phoneB)
-		assert.Equal(t, 1, e.out.count(phoneA, security.PurposeConfirmPhone), "the proof came from the old phone")
+		assert.Equal(t, 1, e.out.Count(phoneA, security.PurposeConfirmPhone), "the proof came from the old phone")
 		e.waitFor(t, phoneA, 3)
-		assert.Equal(t, 1, e.out.count(phoneA, security.PurposePhoneUnbound))
+		assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePhoneUnbound))
 		a, _ := e.store.GetAccount(bg, "u1")
 		assert.Equal(t, phoneB, a.Phone)
 	})
@@ -80,8 +80,8 @@ func TestBindPhoneCases(t *testing.T) {
 		e := bound(t)
 		e.clock.Advance(time.Hour)
 		require.NoError(t, e.svc.SendPhoneCode(bg, "u2", phoneA), "sending reveals nothing")
-		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneA, wrongCode(e.out.lastCode(t, phoneA))), security.ErrInvalidCode)
-		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneA, e.out.lastCode(t, phoneA)), security.ErrPhoneTaken)
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneA, wrongCode(e.out.LastCode(t, phoneA))), security.ErrInvalidCode)
+		require.ErrorIs(t, e.svc.BindPhone(bg, "u2", phoneA, e.out.LastCode(t, phoneA)), security.ErrPhoneTaken)
 		a, _ := e.store.GetAccount(bg, "u2")
 		assert.Empty(t, a.Phone)
 	})
@@ -96,7 +96,7 @@ func TestCodeBruteForce(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	for range 4 {
 		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, wrongCode(code)), security.ErrInvalidCode)
 	}
@@ -106,7 +106,7 @@ func TestCodeBruteForce(t *testing.T) {
 	// 4 wrong, then right: accepted (another phone: phoneA has 6
 	// failures of its 10 a day now).
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneB))
-	code = e.out.lastCode(t, phoneB)
+	code = e.out.LastCode(t, phoneB)
 	for range 4 {
 		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneB, wrongCode(code)), security.ErrInvalidCode)
 	}
@@ -117,10 +117,10 @@ func TestCodeNewSendVoidsPrevious(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	c1 := e.out.lastCode(t, phoneA)
+	c1 := e.out.LastCode(t, phoneA)
 	e.clock.Advance(61 * time.Second)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	c2 := e.out.lastCode(t, phoneA)
+	c2 := e.out.LastCode(t, phoneA)
 	if c1 != c2 {
 		require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, c1), security.ErrInvalidCode)
 	}
@@ -132,17 +132,17 @@ func TestCodeExpiry(t *testing.T) {
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
 	e.clock.Advance(5*time.Minute + time.Second)
-	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, e.out.lastCode(t, phoneA)), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, e.out.LastCode(t, phoneA)), security.ErrInvalidCode)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
 	e.clock.Advance(4*time.Minute + 59*time.Second)
-	require.NoError(t, e.svc.BindPhone(bg, "u1", phoneA, e.out.lastCode(t, phoneA)))
+	require.NoError(t, e.svc.BindPhone(bg, "u1", phoneA, e.out.LastCode(t, phoneA)))
 }
 
 func TestCodeConsumeRace(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	var wins atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -157,14 +157,14 @@ func TestCodeConsumeRace(t *testing.T) {
 	close(start)
 	wg.Wait()
 	require.Equal(t, int32(1), wins.Load())
-	require.Equal(t, 1, e.events.count(security.EventPhoneBound))
+	require.Equal(t, 1, e.events.Count(security.EventPhoneBound))
 }
 
 func TestCodeGuessRace(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	var wrong, voided, other atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -186,7 +186,7 @@ func TestCodeGuessRace(t *testing.T) {
 	assert.Equal(t, int32(1), voided.Load(), "exactly one try voids the code")
 	// Only the code's tries (5) were guesses; the other 95 met no code and
 	// were charged to the requester, not to the phone.
-	r := e.events.reasons(security.EventVerificationFailed)
+	r := e.events.Reasons(security.EventVerificationFailed)
 	assert.Equal(t, 4, r["wrong_code"])
 	assert.Equal(t, 1, r["voided"])
 	assert.Equal(t, 95, r["expired_or_used"]+r["misses"])
@@ -204,7 +204,7 @@ func TestSendThrottleByDestinationIgnoresFormatting(t *testing.T) {
 		rl := requireRateLimited(t, err)
 		assert.LessOrEqual(t, rl.RetryAfter, time.Minute)
 	}
-	assert.Len(t, e.out.to(phoneA), 1)
+	assert.Len(t, e.out.To(phoneA), 1)
 	for _, bad := range []string{"13800138000abc", "1380013800012345", "", "+999 1234", "+44 7700 900123"} {
 		require.ErrorIs(t, e.svc.SendPhoneCode(bg, "u1", bad), security.ErrInvalidPhone, bad)
 	}
@@ -266,7 +266,7 @@ func TestDestinationFailuresBlockSending(t *testing.T) {
 		e.clock.Advance(61 * time.Second)
 	}
 	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	assert.Len(t, e.out.to(phoneA), 2)
+	assert.Len(t, e.out.To(phoneA), 2)
 	e.clock.Advance(24 * time.Hour)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
 }
@@ -291,8 +291,8 @@ func TestSMSBudgetAndVeto(t *testing.T) {
 		require.NoError(t, e.svc.SendPhoneCode(bg, "u1", fmt.Sprintf("+86139%08d", i)))
 	}
 	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", "+8613900000009"))
-	assert.Equal(t, 1, e.events.count(security.EventSMSBudgetExhausted))
-	assert.Len(t, e.out.all(), 3)
+	assert.Equal(t, 1, e.events.Count(security.EventSMSBudgetExhausted))
+	assert.Len(t, e.out.Messages(), 3)
 	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", "+8613900000009", "123456"), security.ErrInvalidCode, "no usable code when the budget refused")
 }
 
@@ -306,16 +306,16 @@ func TestCountryAllowList(t *testing.T) {
 func TestDeliveryFailure(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", "")
-	e.out.fail(errors.New("provider down"))
+	e.out.Fail(errors.New("provider down"))
 	err := e.svc.SendPhoneCode(bg, "u1", phoneA)
 	require.ErrorIs(t, err, security.ErrDeliveryFailed)
-	assert.Equal(t, 1, e.events.count(security.EventDeliveryFailed))
-	e.out.fail(nil)
+	assert.Equal(t, 1, e.events.Count(security.EventDeliveryFailed))
+	e.out.Fail(nil)
 	// The failed send counted against the cooldown...
 	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
 	// ...and left no usable code: the code the provider was handed fails.
-	tried := e.out.attemptedCodes()
+	tried := attemptedCodes(e.out)
 	require.Len(t, tried, 1)
 	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", phoneA, tried[0]), security.ErrInvalidCode)
-	assert.Equal(t, 1, e.events.count(security.EventDeliveryFailed))
+	assert.Equal(t, 1, e.events.Count(security.EventDeliveryFailed))
 }

@@ -45,9 +45,9 @@ func TestRequireClientIP(t *testing.T) {
 			assert.Contains(t, err.Error(), "WithClient", s.name)
 		}
 	}
-	assert.Empty(t, e.out.all(), "nothing sent without a client IP")
-	assert.Zero(t, e.events.count(security.EventCodeSent))
-	assert.Zero(t, e.events.count(security.EventForgotStarted))
+	assert.Empty(t, e.out.Messages(), "nothing sent without a client IP")
+	assert.Zero(t, e.events.Count(security.EventCodeSent))
+	assert.Zero(t, e.events.Count(security.EventForgotStarted))
 
 	for _, s := range sends {
 		require.NoError(t, s.run(bg), s.name)
@@ -61,7 +61,7 @@ func TestRequireClientIP(t *testing.T) {
 	e.waitFor(t, phoneB, 1)
 	e.waitFor(t, addr, 1)
 	e.drain(t)
-	assert.Len(t, e.out.all(), 4)
+	assert.Len(t, e.out.Messages(), 4)
 }
 
 // TestClientIPOptionalByDefault: without Config.RequireClientIP a send

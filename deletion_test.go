@@ -146,7 +146,7 @@ func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
 	e := newEnv(t)
 	l := newLedger(e.store)
 	svc, err := security.New(l, e.out, security.Config{Secret: testSecret, Now: e.clock.Now,
-		LinkBaseURL: "https://x.example/v", MaxConcurrentHashes: 4, OnEvent: e.events.add})
+		LinkBaseURL: "https://x.example/v", MaxConcurrentHashes: 4, OnEvent: e.events.Add})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
 	const addr = "alice@example.com"
@@ -185,7 +185,7 @@ func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
 	require.ErrorIs(t, svc.VerifyPayPassword(bg, "alice", "830264"), security.ErrWrongPayPassword)
 	require.NoError(t, svc.Close(bg)) // every delivery done; a second Service goes on
 	svc2, err := security.New(l, e.out, security.Config{Secret: testSecret, Now: e.clock.Now,
-		LinkBaseURL: "https://x.example/v", MaxConcurrentHashes: 4, OnEvent: e.events.add})
+		LinkBaseURL: "https://x.example/v", MaxConcurrentHashes: 4, OnEvent: e.events.Add})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc2.Close(context.Background()) })
 
@@ -204,7 +204,7 @@ func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
 	l.mu.Unlock()
 
 	require.NoError(t, svc2.DeleteAccount(bg, "alice"))
-	assert.Equal(t, 1, e.events.count(security.EventAccountDeleted))
+	assert.Equal(t, 1, e.events.Count(security.EventAccountDeleted))
 
 	l.mu.Lock()
 	assert.Equal(t, []string{"code-forgot"}, kinds(l.codes, keyOf),

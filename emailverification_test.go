@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/securitytest"
 )
 
 func tokenOf(t *testing.T, link string) string {
@@ -21,9 +22,9 @@ func tokenOf(t *testing.T, link string) string {
 	return tok
 }
 
-func lastMessage(t *testing.T, o *outbox, dest string) security.Message {
+func lastMessage(t *testing.T, o *securitytest.Outbox, dest string) security.Message {
 	t.Helper()
-	msgs := o.to(dest)
+	msgs := o.To(dest)
 	require.NotEmpty(t, msgs)
 	return msgs[len(msgs)-1]
 }
@@ -46,7 +47,7 @@ func TestEmailVerificationMember(t *testing.T) {
 	assert.Equal(t, "bob@example.com", a.Email)
 	assert.True(t, a.EmailVerified)
 	require.ErrorIs(t, e.svc.VerifyEmailToken(bg, "u1", tok), security.ErrInvalidCode, "verifying by code voids the link")
-	assert.Equal(t, 1, e.events.count(security.EventEmailVerified))
+	assert.Equal(t, 1, e.events.Count(security.EventEmailVerified))
 
 	t.Run("a member's link works only for that member, signed in", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
@@ -93,7 +94,7 @@ func TestEmailVerificationPublic(t *testing.T) {
 	a, _ := e.store.GetAccount(bg, "u1")
 	assert.True(t, a.EmailVerified)
 	e.drain(t)
-	assert.Empty(t, e.out.to("nobody@example.com"))
+	assert.Empty(t, e.out.To("nobody@example.com"))
 }
 
 func TestEmailLinkExpiresAndThrottleIgnoresCase(t *testing.T) {
@@ -142,10 +143,10 @@ func TestEmailVerificationSignedInNeedsUser(t *testing.T) {
 	err = e.svc.VerifyEmailToken(bg, "", tokenOf(t, m.Link))
 	require.ErrorIs(t, err, security.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "VerifyPublicEmailToken")
-	assert.Len(t, e.out.to("bob@example.com"), 1, "the refused send sent nothing")
+	assert.Len(t, e.out.To("bob@example.com"), 1, "the refused send sent nothing")
 
 	// The refusals spent neither the code nor the link.
 	require.NoError(t, e.svc.VerifyEmailCode(bg, "u1", "bob@example.com", m.Code))
-	assert.Equal(t, 1, e.events.count(security.EventEmailVerified))
-	assert.Zero(t, e.events.count(security.EventVerificationFailed))
+	assert.Equal(t, 1, e.events.Count(security.EventEmailVerified))
+	assert.Zero(t, e.events.Count(security.EventVerificationFailed))
 }

@@ -19,7 +19,7 @@ func (e *env) forgotStarted(t *testing.T, phone string) string {
 	t.Helper()
 	forgotCount := func() int {
 		n := 0
-		for _, m := range e.out.all() {
+		for _, m := range e.out.Messages() {
 			if m.Purpose == security.PurposeForgotPassword {
 				n++
 			}
@@ -41,7 +41,7 @@ func (e *env) forgotStarted(t *testing.T, phone string) string {
 func (e *env) forgotVerified(t *testing.T, phone string) string {
 	t.Helper()
 	e.clock.Advance(time.Minute) // past any send cooldown
-	h, err := e.svc.VerifyForgotPassword(bg, e.forgotStarted(t, phone), e.out.lastCode(t, phone))
+	h, err := e.svc.VerifyForgotPassword(bg, e.forgotStarted(t, phone), e.out.LastCode(t, phone))
 	require.NoError(t, err)
 	return h
 }
@@ -63,7 +63,7 @@ func TestForgotPassword(t *testing.T) {
 
 	handle := e.forgotStarted(t, "+86 138 0013 8000")
 	assert.GreaterOrEqual(t, len(handle), 43, "32 random bytes")
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 
 	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, handle, phoneA, goodPass2), security.ErrFlowRequired, "step 2 before step 1")
 	require.ErrorIs(t, e.verifyErr(t, "", code), security.ErrFlowRequired, "step 1 without the flow")
@@ -84,9 +84,9 @@ func TestForgotPassword(t *testing.T) {
 	require.NoError(t, e.svc.CompleteForgotPassword(bg, verified, "13800138000", goodPass2))
 	require.NoError(t, e.svc.VerifyPassword(bg, "u1", goodPass2))
 	require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, verified, phoneA, "yet another good one"), security.ErrFlowRequired, "single use")
-	assert.Equal(t, 1, e.events.count(security.EventPasswordReset))
+	assert.Equal(t, 1, e.events.Count(security.EventPasswordReset))
 	e.waitFor(t, phoneA, 2)
-	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePasswordReset))
+	assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePasswordReset))
 }
 
 func TestForgotPasswordUnknownPhoneLooksTheSame(t *testing.T) {
@@ -98,8 +98,8 @@ func TestForgotPasswordUnknownPhoneLooksTheSame(t *testing.T) {
 	require.NoError(t, err2)
 	assert.Equal(t, len(h1), len(h2))
 	e.drain(t)
-	assert.Len(t, e.out.to(phoneA), 1)
-	assert.Empty(t, e.out.to(phoneB), "no SMS to a phone no account has")
+	assert.Len(t, e.out.To(phoneA), 1)
+	assert.Empty(t, e.out.To(phoneB), "no SMS to a phone no account has")
 	// Step 1 for the unknown phone fails like a wrong code, whatever the code.
 	require.ErrorIs(t, e.verifyErr(t, h2, "123456"), security.ErrInvalidCode)
 }
@@ -135,13 +135,13 @@ func TestForgotPasswordExpiry(t *testing.T) {
 	t.Run("code expires after 5 minutes", func(t *testing.T) {
 		h := e.forgotStarted(t, phoneA)
 		e.clock.Advance(5*time.Minute + time.Second)
-		require.ErrorIs(t, e.verifyErr(t, h, e.out.lastCode(t, phoneA)), security.ErrInvalidCode)
+		require.ErrorIs(t, e.verifyErr(t, h, e.out.LastCode(t, phoneA)), security.ErrInvalidCode)
 	})
 	t.Run("flow lives 15 minutes end to end", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
 		h := e.forgotStarted(t, phoneA)
 		e.clock.Advance(4 * time.Minute)
-		h, err := e.svc.VerifyForgotPassword(bg, h, e.out.lastCode(t, phoneA))
+		h, err := e.svc.VerifyForgotPassword(bg, h, e.out.LastCode(t, phoneA))
 		require.NoError(t, err)
 		e.clock.Advance(10*time.Minute + time.Second)
 		require.ErrorIs(t, e.svc.CompleteForgotPassword(bg, h, phoneA, goodPass2), security.ErrFlowRequired)
@@ -161,12 +161,12 @@ func TestForgotPasswordNewFlowVoidsOld(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", phoneA)
 	h1 := e.forgotStarted(t, phoneA)
-	c1 := e.out.lastCode(t, phoneA)
+	c1 := e.out.LastCode(t, phoneA)
 	e.clock.Advance(time.Minute)
 	h2 := e.forgotStarted(t, phoneA)
 	require.ErrorIs(t, e.verifyErr(t, h1, c1), security.ErrFlowRequired)
 	require.ErrorIs(t, e.verifyErr(t, h2, c1), security.ErrInvalidCode, "a flow's code is bound to its flow")
-	_, err := e.svc.VerifyForgotPassword(bg, h2, e.out.lastCode(t, phoneA))
+	_, err := e.svc.VerifyForgotPassword(bg, h2, e.out.LastCode(t, phoneA))
 	require.NoError(t, err)
 }
 
@@ -191,7 +191,7 @@ func TestForgotPasswordCompleteRace(t *testing.T) {
 	close(start)
 	wg.Wait()
 	require.Equal(t, int32(1), wins.Load())
-	require.Equal(t, 1, e.events.count(security.EventPasswordReset))
+	require.Equal(t, 1, e.events.Count(security.EventPasswordReset))
 	a, err := e.store.GetAccount(bg, "u1")
 	require.NoError(t, err)
 	ok := 0
@@ -207,7 +207,7 @@ func TestForgotStepOneCodeRace(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", phoneA)
 	h := e.forgotStarted(t, phoneA)
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	var mu sync.Mutex
 	var handles []string
 	var wg sync.WaitGroup
@@ -237,7 +237,7 @@ func TestForgotStepOneRaceWithoutCodeConsumption(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", phoneA)
 	h := e.forgotStarted(t, phoneA)
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	svc, err := security.New(reusableCodeStore{e.store}, e.out, security.Config{Secret: testSecret, Now: e.clock.Now, LinkBaseURL: "https://x.example/v"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close(bg) })

@@ -85,10 +85,10 @@ func TestOnEventOrder(t *testing.T) {
 	for range 4 {
 		require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", pin2), security.ErrWrongPayPassword)
 	}
-	before := len(e.events.all())
+	before := len(e.events.All())
 	require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", pin2), security.ErrWrongPayPassword)
 	var last []security.EventType
-	for _, ev := range e.events.all()[before:] {
+	for _, ev := range e.events.All()[before:] {
 		last = append(last, ev.Type)
 	}
 	assert.Equal(t, []security.EventType{security.EventPayPasswordCheckFailed, security.EventPayPasswordLocked}, last)

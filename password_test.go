@@ -25,7 +25,7 @@ func TestCreateAccount(t *testing.T) {
 	assert.Equal(t, "alice@example.com", a.Email)
 	assert.True(t, a.EmailVerified)
 	assert.Regexp(t, `^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`, a.PasswordHash)
-	assert.Equal(t, 1, e.events.count(security.EventAccountCreated))
+	assert.Equal(t, 1, e.events.Count(security.EventAccountCreated))
 
 	for _, tc := range []struct {
 		name string
@@ -143,7 +143,7 @@ func TestPasswordLockout(t *testing.T) {
 	assert.WithinDuration(t, e.clock.Now().Add(15*time.Minute), le.Until, time.Second)
 	// The change-password check shares the counter.
 	requireLocked(t, e.svc.ChangePassword(bg, "u1", goodPass, goodPass2))
-	assert.Equal(t, 1, e.events.count(security.EventPasswordLocked))
+	assert.Equal(t, 1, e.events.Count(security.EventPasswordLocked))
 	e.clock.Advance(15*time.Minute + time.Second)
 	require.NoError(t, e.svc.VerifyPassword(bg, "u1", goodPass))
 }
@@ -199,7 +199,7 @@ func TestPasswordBruteForceRace(t *testing.T) {
 	}
 	assert.Equal(t, 5, wrong, "exactly 5 passwords evaluated")
 	assert.Equal(t, 45, locked)
-	assert.Equal(t, 5, e.events.count(security.EventPasswordCheckFailed), "exactly 5 hashes compared")
+	assert.Equal(t, 5, e.events.Count(security.EventPasswordCheckFailed), "exactly 5 hashes compared")
 }
 
 func TestHashUpgrade(t *testing.T) {
@@ -245,11 +245,11 @@ func TestChangePassword(t *testing.T) {
 		require.NoError(t, e.svc.VerifyPassword(bg, "u1", goodPass2))
 		a, _ := e.store.GetAccount(bg, "u1")
 		assert.True(t, a.PasswordChangedAt.After(before.PasswordChangedAt))
-		assert.Equal(t, 1, e.events.count(security.EventPasswordChanged))
+		assert.Equal(t, 1, e.events.Count(security.EventPasswordChanged))
 		e.waitFor(t, phoneA, 3) // bind code, forgot code, notice
-		assert.Equal(t, 1, e.out.count(phoneA, security.PurposePasswordChanged))
+		assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePasswordChanged))
 	})
 	t.Run("pending forgot-password flows end", func(t *testing.T) {
-		require.ErrorIs(t, e.verifyErr(t, handle, e.out.lastCode(t, phoneA)), security.ErrFlowRequired)
+		require.ErrorIs(t, e.verifyErr(t, handle, e.out.LastCode(t, phoneA)), security.ErrFlowRequired)
 	})
 }

@@ -71,7 +71,7 @@ func TestPasswordlessCheckLooksLikeAWrongPassword(t *testing.T) {
 	}
 	_, err := e.svc.SignIn(bg, "sms1", goodPass)
 	require.ErrorIs(t, err, security.ErrWrongPassword)
-	assert.Zero(t, e.events.count(security.EventPasswordLocked))
+	assert.Zero(t, e.events.Count(security.EventPasswordLocked))
 
 	calls := func(user string) []string {
 		rec := &recordingStore{Store: e.store}
@@ -99,8 +99,8 @@ func TestSetPassword(t *testing.T) {
 	// A code is required, and only one sent to the bound phone for this user.
 	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: "123456", NewPassword: goodPass}), security.ErrInvalidCode)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
-	code := e.out.lastCode(t, phoneA)
-	assert.Equal(t, security.PurposeConfirmPhone, e.out.to(phoneA)[0].Purpose, "the confirm_phone text names a first login password")
+	code := e.out.LastCode(t, phoneA)
+	assert.Equal(t, security.PurposeConfirmPhone, e.out.To(phoneA)[0].Purpose, "the confirm_phone text names a first login password")
 
 	// Refusals that need no code leave it usable.
 	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneB, PhoneCode: code, NewPassword: goodPass}), security.ErrPhoneMismatch)
@@ -115,16 +115,16 @@ func TestSetPassword(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, st.PasswordSet)
 	assert.Equal(t, e.clock.Now().UTC().Truncate(time.Second), st.PasswordChangedAt)
-	assert.Equal(t, 1, e.events.count(security.EventPasswordSet))
+	assert.Equal(t, 1, e.events.Count(security.EventPasswordSet))
 	e.waitFor(t, phoneA, 2)
-	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePasswordChanged), "a notice to the bound phone")
+	assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePasswordChanged), "a notice to the bound phone")
 
 	// The code was single use, and a second first password is refused
 	// before any code is looked at.
 	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: code, NewPassword: goodPass2}), security.ErrPasswordSet)
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
-	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass2}), security.ErrPasswordSet)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPassword: goodPass2}), security.ErrPasswordSet)
 	require.NoError(t, e.svc.ChangePassword(bg, "sms1", goodPass, goodPass2), "from now on the old password is the proof")
 }
 
@@ -136,7 +136,7 @@ func TestSetPasswordNeedsABoundPhone(t *testing.T) {
 	e.bindPhone(t, "wx1", phoneA)
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "wx1", phoneA))
-	require.NoError(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "wx1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}))
+	require.NoError(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "wx1", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPassword: goodPass}))
 	require.NoError(t, e.svc.VerifyPassword(bg, "wx1", goodPass))
 }
 
@@ -149,15 +149,15 @@ func TestSetPasswordRefusesOtherCodes(t *testing.T) {
 
 	// mallory asks for a code to phoneA (to bind it): it is mallory's code.
 	require.NoError(t, e.svc.SendPhoneCode(bg, "pw2", phoneA))
-	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPassword: goodPass}), security.ErrInvalidCode)
 	// A forgot-password code is not a member code.
 	e.clock.Advance(time.Minute)
 	e.forgotStarted(t, phoneA)
-	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPassword: goodPass}), security.ErrInvalidCode)
 
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	for range 4 {
 		require.ErrorIs(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: wrongCode(code), NewPassword: goodPass}), security.ErrInvalidCode)
 	}
@@ -174,6 +174,6 @@ func TestPasswordlessGuessesDoNotLockTheFirstPassword(t *testing.T) {
 		require.ErrorIs(t, e.svc.VerifyPassword(ctxFrom("198.51.100.9"), "sms1", goodPass2), security.ErrWrongPassword)
 	}
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
-	require.NoError(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPassword: goodPass}))
+	require.NoError(t, e.svc.SetPassword(bg, security.SetPasswordRequest{UserID: "sms1", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPassword: goodPass}))
 	require.NoError(t, e.svc.VerifyPassword(bg, "sms1", goodPass))
 }

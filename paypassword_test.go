@@ -53,9 +53,9 @@ func TestSetPayPassword(t *testing.T) {
 	require.ErrorIs(t, e.svc.SetPayPassword(bg, "u1", pin2), security.ErrPayPasswordSet)
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin1), "leading zero kept")
 	require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", pin2), security.ErrWrongPayPassword)
-	assert.Equal(t, 1, e.events.count(security.EventPayPasswordSet))
+	assert.Equal(t, 1, e.events.Count(security.EventPayPasswordSet))
 	e.waitFor(t, phoneA, 1)
-	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePayPasswordSet))
+	assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePayPasswordSet))
 
 	a, _ := e.store.GetAccount(bg, "u1")
 	prefix := "$acctsec-pin$k=" + security.KeyID(testSecret)
@@ -104,9 +104,9 @@ func TestPayPasswordLockout(t *testing.T) {
 	st, _ := e.svc.PayPasswordStatus(bg, "u1")
 	assert.True(t, st.Locked)
 	require.NotNil(t, st.LockedUntil)
-	assert.Equal(t, 1, e.events.count(security.EventPayPasswordLocked))
+	assert.Equal(t, 1, e.events.Count(security.EventPayPasswordLocked))
 	e.waitFor(t, phoneA, 2)
-	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePayPasswordLocked))
+	assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePayPasswordLocked))
 	// The PIN lock never locks the login password.
 	require.NoError(t, e.svc.VerifyPassword(bg, "u1", goodPass))
 
@@ -137,9 +137,9 @@ func TestPayPasswordDailyLockUntilReset(t *testing.T) {
 
 	// Reset with the bound phone's code lifts it.
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPIN: pin2}))
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPIN: pin2}))
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
-	assert.Equal(t, 1, e.events.count(security.EventPayPasswordReset))
+	assert.Equal(t, 1, e.events.Count(security.EventPayPasswordReset))
 }
 
 func TestPayPasswordBruteForceRace(t *testing.T) {
@@ -164,7 +164,7 @@ func TestPayPasswordBruteForceRace(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int32(5), wrong.Load(), "at most 5 PINs evaluated")
 	assert.Equal(t, int32(95), locked.Load())
-	assert.Equal(t, 5, e.events.count(security.EventPayPasswordCheckFailed))
+	assert.Equal(t, 5, e.events.Count(security.EventPayPasswordCheckFailed))
 }
 
 func TestChangePayPassword(t *testing.T) {
@@ -177,7 +177,7 @@ func TestChangePayPassword(t *testing.T) {
 	require.NoError(t, e.svc.ChangePayPassword(bg, "u1", pin1, pin2))
 	require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", pin1), security.ErrWrongPayPassword)
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
-	assert.Equal(t, 1, e.events.count(security.EventPayPasswordChanged))
+	assert.Equal(t, 1, e.events.Count(security.EventPayPasswordChanged))
 
 	// Wrong old PINs in update count toward the same lock.
 	for range 5 {
@@ -195,8 +195,8 @@ func TestResetPayPassword(t *testing.T) {
 
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	code := e.out.lastCode(t, phoneA)
-	assert.Equal(t, security.PurposeConfirmPhone, e.out.to(phoneA)[len(e.out.to(phoneA))-1].Purpose)
+	code := e.out.LastCode(t, phoneA)
+	assert.Equal(t, security.PurposeConfirmPhone, e.out.To(phoneA)[len(e.out.To(phoneA))-1].Purpose)
 
 	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneB, PhoneCode: code, NewPIN: pin2}), security.ErrInvalidCode,
 		"a guessed phone is a failed verification, not a mismatch oracle")
@@ -213,8 +213,8 @@ func TestResetPayPassword(t *testing.T) {
 	require.ErrorIs(t, e.svc.SetPayPassword(bg, "u1", pin1), security.ErrPayPasswordSet)
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", pin2))
 	e.waitFor(t, phoneA, 3) // bind code, confirm code, reset notice
-	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePayPasswordReset))
-	for _, m := range e.out.to(phoneA) {
+	assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePayPasswordReset))
+	for _, m := range e.out.To(phoneA) {
 		if m.Purpose.IsNotice() {
 			assert.Empty(t, m.Code, "notices carry no code")
 		}

@@ -17,12 +17,12 @@ func TestAdminRebindPhone(t *testing.T) {
 	// Pending on the old phone: a forgot-password flow, a login code and a
 	// member code.
 	flow := e.forgotStarted(t, phoneA)
-	forgotCode := e.out.lastCode(t, phoneA)
+	forgotCode := e.out.LastCode(t, phoneA)
 	e.clock.Advance(time.Minute)
 	loginCode := e.loginCode(t, bg, phoneA)
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	memberCode := e.out.lastCode(t, phoneA)
+	memberCode := e.out.LastCode(t, phoneA)
 
 	require.NoError(t, e.svc.AdminRebindPhone(bg, "u1", "139 0013 9000"))
 
@@ -38,7 +38,7 @@ func TestAdminRebindPhone(t *testing.T) {
 	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: memberCode, NewPIN: "472915"}), security.ErrInvalidCode)
 
 	var ev []security.Event
-	for _, x := range e.events.all() {
+	for _, x := range e.events.All() {
 		if x.Type == security.EventPhoneBound {
 			ev = append(ev, x)
 		}
@@ -49,9 +49,9 @@ func TestAdminRebindPhone(t *testing.T) {
 	assert.Equal(t, security.Mask(phoneB), ev[0].Destination)
 
 	e.drain(t)
-	assert.Equal(t, 1, e.out.count(phoneA, security.PurposePhoneUnbound), "the old phone is told")
-	assert.Equal(t, 1, e.out.count(phoneB, security.PurposePhoneBound), "the new phone is told")
-	assert.Equal(t, 1, e.out.count("alice@example.com", security.PurposePhoneUnbound), "and the verified address")
+	assert.Equal(t, 1, e.out.Count(phoneA, security.PurposePhoneUnbound), "the old phone is told")
+	assert.Equal(t, 1, e.out.Count(phoneB, security.PurposePhoneBound), "the new phone is told")
+	assert.Equal(t, 1, e.out.Count("alice@example.com", security.PurposePhoneUnbound), "and the verified address")
 }
 
 func TestAdminRebindPhoneRefusals(t *testing.T) {
@@ -67,12 +67,12 @@ func TestAdminRebindPhoneRefusals(t *testing.T) {
 	assert.Equal(t, phoneA, info.Phone, "a refusal changes nothing")
 
 	require.NoError(t, e.svc.AdminRebindPhone(bg, "u1", phoneA), "the phone bound now: nothing to do")
-	assert.Zero(t, e.events.count(security.EventPhoneBound))
+	assert.Zero(t, e.events.Count(security.EventPhoneBound))
 
 	// An account without a phone gets its first one; one notice, to it.
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "wx1"}))
 	require.NoError(t, e.svc.AdminRebindPhone(bg, "wx1", "13700137000"))
 	e.drain(t)
-	assert.Equal(t, 1, e.out.count("+8613700137000", security.PurposePhoneBound))
-	assert.Zero(t, e.out.count(phoneA, security.PurposePhoneUnbound))
+	assert.Equal(t, 1, e.out.Count("+8613700137000", security.PurposePhoneBound))
+	assert.Zero(t, e.out.Count(phoneA, security.PurposePhoneUnbound))
 }

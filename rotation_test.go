@@ -29,7 +29,7 @@ func (e *env) rotated(t *testing.T, secret []byte, previous [][]byte, storeKey [
 		StoreKeySecret:      storeKey,
 		LinkBaseURL:         "https://accounts.example.com/verify",
 		Now:                 e.clock.Now,
-		OnEvent:             e.events.add,
+		OnEvent:             e.events.Add,
 		Logger:              slog.New(slog.NewJSONHandler(e.logs, nil)),
 		MaxConcurrentHashes: 4,
 	})
@@ -126,7 +126,7 @@ func TestSecretRotationTwice(t *testing.T) {
 	for range 2 {
 		e.clock.Advance(time.Minute)
 		require.NoError(t, svcA.SendPhoneCode(bg, "pins", blockedPhone))
-		sent := e.out.lastCode(t, blockedPhone)
+		sent := e.out.LastCode(t, blockedPhone)
 		for range 5 {
 			require.Error(t, svcA.BindPhone(bg, "pins", blockedPhone, wrongCode(sent)))
 		}
@@ -134,18 +134,18 @@ func TestSecretRotationTwice(t *testing.T) {
 	requireRateLimited(t, svcA.BindPhone(bg, "pins", blockedPhone, "000000"))
 
 	require.NoError(t, svcA.SendPhoneCode(bg, "pins", phoneA)) // a code pending across the rotation
-	codeA := e.out.lastCode(t, phoneA)
+	codeA := e.out.LastCode(t, phoneA)
 	require.NoError(t, svcA.SendEmailVerification(bg, "pins", "pins@example.com"))
 	linkA := tokenOf(t, lastMessage(t, e.out, "pins@example.com").Link)
 
 	const pendingPhone = "+8613600136000"
 	e.register(t, "forgot", phoneB)
 	verifiedFlow := e.forgotStarted(t, phoneB)
-	verifiedFlow, err = svcA.VerifyForgotPassword(bg, verifiedFlow, e.out.lastCode(t, phoneB))
+	verifiedFlow, err = svcA.VerifyForgotPassword(bg, verifiedFlow, e.out.LastCode(t, phoneB))
 	require.NoError(t, err)
 	e.register(t, "forgot2", pendingPhone)
 	pendingFlow := e.forgotStarted(t, pendingPhone)
-	pendingFlowCode := e.out.lastCode(t, pendingPhone)
+	pendingFlowCode := e.out.LastCode(t, pendingPhone)
 
 	checkHeld := func(t *testing.T, svc *security.Service) {
 		t.Helper()

@@ -134,20 +134,20 @@ func TestRoundTripsPerFlow(t *testing.T) {
 		assert.LessOrEqual(t, n, max, "%s: round trips", name)
 	}
 	step("send code (member)", 9, func() error { return svc.SendPhoneCode(ctx, "u1", phoneA) })
-	step("bind phone", 5, func() error { return svc.BindPhone(ctx, "u1", phoneA, e.out.lastCode(t, phoneA)) })
+	step("bind phone", 5, func() error { return svc.BindPhone(ctx, "u1", phoneA, e.out.LastCode(t, phoneA)) })
 	var handle string
 	e.clock.Advance(time.Minute)
 	step("forgot start", 7, func() (err error) { handle, err = svc.StartForgotPassword(ctx, phoneB); return err })
 	e.waitFor(t, phoneB, 1)
 	step("forgot verify", 6, func() (err error) {
-		handle, err = svc.VerifyForgotPassword(ctx, handle, e.out.lastCode(t, phoneB))
+		handle, err = svc.VerifyForgotPassword(ctx, handle, e.out.LastCode(t, phoneB))
 		return err
 	})
 	step("forgot complete", 6, func() error { return svc.CompleteForgotPassword(ctx, handle, phoneB, "a brand new passphrase") })
 	e.clock.Advance(time.Minute)
 	step("email send (member)", 7, func() error { return svc.SendEmailVerification(ctx, "u1", "u1@example.com") })
 	step("email verify (member)", 7, func() error {
-		return svc.VerifyEmailCode(ctx, "u1", "u1@example.com", e.out.lastCode(t, "u1@example.com"))
+		return svc.VerifyEmailCode(ctx, "u1", "u1@example.com", e.out.LastCode(t, "u1@example.com"))
 	})
 	step("status", 1, func() error { _, err := svc.Status(ctx, "u1"); return err })
 	t.Log("store round trips per step:\n" + strings.Join(table, "\n"))

@@ -29,7 +29,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	note(e.svc.VerifyPassword(bg, "u1", "wrong secret value"))
 	secrets = append(secrets, "wrong secret value")
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	c := e.out.lastCode(t, phoneA)
+	c := e.out.LastCode(t, phoneA)
 	secrets = append(secrets, c)
 	note(e.svc.BindPhone(bg, "u1", phoneA, wrongCode(c)))
 	require.NoError(t, e.svc.BindPhone(bg, "u1", phoneA, c))
@@ -39,7 +39,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	require.NoError(t, e.svc.ChangePassword(bg, "u1", goodPass, goodPass2))
 	e.clock.Advance(time.Minute)
 	h := e.forgotStarted(t, phoneA)
-	fc := e.out.lastCode(t, phoneA)
+	fc := e.out.LastCode(t, phoneA)
 	secrets = append(secrets, h, fc)
 	_, err := e.svc.VerifyForgotPassword(bg, h, wrongCode(fc))
 	note(err)
@@ -56,16 +56,16 @@ func TestSecretsNeverLogged(t *testing.T) {
 	require.NoError(t, e.svc.VerifyEmailToken(bg, "u1", tok))
 
 	// A provider failure logs its error, which must not echo the code.
-	e.out.fail(assert.AnError)
+	e.out.Fail(assert.AnError)
 	e.clock.Advance(time.Hour)
 	note(e.svc.SendPhoneCode(bg, "u1", phoneB))
-	secrets = append(secrets, e.out.attemptedCodes()...)
+	secrets = append(secrets, attemptedCodes(e.out)...)
 	e.drain(t)
 
 	logs := e.logs.String()
 	require.NotEmpty(t, logs, "the flows did log something")
 	var evText strings.Builder
-	for _, ev := range e.events.all() {
+	for _, ev := range e.events.All() {
 		evText.WriteString(ev.UserID + ev.ClientIP + ev.Destination + ev.Reason + string(ev.Purpose) + "\n")
 	}
 	for _, s := range secrets {
@@ -79,7 +79,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		assert.NotContains(t, logs, raw, "phones and addresses are masked in logs")
 		assert.NotContains(t, evText.String(), raw)
 	}
-	for _, m := range e.out.all() {
+	for _, m := range e.out.Messages() {
 		assert.NotContains(t, m.String(), m.Code+"x", "Message.String hides the code")
 		if m.Code != "" {
 			assert.NotContains(t, m.String(), m.Code)
@@ -129,7 +129,7 @@ func TestCloseDrainsAndRefuses(t *testing.T) {
 	_, err := e.svc.StartForgotPassword(bg, phoneA)
 	require.NoError(t, err)
 	e.drain(t)
-	assert.Len(t, e.out.to(phoneA), 1, "Close waited for the queued delivery")
+	assert.Len(t, e.out.To(phoneA), 1, "Close waited for the queued delivery")
 	_, err = e.svc.StartForgotPassword(bg, phoneB)
 	require.ErrorIs(t, err, security.ErrClosed)
 }

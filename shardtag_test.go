@@ -78,11 +78,11 @@ func TestTicketsShareTheirScopeTag(t *testing.T) {
 	// A handle with another tag, or the right tag and another random part,
 	// finds nothing.
 	for _, forged := range []string{"AAAA" + handle[4:], handle[:4] + strings.Repeat("A", 43)} {
-		_, err := svc.VerifyForgotPassword(bg, forged, e.out.lastCode(t, phoneA))
+		_, err := svc.VerifyForgotPassword(bg, forged, e.out.LastCode(t, phoneA))
 		require.ErrorIs(t, err, security.ErrFlowRequired, "handle %q", forged)
 	}
 
-	next, err := svc.VerifyForgotPassword(bg, handle, e.out.lastCode(t, phoneA))
+	next, err := svc.VerifyForgotPassword(bg, handle, e.out.LastCode(t, phoneA))
 	require.NoError(t, err)
 	assert.Regexp(t, `^If1C[A-Za-z0-9_-]{43}$`, next, "step 1's handle keeps the flow's tag")
 	assert.NotEqual(t, handle[4:], next[4:])

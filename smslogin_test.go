@@ -16,14 +16,14 @@ import (
 // loginCode sends a login code to phone from ctx and waits for it.
 func (e *env) loginCode(t *testing.T, ctx context.Context, phone string) string {
 	t.Helper()
-	n := e.out.count(phone, security.PurposeLoginCode)
+	n := e.out.Count(phone, security.PurposeLoginCode)
 	require.NoError(t, e.svc.SendLoginCode(ctx, phone))
 	deadline := time.Now().Add(10 * time.Second)
-	for e.out.count(phone, security.PurposeLoginCode) == n {
+	for e.out.Count(phone, security.PurposeLoginCode) == n {
 		require.True(t, time.Now().Before(deadline), "no login code delivered")
 		time.Sleep(2 * time.Millisecond)
 	}
-	return e.out.lastCode(t, phone)
+	return e.out.LastCode(t, phone)
 }
 
 func TestSMSLogin(t *testing.T) {
@@ -32,8 +32,8 @@ func TestSMSLogin(t *testing.T) {
 
 	require.NoError(t, e.svc.SendLoginCode(bg, "138 0013 8000"))
 	e.waitFor(t, phoneA, 1)
-	code := e.out.lastCode(t, phoneA)
-	msgs := e.out.to(phoneA)
+	code := e.out.LastCode(t, phoneA)
+	msgs := e.out.To(phoneA)
 	require.Len(t, msgs, 1)
 	assert.Equal(t, security.PurposeLoginCode, msgs[0].Purpose)
 	assert.Equal(t, "sms1", msgs[0].UserID)
@@ -45,7 +45,7 @@ func TestSMSLogin(t *testing.T) {
 	id, err := e.svc.VerifyLoginCode(bg, "+86 138 0013 8000", code)
 	require.NoError(t, err)
 	assert.Equal(t, "sms1", id)
-	assert.Equal(t, 1, e.events.count(security.EventLoginCodeVerified))
+	assert.Equal(t, 1, e.events.Count(security.EventLoginCodeVerified))
 	_, err = e.svc.VerifyLoginCode(bg, phoneA, code)
 	require.ErrorIs(t, err, security.ErrInvalidCode, "single use")
 
@@ -66,7 +66,7 @@ func TestSMSLogin(t *testing.T) {
 	// Codes of other purposes sign nobody in.
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "sms1", phoneA))
-	_, err = e.svc.VerifyLoginCode(bg, phoneA, e.out.lastCode(t, phoneA))
+	_, err = e.svc.VerifyLoginCode(bg, phoneA, e.out.LastCode(t, phoneA))
 	require.ErrorIs(t, err, security.ErrInvalidCode)
 }
 
@@ -102,8 +102,8 @@ func TestSMSLoginUnknownPhoneLooksTheSame(t *testing.T) {
 	assert.Equal(t, want, sends[1])
 	// After the answer, in the background: the SMS budget and its 80% mark.
 	assert.Equal(t, append(want, "Allow", "Allow"), sends[0], "SendLoginCode does the same store work")
-	require.Len(t, e.out.to(phoneA), 1)
-	assert.Empty(t, e.out.to(phoneB), "no SMS to a phone no account has")
+	require.Len(t, e.out.To(phoneA), 1)
+	assert.Empty(t, e.out.To(phoneB), "no SMS to a phone no account has")
 	for i := range verifyErrs[0] {
 		known, unknown := verifyErrs[0][i], verifyErrs[1][i]
 		if known == nil {
@@ -223,10 +223,10 @@ func TestSMSLoginCodeBelongsToTheAccount(t *testing.T) {
 func TestSMSLoginUndeliveredCodeIsVoid(t *testing.T) {
 	e := newEnv(t)
 	e.register(t, "u1", phoneA)
-	e.out.fail(errors.New("provider down"))
+	e.out.Fail(errors.New("provider down"))
 	require.NoError(t, e.svc.SendLoginCode(bg, phoneA), "delivery happens in the background")
 	e.drain(t)
-	codes := e.out.attemptedCodes()
+	codes := attemptedCodes(e.out)
 	require.Len(t, codes, 1)
 	_, err := e.svc.VerifyLoginCode(bg, phoneA, codes[0])
 	require.ErrorIs(t, err, security.ErrInvalidCode)

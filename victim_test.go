@@ -80,14 +80,14 @@ func TestWrongCodesWithoutACodeBlockNobody(t *testing.T) {
 	}
 	// The owner is untouched: a code to the bound phone, and its use.
 	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA))
-	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "alice", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPIN: "024680"}))
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "alice", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPIN: "024680"}))
 	// And strangers too: a code to the phone for someone else binding it.
 	e.register(t, "bob", "")
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "bob", phoneA))
 	// The miss budget is the requester's: mallory is refused, bob is not.
 	requireRateLimited(t, e.svc.BindPhone(bg, "mallory", phoneA, "123456"))
-	require.ErrorIs(t, e.svc.BindPhone(bg, "bob", phoneA, wrongCode(e.out.lastCode(t, phoneA))), security.ErrInvalidCode)
+	require.ErrorIs(t, e.svc.BindPhone(bg, "bob", phoneA, wrongCode(e.out.LastCode(t, phoneA))), security.ErrInvalidCode)
 }
 
 // TestRacingRightCodesLeaveNoFailures: the losers of a race of right
@@ -97,7 +97,7 @@ func TestRacingRightCodesLeaveNoFailures(t *testing.T) {
 	e := newEnv(t, func(c *security.Config) { c.Limits.DestinationFailures = 2 })
 	e.register(t, "u1", phoneA)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	code := e.out.lastCode(t, phoneA)
+	code := e.out.LastCode(t, phoneA)
 	var wins atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -112,11 +112,11 @@ func TestRacingRightCodesLeaveNoFailures(t *testing.T) {
 	close(start)
 	wg.Wait()
 	require.Equal(t, int32(1), wins.Load())
-	assert.Zero(t, e.events.reasons(security.EventVerificationFailed)["wrong_code"])
+	assert.Zero(t, e.events.Reasons(security.EventVerificationFailed)["wrong_code"])
 	// One typo: still far from the block (2 here).
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
-	code = e.out.lastCode(t, phoneA)
+	code = e.out.LastCode(t, phoneA)
 	require.ErrorIs(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: wrongCode(code), NewPIN: "502817"}), security.ErrInvalidCode)
 	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "u1", Phone: phoneA, PhoneCode: code, NewPIN: "502817"}))
 }
@@ -133,7 +133,7 @@ func TestStrangersFailuresNeverBlockTheOwner(t *testing.T) {
 	for round := range 2 {
 		e.clock.Advance(time.Minute)
 		require.NoError(t, e.svc.SendPhoneCode(bg, "mallory", phoneA), "round %d", round)
-		code := e.out.lastCode(t, phoneA)
+		code := e.out.LastCode(t, phoneA)
 		for range 5 {
 			require.Error(t, e.svc.BindPhone(bg, "mallory", phoneA, wrongCode(code)))
 		}
@@ -142,7 +142,7 @@ func TestStrangersFailuresNeverBlockTheOwner(t *testing.T) {
 	requireRateLimited(t, e.svc.SendPhoneCode(bg, "mallory", phoneA))
 	requireRateLimited(t, e.svc.BindPhone(bg, "mallory", phoneA, "123456"))
 	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA), "the owner's code")
-	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "alice", Phone: phoneA, PhoneCode: e.out.lastCode(t, phoneA), NewPIN: "024680"}))
+	require.NoError(t, e.svc.ResetPayPassword(bg, security.ResetPayPasswordRequest{UserID: "alice", Phone: phoneA, PhoneCode: e.out.LastCode(t, phoneA), NewPIN: "024680"}))
 	// Strangers together are held to DestinationFailures a day, which bounds
 	// brute force; the owner is not.
 	e.clock.Advance(time.Minute)
@@ -184,7 +184,7 @@ func TestOwnerSendsHaveTheirOwnBudget(t *testing.T) {
 	handle, err := e.svc.StartForgotPassword(dev, phoneA)
 	require.NoError(t, err)
 	e.waitFor(t, phoneA, sent+1)
-	_, err = e.svc.VerifyForgotPassword(dev, handle, e.out.lastCode(t, phoneA))
+	_, err = e.svc.VerifyForgotPassword(dev, handle, e.out.LastCode(t, phoneA))
 	require.NoError(t, err)
 	// And signed in.
 	e.clock.Advance(time.Minute)
@@ -294,19 +294,19 @@ func TestUnverifiedEmailReservesNothing(t *testing.T) {
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "mallory", Password: goodPass, Email: "alice@example.com"}))
 	e.register(t, "alice", "")
 	require.NoError(t, e.svc.SendEmailVerification(bg, "alice", "alice@example.com"))
-	require.NoError(t, e.svc.VerifyEmailCode(bg, "alice", "alice@example.com", e.out.lastCode(t, "alice@example.com")))
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "alice", "alice@example.com", e.out.LastCode(t, "alice@example.com")))
 	st, err := e.svc.Status(bg, "alice")
 	require.NoError(t, err)
 	assert.True(t, st.EmailVerified)
 	st, err = e.svc.Status(bg, "mallory")
 	require.NoError(t, err)
 	assert.Empty(t, st.Email)
-	assert.Equal(t, 1, e.events.count(security.EventEmailClaimDropped))
+	assert.Equal(t, 1, e.events.Count(security.EventEmailClaimDropped))
 	// A verified address stays taken.
 	e.register(t, "carol", "")
 	e.clock.Advance(time.Minute)
 	require.NoError(t, e.svc.SendEmailVerification(bg, "carol", "alice@example.com"))
-	require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "carol", "alice@example.com", e.out.lastCode(t, "alice@example.com")), security.ErrEmailTaken)
+	require.ErrorIs(t, e.svc.VerifyEmailCode(bg, "carol", "alice@example.com", e.out.LastCode(t, "alice@example.com")), security.ErrEmailTaken)
 }
 
 // TestEmailCodeWorksSignedInOrOut: a code sent by the public route works
@@ -317,11 +317,11 @@ func TestEmailCodeWorksSignedInOrOut(t *testing.T) {
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "alice", Password: goodPass, Email: "alice@example.com"}))
 	require.NoError(t, e.svc.SendPublicEmailVerification(bg, "Alice@Example.com"))
 	e.waitFor(t, "alice@example.com", 1)
-	require.NoError(t, e.svc.VerifyEmailCode(bg, "alice", "alice@example.com", e.out.lastCode(t, "alice@example.com")))
+	require.NoError(t, e.svc.VerifyEmailCode(bg, "alice", "alice@example.com", e.out.LastCode(t, "alice@example.com")))
 
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "bob", Password: goodPass, Email: "bob@example.com"}))
 	require.NoError(t, e.svc.SendEmailVerification(bg, "bob", "bob@example.com"))
-	require.NoError(t, e.svc.VerifyPublicEmailCode(bg, "bob@example.com", e.out.lastCode(t, "bob@example.com")))
+	require.NoError(t, e.svc.VerifyPublicEmailCode(bg, "bob@example.com", e.out.LastCode(t, "bob@example.com")))
 	st, err := e.svc.Status(bg, "bob")
 	require.NoError(t, err)
 	assert.True(t, st.EmailVerified)
