@@ -17,23 +17,16 @@ import (
 // forgotStarted starts a flow for phone and waits for its code.
 func (e *env) forgotStarted(t *testing.T, phone string) string {
 	t.Helper()
-	forgotCount := func() int {
-		n := 0
-		for _, m := range e.out.Messages() {
-			if m.Purpose == security.PurposeForgotPassword {
-				n++
-			}
+	forgot := func(m security.Message) bool { return m.Purpose == security.PurposeForgotPassword }
+	n := 0
+	for _, m := range e.out.Messages() {
+		if forgot(m) {
+			n++
 		}
-		return n
 	}
-	n := forgotCount()
 	handle, err := e.svc.StartForgotPassword(bg, phone)
 	require.NoError(t, err)
-	deadline := time.Now().Add(10 * time.Second)
-	for forgotCount() == n {
-		require.True(t, time.Now().Before(deadline), "no forgot-password code delivered")
-		time.Sleep(2 * time.Millisecond)
-	}
+	e.waitMatching(t, n+1, forgot, "no forgot-password code delivered")
 	return handle
 }
 

@@ -85,6 +85,16 @@ func (e *env) waitFor(t *testing.T, dest string, n int) {
 	require.NoError(t, err)
 }
 
+// waitMatching waits until the outbox holds n messages for which match is
+// true (background delivery), failing with msg after a generous bound.
+func (e *env) waitMatching(t *testing.T, n int, match func(security.Message) bool, msg string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := e.out.WaitFunc(ctx, n, match)
+	require.NoError(t, err, msg)
+}
+
 // drain closes the service so every queued delivery has happened.
 func (e *env) drain(t *testing.T) {
 	t.Helper()

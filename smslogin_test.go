@@ -18,11 +18,9 @@ func (e *env) loginCode(t *testing.T, ctx context.Context, phone string) string 
 	t.Helper()
 	n := e.out.Count(phone, security.PurposeLoginCode)
 	require.NoError(t, e.svc.SendLoginCode(ctx, phone))
-	deadline := time.Now().Add(10 * time.Second)
-	for e.out.Count(phone, security.PurposeLoginCode) == n {
-		require.True(t, time.Now().Before(deadline), "no login code delivered")
-		time.Sleep(2 * time.Millisecond)
-	}
+	e.waitMatching(t, n+1, func(m security.Message) bool {
+		return m.To == phone && m.Purpose == security.PurposeLoginCode
+	}, "no login code delivered")
 	return e.out.LastCode(t, phone)
 }
 
