@@ -46,12 +46,11 @@ const (
 )
 
 // newEnv builds a securitytest.Service with the fixed testSecret, a clock
-// starting now, at most 4 concurrent hashes, and mutate applied to its
+// at securitytest.Start, at most 4 concurrent hashes, and mutate applied to its
 // Config. A mutate that sets OnEvent runs after e.events records.
 func newEnv(t *testing.T, mutate ...func(*security.Config)) *env {
 	t.Helper()
 	s := securitytest.NewService(t,
-		securitytest.WithClock(securitytest.NewClock(time.Now().UTC().Truncate(time.Millisecond))),
 		securitytest.WithConfig(func(c *security.Config) {
 			c.Secret = testSecret
 			c.MaxConcurrentHashes = 4
