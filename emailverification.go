@@ -67,9 +67,6 @@ func (s *Service) SendPublicEmailVerification(ctx context.Context, email string)
 // sendEmailVerification sends for userID, signed in, or (userID "") for
 // the account that has email.
 func (s *Service) sendEmailVerification(ctx context.Context, userID, email string) error {
-	if err := s.checkClientIP(ctx); err != nil {
-		return err
-	}
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err

@@ -37,9 +37,6 @@ func (s *Service) voidForgotFlows(ctx context.Context, e164 string) {
 func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ string, err error) {
 	ctx, end := s.observe(ctx, flowForgotStart)
 	defer func() { end(err) }()
-	if err := s.checkClientIP(ctx); err != nil {
-		return "", err
-	}
 	p, err := s.normalizePhone(phone)
 	if err != nil {
 		return "", err

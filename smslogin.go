@@ -30,9 +30,6 @@ func (s *Service) loginCodeScope(e164, userID string) string {
 func (s *Service) SendLoginCode(ctx context.Context, phone string) (err error) {
 	ctx, end := s.observe(ctx, flowSendLoginCode)
 	defer func() { end(err) }()
-	if err := s.checkClientIP(ctx); err != nil {
-		return err
-	}
 	p, err := s.normalizePhone(phone)
 	if err != nil {
 		return err

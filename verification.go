@@ -21,93 +21,70 @@ func rateLimited(wait time.Duration) error {
 // the requester's failure block for the destination, the host's veto, and
 // the destination's send limits. Every check that passes is counted, so a
 // request refused later still spends its IP and account budget; that is
-// deliberate. The destination's budget is split: sends the owner asks for
-// (rq.owner) have windows of their own, which requests from anyone else
-// cannot spend.
+// deliberate. The veto comes before the destination's budget, so a refused
+// send (no captcha) never spends it: strangers without a captcha cannot use
+// up a victim's codes. The destination's budget is split: sends the owner
+// asks for (rq.owner) have windows of their own, which requests from anyone
+// else cannot spend. Every send passes here, so this is also where
+// Config.RequireClientIP refuses a context without a client IP.
 func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requester) error {
-	now := s.now()
+	if err := s.checkClientIP(ctx); err != nil {
+		return err
+	}
 	ip, err := s.public(ctx)
 	if err != nil {
 		return err
+	}
+	now := s.now()
+	// check(reason) reads one limit's answer: a wait refuses the send.
+	check := func(reason string) func(time.Duration, error) error {
+		return func(wait time.Duration, err error) error {
+			if err != nil {
+				return s.storeErr(err)
+			}
+			if wait > 0 {
+				s.emit(ctx, Event{Type: EventSendThrottled, UserID: req.UserID, Destination: Mask(req.To), Purpose: req.Purpose, Reason: reason})
+				return rateLimited(wait)
+			}
+			return nil
+		}
+	}
+	// No client IP (a Go API call without WithClient, a unix socket): one
+	// shared bucket would let anyone exhaust it for everyone, so there is no
+	// per-IP limit; the others apply.
+	if ip.kind != "" {
+		if err := check("ip")(s.store.Allow(ctx, s.key("send-ip", ip.id), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})); err != nil {
+			return err
+		}
+	}
+	if rq.kind == "account" {
+		if err := check("account")(s.store.Allow(ctx, s.key("send-account", rq.id), now, []Window{{time.Hour, s.lim.SendsPerAccountHour}})); err != nil {
+			return err
+		}
+	}
+	if err := check("destination_failures")(s.failureBlock(ctx, req.To, rq, now)); err != nil {
+		return err
+	}
+	if s.cfg.SendVeto != nil {
+		if err := s.cfg.SendVeto(ctx, req); err != nil {
+			return err
+		}
 	}
 	destKey := "send-dest"
 	if rq.owner {
 		destKey = "send-dest-owner"
 	}
-	checks := []struct {
-		reason string
-		run    func() (time.Duration, error)
-	}{
-		{"ip", func() (time.Duration, error) {
-			if ip.kind == "" {
-				// No client IP (a Go API call without WithClient, a unix
-				// socket): one shared bucket would let anyone exhaust it for
-				// everyone, so there is no per-IP limit; the others apply.
-				return 0, nil
-			}
-			return s.store.Allow(ctx, s.key("send-ip", ip.id), now, []Window{{time.Hour, s.lim.SendsPerIPHour}})
-		}},
-		{"account", func() (time.Duration, error) {
-			if rq.kind != "account" {
-				return 0, nil
-			}
-			return s.store.Allow(ctx, s.key("send-account", rq.id), now, []Window{{time.Hour, s.lim.SendsPerAccountHour}})
-		}},
-		{"destination_failures", func() (time.Duration, error) {
-			return s.failureBlock(ctx, req.To, rq, now)
-		}},
-		{"veto", func() (time.Duration, error) {
-			if s.cfg.SendVeto == nil {
-				return 0, nil
-			}
-			return 0, &vetoError{s.cfg.SendVeto(ctx, req)}
-		}},
-		{"destination", func() (time.Duration, error) {
-			return s.store.Allow(ctx, s.key(destKey, req.To), now, s.lim.destinationSends())
-		}},
-	}
-	for _, c := range checks {
-		wait, err := c.run()
-		var veto *vetoError
-		if errors.As(err, &veto) {
-			if veto.err != nil {
-				return veto.err
-			}
-			continue
-		}
-		if err != nil {
-			return s.storeErr(err)
-		}
-		if wait > 0 {
-			s.emit(ctx, Event{Type: EventSendThrottled, UserID: req.UserID, Destination: Mask(req.To), Purpose: req.Purpose, Reason: c.reason})
-			return rateLimited(wait)
-		}
-	}
-	return nil
+	return check("destination")(s.store.Allow(ctx, s.key(destKey, req.To), now, s.lim.destinationSends()))
 }
 
-// vetoError carries SendVeto's answer through throttleSend's checks. The
-// veto comes after the requester's own budgets and before the destination's,
-// so a refused send (no captcha) spends the requester's budget and never the
-// destination's: strangers without a captcha cannot use up a victim's codes.
-type vetoError struct{ err error }
-
-func (v *vetoError) Error() string { return "veto" }
-
 // failureBlock reports how long rq stays blocked from sending to and
-// verifying for dest, or 0. A requester without an identity (no IP, not
-// signed in) has no failure count of its own: its failures are not counted
-// (the send budgets still bound its guesses), so that no shared bucket
-// exists for one caller to fill against all.
+// verifying for dest, or 0: by its own failures, or, unless rq is the
+// owner, by strangers' failures together. A requester without an identity
+// (no IP, not signed in) has no count of its own, so that no shared bucket
+// exists for one caller to fill against all; the strangers' count and the
+// send budgets still bound its guesses.
 func (s *Service) failureBlock(ctx context.Context, dest string, rq requester, now time.Time) (time.Duration, error) {
-	var keys []string
-	if rq.kind != "" {
-		keys = append(keys, s.failKey(dest, rq))
-	}
-	if !rq.owner {
-		keys = append(keys, s.strangersFailKey(dest))
-	}
-	for _, k := range keys {
+	for _, k := range s.failKeys(dest, rq, true) {
 		st, err := s.store.AttemptStatus(ctx, k, now, s.lim.destinationFailures())
 		if err != nil || !st.Allowed {
 			return s.lockWait(st, now), err
@@ -116,15 +93,27 @@ func (s *Service) failureBlock(ctx context.Context, dest string, rq requester, n
 	return 0, nil
 }
 
-// recordFailure counts a wrong guess at a live code of dest: for the
-// requester and, unless the requester is the owner, for all strangers to
-// dest together. For a code nobody received (sent false), the strangers'
-// count is replaced by a shadow count that nothing reads: the guess blocks
-// at most its own requester, yet the store work is the same as for a code
-// that was sent, so it does not tell a phone with an account from one
-// without. Both counts are bounded by the sends, and expire with the window.
+// recordFailure counts a wrong guess at a live code of dest, on the keys
+// failureBlock reads. For a code nobody received (sent false), the
+// strangers' count is replaced by a shadow count that nothing reads: the
+// guess blocks at most its own requester, yet the store work is the same as
+// for a code that was sent, so it does not tell a phone with an account
+// from one without. Both counts are bounded by the sends, and expire with
+// the window.
 func (s *Service) recordFailure(ctx context.Context, dest string, rq requester, sent bool, now time.Time) error {
-	var keys []string
+	for _, k := range s.failKeys(dest, rq, sent) {
+		if _, err := s.store.BeginAttempt(ctx, k, now, s.lim.destinationFailures()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failKeys are the failure counts of dest that rq's guesses move: its own
+// (when it has an identity) and the strangers' (unless it is the owner), or
+// the shadow count for a code that was never sent.
+func (s *Service) failKeys(dest string, rq requester, sent bool) []string {
+	keys := make([]string, 0, 2)
 	if rq.kind != "" {
 		keys = append(keys, s.failKey(dest, rq))
 	}
@@ -134,12 +123,7 @@ func (s *Service) recordFailure(ctx context.Context, dest string, rq requester, 
 	case !rq.owner:
 		keys = append(keys, s.strangersFailKey(dest))
 	}
-	for _, k := range keys {
-		if _, err := s.store.BeginAttempt(ctx, k, now, s.lim.destinationFailures()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return keys
 }
 
 // issueCode stores a new code for scope and destination, voiding the
@@ -294,9 +278,6 @@ func (s *Service) chargeMiss(ctx context.Context, c codeCheck, now time.Time) er
 func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err error) {
 	ctx, end := s.observe(ctx, flowSendPhoneCode)
 	defer func() { end(err) }()
-	if err := s.checkClientIP(ctx); err != nil {
-		return err
-	}
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
