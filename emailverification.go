@@ -178,16 +178,16 @@ func (s *Service) verifyEmailCode(ctx context.Context, userID, email, code strin
 	}
 	owner := userID
 	var rq requester
+	var loaded *Account // the record to verify the address on, reused for the update
 	if userID != "" {
-		a, err := s.account(ctx, userID)
-		if err != nil {
+		if loaded, err = s.account(ctx, userID); err != nil {
 			return err
 		}
-		rq = memberFor(userID, a.Email == addr)
+		rq = memberFor(userID, loaded.Email == addr)
 	} else {
 		switch a, err := s.store.AccountByEmail(ctx, addr); {
 		case err == nil:
-			owner = a.UserID
+			owner, loaded = a.UserID, a
 		case !errors.Is(err, ErrNotFound):
 			return s.storeErr(err)
 		}
@@ -201,7 +201,7 @@ func (s *Service) verifyEmailCode(ctx context.Context, userID, email, code strin
 		return err
 	}
 	s.voidLinks(ctx, addr, userID)
-	return s.markEmailVerified(ctx, userID, addr)
+	return s.markEmailVerified(ctx, userID, addr, loaded)
 }
 
 // voidLinks deletes the pending links for addr: the public one, and the one
@@ -289,7 +289,7 @@ func (s *Service) verifyEmailToken(ctx context.Context, userID, token string) er
 	if err := s.store.DeleteCode(ctx, s.emailCodeScope(t.Destination, owner)); err != nil {
 		s.log.WarnContext(ctx, "security: could not void the code of a verified address", "error", err.Error())
 	}
-	return s.markEmailVerified(ctx, t.UserID, t.Destination)
+	return s.markEmailVerified(ctx, t.UserID, t.Destination, nil)
 }
 
 // markEmailVerified binds addr to userID, or (userID "") marks it verified
@@ -298,9 +298,14 @@ func (s *Service) verifyEmailToken(ctx context.Context, userID, token string) er
 // an address another account holds unverified, that claim is dropped (with
 // EventEmailClaimDropped) and the address goes to userID. A public
 // verification for an address no account has any more is ErrInvalidCode.
-func (s *Service) markEmailVerified(ctx context.Context, userID, addr string) error {
+// loaded, when set, is the record the flow has just read (the signed-in
+// user's, or the address's holder's): the update starts from it instead of
+// reading it again.
+func (s *Service) markEmailVerified(ctx context.Context, userID, addr string, loaded *Account) error {
 	owner := userID
-	if owner == "" {
+	if loaded != nil {
+		owner = loaded.UserID
+	} else if owner == "" {
 		a, err := s.store.AccountByEmail(ctx, addr)
 		if errors.Is(err, ErrNotFound) {
 			return ErrInvalidCode
@@ -320,7 +325,13 @@ func (s *Service) markEmailVerified(ctx context.Context, userID, addr string) er
 		a.Email, a.EmailVerified = addr, true
 		return nil
 	}
-	before, after, err := s.updateAccount(ctx, owner, bind)
+	var before, after *Account
+	var err error
+	if loaded != nil {
+		before, after, err = s.updateLoaded(ctx, loaded, bind)
+	} else {
+		before, after, err = s.updateAccount(ctx, owner, bind)
+	}
 	for try := 0; errors.Is(err, ErrEmailTaken) && userID != "" && try < 3; try++ {
 		var dropped bool
 		if dropped, err = s.dropUnverifiedClaim(ctx, addr, userID); err == nil && dropped {

@@ -81,26 +81,27 @@ func (s *Service) importPasswordHash(hash, salt, scheme string, onion bool) (str
 	if scheme == "" && salt == "" && validPHC(hash) {
 		return hash, nil
 	}
-	if onion {
-		return s.legacy.ImportOnion(hash, salt, scheme, *s.hash.argon2())
-	}
-	return s.legacy.Import(hash, salt, scheme)
+	return s.importLegacy(hash, salt, scheme, onion)
 }
 
 // importPINHash is importPasswordHash for a pay password: the result is
-// marked with legacyPINPrefix.
+// marked with legacyPINPrefix (even an argon2id PHC string, which was never
+// peppered by this Service).
 func (s *Service) importPINHash(hash, salt, scheme string, onion bool) (string, error) {
-	var h string
-	var err error
-	if onion {
-		h, err = s.legacy.ImportOnion(hash, salt, scheme, *s.hash.argon2())
-	} else {
-		h, err = s.legacy.Import(hash, salt, scheme)
-	}
+	h, err := s.importLegacy(hash, salt, scheme, onion)
 	if err != nil {
 		return "", err
 	}
 	return legacyPINPrefix + h, nil
+}
+
+// importLegacy checks an imported hash under Config.LegacyHashes and returns
+// what is stored, wrapping a cheap scheme in argon2id when onion is set.
+func (s *Service) importLegacy(hash, salt, scheme string, onion bool) (string, error) {
+	if onion {
+		return s.legacy.ImportOnion(hash, salt, scheme, *s.hash.argon2())
+	}
+	return s.legacy.Import(hash, salt, scheme)
 }
 
 // legacyPIN returns the passhash string of an imported pay-password hash.
