@@ -170,7 +170,7 @@ func (s *Service) SignIn(ctx context.Context, userID, password string) (deviceTo
 }
 
 func (s *Service) signIn(ctx context.Context, userID, password string, issue bool) (string, error) {
-	ctx, unlock, err := s.takeTurn(ctx, s.passwordKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.passwordCounter(ctx, userID))
 	if err != nil {
 		return "", err
 	}
@@ -285,6 +285,17 @@ func (s *Service) clearPasswordLocks(ctx context.Context, userID string) {
 	}
 }
 
+// passwordCounter is the failure counter a password check of ctx's client
+// moves: its known device's, or the one all unknown clients share. Checks
+// take turns per counter, so a flood of guesses from unknown clients never
+// queues the owner's known device behind it.
+func (s *Service) passwordCounter(ctx context.Context, userID string) string {
+	if d, ok := s.deviceOf(ctx, userID); ok {
+		return s.devicePasswordKey(userID, d)
+	}
+	return s.passwordKey(userID)
+}
+
 func (s *Service) lockedErr(a Attempt) error {
 	if a.Forever {
 		return &LockedError{}
@@ -333,7 +344,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, oldPassword, newPa
 	if err := s.hookPolicy(ctx, n); err != nil {
 		return err
 	}
-	ctx, unlock, err := s.takeTurn(ctx, s.passwordKey(userID))
+	ctx, unlock, err := s.takeTurn(ctx, s.passwordCounter(ctx, userID))
 	if err != nil {
 		return err
 	}
