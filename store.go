@@ -106,7 +106,51 @@ const (
 	// CodeVoided: the MAC did not match and that was the last allowed try;
 	// the code has been deleted.
 	CodeVoided
+	// CodeBlocked: a failure counter of the check was at its Max; the code
+	// was not looked at and nothing changed.
+	CodeBlocked
 )
+
+// CodeCheck is one submission of a code to VerifyCode.
+type CodeCheck struct {
+	Scope string
+	MAC   []byte
+	// MaxTries is the wrong tries the code survives: the try that reaches
+	// it deletes the code (a value below 1 counts as 1: a store fails
+	// closed).
+	MaxTries int
+	// Failures are the counters a wrong guess moves. Before the code is
+	// looked at, every hit with a Max is checked as Count would check it
+	// (Count+Add <= Max); if one has no room the result is CodeBlocked and
+	// nothing changes. On CodeWrong and CodeVoided every hit's Add is
+	// applied, with no Max check. On CodeMatched and CodeMissing they are
+	// left alone. Their keys share Scope's shard prefix (see Ticket), so
+	// a store can keep them together.
+	Failures []Hit
+}
+
+// CodeStore keeps pending one-time codes. Every method is one atomic
+// operation and, on a networked backend, one round trip.
+//
+// Errors: ErrInvalidArgument for a malformed argument (an empty scope, a
+// hit a CounterStore would refuse); anything else is a system failure.
+// A missing code is not an error: VerifyCode answers CodeMissing.
+type CodeStore interface {
+	// PutCode stores c, replacing (voiding) any code in the same scope.
+	PutCode(ctx context.Context, c Code) error
+	// VerifyCode checks c.MAC against the live code of c.Scope at now and,
+	// in the same atomic step, consumes it on a match or counts the wrong
+	// try (deleting the code when the count reaches c.MaxTries) and applies
+	// c.Failures as CodeCheck describes. The comparison is constant-time.
+	// Of many concurrent calls with the right MAC exactly one gets
+	// CodeMatched; of many concurrent wrong ones, no more get past the
+	// Failures' Max than it allows. The tallies are c.Failures' counters
+	// after the call, in order (their Applied is false when nothing was
+	// added).
+	VerifyCode(ctx context.Context, now time.Time, c CodeCheck) (CodeResult, []Tally, error)
+	// DeleteCode removes the code of scope, if any.
+	DeleteCode(ctx context.Context, scope string) error
+}
 
 // Ticket is a short-lived, single-use record addressed by the hash of a
 // high-entropy handle: a forgot-password flow or an email link token.
@@ -120,7 +164,8 @@ const (
 // carry any prefix. IDs and scopes without a "." (made by an earlier
 // version, or by another caller) must keep working. A store that places by
 // the prefix may refuse, with ErrInvalidArgument, a scoped ticket whose ID
-// and Scope prefixes differ.
+// and Scope prefixes differ. Code scopes and counter keys the Service makes
+// carry a shard prefix the same way.
 type Ticket struct {
 	// ID is the hash of the handle the user holds (never the handle itself).
 	ID string
@@ -135,57 +180,14 @@ type Ticket struct {
 	ExpiresAt time.Time
 }
 
-// Window is one sliding window of a rate limit: at most Max events in any
-// Period.
-type Window struct {
-	Period time.Duration
-	Max    int
-}
-
-// LockPolicy tells the store when a run of failed attempts locks a key.
-// A zero field disables its rule.
-type LockPolicy struct {
-	// Every N consecutive failures (N, 2N, ...) lock the key for LockFor.
-	Consecutive int
-	LockFor     time.Duration
-	// MaxConsecutive failures without a success lock it until ClearAttempts.
-	MaxConsecutive int
-	// WindowMax failures within Window lock it: until ClearAttempts when
-	// WindowLocksUntilClear, else until the oldest failure leaves the window.
-	Window                time.Duration
-	WindowMax             int
-	WindowLocksUntilClear bool
-}
-
-// Attempt is the outcome of BeginAttempt.
-type Attempt struct {
-	// Allowed reports whether the caller may evaluate the secret now.
-	Allowed bool
-	// ID identifies this attempt for SucceedAttempt.
-	ID string
-	// LockedUntil is set when not Allowed (zero when Forever).
-	LockedUntil time.Time
-	// Forever: locked until ClearAttempts.
-	Forever bool
-}
-
-// StateStore holds short-lived state: codes, tickets, rate limits and
-// failure counters. Every method is a single atomic operation; a backend
-// with a network (Redis, PostgreSQL) performs each in one round trip.
-// Times are always passed in, so a store never reads its own clock.
-type StateStore interface {
-	// PutCode stores c, replacing (voiding) any code in the same scope.
-	PutCode(ctx context.Context, c Code) error
-	// VerifyCode checks mac against the live code of scope at now and, in the
-	// same atomic step, consumes it on a match or counts the wrong try,
-	// deleting the code when the count reaches maxTries (a maxTries below 1
-	// counts as 1: a store fails closed). The comparison must
-	// be constant-time. Of many concurrent calls with the right MAC exactly
-	// one gets CodeMatched.
-	VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, maxTries int) (CodeResult, error)
-	// DeleteCode removes the code of scope, if any.
-	DeleteCode(ctx context.Context, scope string) error
-
+// TicketStore keeps forgot-password flows and email link tokens. Every
+// method is one atomic operation and, on a networked backend, one round
+// trip.
+//
+// Errors: ErrNotFound from GetTicket and TakeTicket when there is no live
+// ticket; ErrInvalidArgument for a malformed ticket; anything else is a
+// system failure.
+type TicketStore interface {
 	// PutTicket stores t, deleting any other ticket of the same non-empty
 	// scope.
 	PutTicket(ctx context.Context, t Ticket) error
@@ -198,26 +200,69 @@ type StateStore interface {
 	TakeTicket(ctx context.Context, id string, now time.Time, verified bool) (*Ticket, error)
 	// DeleteTicketScope removes every ticket of scope.
 	DeleteTicketScope(ctx context.Context, scope string) error
+}
 
-	// Allow checks key's events against every window at now. When all have
-	// room it records one event and returns 0; otherwise it records nothing
-	// and returns how long until every window has room again.
-	Allow(ctx context.Context, key string, now time.Time, windows []Window) (time.Duration, error)
+// CounterBuckets is how many buckets a counter's window is split into.
+// A counter over Window W keeps its events in buckets of W/CounterBuckets
+// (whole nanoseconds, rounded down), numbered from the Unix epoch: the
+// event at t falls in bucket floor(t.UnixNano() / (W/CounterBuckets)). Its
+// count at now is the sum of the current bucket and the CounterBuckets
+// before it. So a count never misses an event of the last W, and may
+// include events up to W/CounterBuckets older: every limit built on it
+// errs on the strict side by at most one twelfth of its window, and each
+// operation costs the same whatever the number of events.
+const CounterBuckets = 12
 
-	// BeginAttempt reserves one attempt of key at now under p. A reserved
-	// attempt counts as a failure until SucceedAttempt says otherwise, so of
-	// many concurrent attempts no more than the policy allows are let
-	// through. When the reservation reaches a limit of p the lock starts now.
-	BeginAttempt(ctx context.Context, key string, now time.Time, p LockPolicy) (Attempt, error)
-	// SucceedAttempt records that attempt id of key succeeded: the
-	// consecutive count is reset, the attempt stops counting as a failure,
-	// and any lock set by reservations still in flight is lifted.
-	SucceedAttempt(ctx context.Context, key, id string, now time.Time) error
-	// AttemptStatus reports key's lock at now without reserving anything;
-	// Allowed is true when it is not locked.
-	AttemptStatus(ctx context.Context, key string, now time.Time, p LockPolicy) (Attempt, error)
-	// ClearAttempts forgets every failure and lock of key.
-	ClearAttempts(ctx context.Context, key string) error
+// Hit is one operation on one counter in a Count batch.
+type Hit struct {
+	Key string
+	// Window is the sliding window counted, at least CounterBuckets
+	// nanoseconds. All hits on one key use the same Window.
+	Window time.Duration
+	// Add is added to the bucket of now. A negative Add takes back events
+	// added earlier with the same now (a refund); a bucket never goes
+	// below zero.
+	Add int
+	// Max, when above zero, makes the hit conditional: Add is applied only
+	// if Count+Add <= Max. Zero applies it unconditionally.
+	Max int
+	// Reset empties the counter before Add is considered.
+	Reset bool
+}
+
+// Tally is what a store saw of one counter.
+type Tally struct {
+	// Count is the events of the window at now, after the hit.
+	Count int
+	// Applied reports whether the hit's Add (and Reset) took effect.
+	Applied bool
+	// Next is when the oldest bucket holding events in the window leaves
+	// it, so Count falls; zero when Count is zero.
+	Next time.Time
+}
+
+// CounterStore keeps event counters: the Service builds every rate limit,
+// lockout and budget on them and decides every policy itself.
+//
+// Errors: ErrInvalidArgument for an empty key or a Window below
+// CounterBuckets nanoseconds (nothing of the batch is applied); anything
+// else is a system failure. A counter never seen counts zero.
+type CounterStore interface {
+	// Count applies hits in order at now and reports, for each, the
+	// counter after it. Each hit is atomic on its own key: of many
+	// concurrent conditional hits no more are applied than Max allows.
+	// The batch as a whole is one round trip but not one transaction. A
+	// store may forget a counter once its newest event has left the
+	// window.
+	Count(ctx context.Context, now time.Time, hits []Hit) ([]Tally, error)
+}
+
+// StateStore holds short-lived state: codes, tickets and counters. Times
+// are always passed in, so a store never reads its own clock.
+type StateStore interface {
+	CodeStore
+	TicketStore
+	CounterStore
 }
 
 // Compose serves AccountStore calls from accounts and StateStore calls from

@@ -38,8 +38,9 @@ func putCode(t *testing.T, s security.StateStore, now time.Time) (scope string, 
 
 func verify(t *testing.T, s security.StateStore, scope string, mac []byte, now time.Time, maxTries int, want security.CodeResult, msg ...any) {
 	t.Helper()
-	got, err := s.VerifyCode(t.Context(), scope, mac, now, maxTries)
+	got, tallies, err := s.VerifyCode(t.Context(), now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: maxTries})
 	require.NoError(t, err)
+	require.Empty(t, tallies, "a check without Failures has no tallies")
 	require.Equal(t, resultName(want), resultName(got), msg...)
 }
 
@@ -53,6 +54,8 @@ func resultName(r security.CodeResult) string {
 		return "CodeWrong"
 	case security.CodeVoided:
 		return "CodeVoided"
+	case security.CodeBlocked:
+		return "CodeBlocked"
 	}
 	return "CodeResult(?)"
 }
@@ -203,7 +206,7 @@ func testCodeConcurrentMatch(t *testing.T, s security.StateStore) {
 	results := make([]security.CodeResult, n)
 	errs := make([]error, n)
 	race(n, func(i int) {
-		results[i], errs[i] = s.VerifyCode(ctx, scope, append([]byte(nil), mac...), now, 5)
+		results[i], _, errs[i] = s.VerifyCode(ctx, now, security.CodeCheck{Scope: scope, MAC: append([]byte(nil), mac...), MaxTries: 5})
 	})
 	counts := map[string]int{}
 	for i := range n {
@@ -225,7 +228,9 @@ func testCodeConcurrentWrong(t *testing.T, s security.StateStore) {
 	for i := range wrong {
 		wrong[i] = randomMAC()
 	}
-	race(n, func(i int) { results[i], errs[i] = s.VerifyCode(ctx, scope, wrong[i], now, 5) })
+	race(n, func(i int) {
+		results[i], _, errs[i] = s.VerifyCode(ctx, now, security.CodeCheck{Scope: scope, MAC: wrong[i], MaxTries: 5})
+	})
 	counts := map[string]int{}
 	for i := range n {
 		require.NoError(t, errs[i])

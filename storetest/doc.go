@@ -22,11 +22,11 @@
 // a Redis prefix); the suite never needs a store to be empty. Times start at
 // time.Now() truncated to the millisecond and are advanced virtually (by up
 // to a year): the suite never sleeps, and on one key it never goes back in
-// time except after ClearAttempts, so a backend that derives TTLs from the
+// time except after a Reset, so a backend that derives TTLs from the
 // passed-in now keeps every record alive at least as long as the semantics
 // require. All times the suite passes are whole milliseconds; stores must
 // keep times to at least that precision. Time boundaries are checked
-// exactly: a code, ticket, lock or rate-limit event is live while
+// exactly: a code, ticket or counter bucket is live while
 // now < its end, and dead at it.
 //
 // Subtests are not run in parallel; the concurrency subtests start many

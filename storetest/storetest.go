@@ -33,8 +33,8 @@ func RunAccounts(t *testing.T, newStore func(t *testing.T) security.AccountStore
 	})
 }
 
-// RunState runs the StateStore half of the suite (codes, tickets, rate
-// limits, attempts) against the store returned by newStore, which is called
+// RunState runs the StateStore half of the suite (codes, tickets and
+// counters) against the store returned by newStore, which is called
 // once per subtest.
 func RunState(t *testing.T, newStore func(t *testing.T) security.StateStore) {
 	t.Helper()
@@ -44,8 +44,8 @@ func RunState(t *testing.T, newStore func(t *testing.T) security.StateStore) {
 	}{
 		{"Codes", codeTests},
 		{"Tickets", ticketTests},
-		{"Allow", allowTests},
-		{"Attempts", attemptTests},
+		{"CodeFailures", codeFailureTests},
+		{"Counters", counterTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -73,6 +73,12 @@ func start() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 // share a backend.
 func unique(prefix string) string {
 	return "storetest:" + prefix + ":" + strings.ToLower(rand.Text())
+}
+
+// tagged returns a key that starts with the shard prefix tag and a ".",
+// as the Service's code scopes and counter keys do.
+func tagged(tag, prefix string) string {
+	return tag + "." + unique(prefix)
 }
 
 // uniquePhone returns a random, valid-looking E.164 number.
