@@ -276,10 +276,7 @@ func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
-	if err := s.clearLock(ctx, s.passwordKey(userID), s.lim.passwordLockout()); err != nil {
-		return err
-	}
-	if err := s.clearLock(ctx, s.payKey(userID), s.lim.payLockout()); err != nil {
+	if err := s.clearLocks(ctx, lockKey{s.passwordKey(userID), s.lim.passwordLockout()}, lockKey{s.payKey(userID), s.lim.payLockout()}); err != nil {
 		return err
 	}
 	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Reason: "account"})

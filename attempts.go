@@ -195,11 +195,21 @@ func (s *Service) lockStatus(ctx context.Context, key string, lo lockout) (lockS
 	return lo.read(tallies, false), nil
 }
 
-// clearLock forgets every failure and lock of key under lo.
-func (s *Service) clearLock(ctx context.Context, key string, lo lockout) error {
-	hits := lo.hits(key, 0)
-	for i := range hits {
-		hits[i].Reset = true
+// lockKey is a lockout's counter key and its rules.
+type lockKey struct {
+	key string
+	lo  lockout
+}
+
+// clearLocks forgets every failure and lock of each key, in one store
+// call.
+func (s *Service) clearLocks(ctx context.Context, keys ...lockKey) error {
+	var hits []Hit
+	for _, k := range keys {
+		for _, h := range k.lo.hits(k.key, 0) {
+			h.Reset = true
+			hits = append(hits, h)
+		}
 	}
 	if _, err := s.store.Count(ctx, s.now(), hits); err != nil {
 		return s.storeErr(err)

@@ -92,10 +92,7 @@ func (s *Service) eraseState(ctx context.Context, a *Account) error {
 			return err
 		}
 	}
-	if err := s.clearLock(ctx, s.passwordKey(uid), s.lim.passwordLockout()); err != nil {
-		return err
-	}
-	if err := s.clearLock(ctx, s.payKey(uid), s.lim.payLockout()); err != nil {
+	if err := s.clearLocks(ctx, lockKey{s.passwordKey(uid), s.lim.passwordLockout()}, lockKey{s.payKey(uid), s.lim.payLockout()}); err != nil {
 		return err
 	}
 	return s.resetFailures(ctx, fails...)

@@ -278,11 +278,11 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 // clearPasswordLocks lifts the lock of unknown clients on userID's
 // password, and that of the device the request comes from, after a reset.
 func (s *Service) clearPasswordLocks(ctx context.Context, userID string) {
-	err := s.clearLock(ctx, s.passwordKey(userID), s.lim.passwordLockout())
-	if d, ok := s.deviceOf(ctx, userID); ok && err == nil {
-		err = s.clearLock(ctx, s.devicePasswordKey(userID, d), s.lim.deviceLockout())
+	locks := []lockKey{{s.passwordKey(userID), s.lim.passwordLockout()}}
+	if d, ok := s.deviceOf(ctx, userID); ok {
+		locks = append(locks, lockKey{s.devicePasswordKey(userID, d), s.lim.deviceLockout()})
 	}
-	if err != nil {
+	if err := s.clearLocks(ctx, locks...); err != nil {
 		s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
 	}
 }
