@@ -36,8 +36,9 @@ func countDeletes(t *testing.T, pool *pgxpool.Pool, st *pgstore.Store, table str
 	return func() int { return count(t, pool, st, "test_deleted") }
 }
 
-// raceDeletes runs reserve from many goroutines while deleters keep deleting
-// the key's row, and returns how many reservations were let through.
+// raceDeletes runs reserve (a conditional hit) from many goroutines while
+// deleters keep deleting the key's row, and returns how many hits were
+// applied.
 func raceDeletes(t *testing.T, reserve func() bool, deleters []func() error) int {
 	t.Helper()
 	const (

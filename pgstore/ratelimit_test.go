@@ -116,8 +116,8 @@ func TestCountKeysDoNotWait(t *testing.T) {
 		[]string{"held"}, []int64{w}, []int64{bucket}, []int64{1}, []int64{0}, []bool{false})
 	require.NoError(t, err)
 
-	// Other keys, reads of the held key and the global budget's shards
-	// go through while it is held.
+	// A hit on another key, and a read of the held one, go through while
+	// it is held.
 	quick, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_, err = st.Count(quick, base, []security.Hit{{Key: "other", Window: time.Hour, Add: 1}, {Key: "held", Window: time.Hour}})
