@@ -92,7 +92,7 @@ func BenchmarkVerifyCode(b *testing.B) {
 			}
 		}
 	}
-	check := func(res security.CodeResult, err error) {
+	check := func(res security.CodeResult, _ []security.Tally, err error) {
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func BenchmarkVerifyCode(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			check(st.VerifyCode(ctx, "bench-"+strconv.Itoa(i), mac, now, 5))
+			check(st.VerifyCode(ctx, now, security.CodeCheck{Scope: "bench-" + strconv.Itoa(i), MAC: mac, MaxTries: 5}))
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
@@ -117,7 +117,7 @@ func BenchmarkVerifyCode(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				i := next.Add(1) - 1
-				check(st.VerifyCode(ctx, "bench-"+strconv.FormatInt(i, 10), mac, now, 5))
+				check(st.VerifyCode(ctx, now, security.CodeCheck{Scope: "bench-" + strconv.FormatInt(i, 10), MAC: mac, MaxTries: 5}))
 			}
 		})
 	})
@@ -184,7 +184,7 @@ func BenchmarkVerifyCodePaired(b *testing.B) {
 		for pb.Next() {
 			i := next.Add(1) - 1
 			t0 := time.Now()
-			res, err := st.VerifyCode(ctx, "pair-"+strconv.FormatInt(i, 10), mac, now, 5)
+			res, _, err := st.VerifyCode(ctx, now, security.CodeCheck{Scope: "pair-" + strconv.FormatInt(i, 10), MAC: mac, MaxTries: 5})
 			t1 := time.Now()
 			if err != nil || res != security.CodeMatched {
 				b.Fatalf("VerifyCode = %d, %v", res, err)
@@ -199,4 +199,44 @@ func BenchmarkVerifyCodePaired(b *testing.B) {
 	b.ReportMetric(float64(verifyNs.Load())/float64(b.N), "verify-ns/op")
 	b.ReportMetric(float64(bareNs.Load())/float64(b.N), "bare-ns/op")
 	b.ReportMetric(float64(bareNs.Load())/float64(verifyNs.Load()), "verify/bare-throughput")
+}
+
+// BenchmarkCountHit measures one conditional counter hit (one EVALSHA) on
+// a counter already holding 10 or 10^6 events spread over its 13 counted
+// buckets: a counter keeps one number per bucket, not one entry per event,
+// so both cost the same.
+//
+//	go test -run '^$' -bench CountHit -benchtime 3s .
+func BenchmarkCountHit(b *testing.B) {
+	const window = 12 * time.Hour // buckets of an hour
+	for _, events := range []int{10, 1_000_000} {
+		b.Run("events="+strconv.Itoa(events), func(b *testing.B) {
+			client, prefix := benchClient(b)
+			st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			now := time.Now()
+			// Fill 13 buckets, the last one at now.
+			for i := range 13 {
+				at := now.Add(time.Duration(i-12) * time.Hour)
+				add := events / 13
+				if i == 12 {
+					add = events - 12*add
+				}
+				if _, err := st.Count(ctx, at, []security.Hit{{Key: "k", Window: window, Add: add}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			hit := []security.Hit{{Key: "k", Window: window, Add: 1, Max: 1 << 40}}
+			b.ReportAllocs()
+			for b.Loop() {
+				tl, err := st.Count(ctx, now, hit)
+				if err != nil || !tl[0].Applied || tl[0].Count <= events {
+					b.Fatalf("Count = %+v, %v", tl, err)
+				}
+			}
+		})
+	}
 }
