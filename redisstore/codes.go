@@ -121,7 +121,7 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 			return security.CodeMissing, nil, err
 		}
 		if !single && hashTag(ct.key) != hashTag(keys[0]) {
-			return security.CodeMissing, nil, fmt.Errorf("redisstore: verify code: a failure key and the scope have different shard prefixes: %w", security.ErrInvalidArgument)
+			return security.CodeMissing, nil, fmt.Errorf("redisstore: verify code: scope and counter keys have different shard prefixes: %w", security.ErrInvalidArgument)
 		}
 		cs[i] = ct
 		keys = append(keys, ct.key)
