@@ -29,14 +29,13 @@ return 1
 // is created, so == compares two pointers (see VerifyCode for why that is
 // safe here).
 // KEYS[1] code, KEYS[1+i] failure counter i; ARGV mac, now ms, max tries
-// (at least 1; VerifyCode clamps), then per counter: bucket number, add,
-// max, ttl ms.
+// (at least 1; VerifyCode clamps), then per counter what countScript
+// takes: bucket number, add, max, reset ("1"/"0"), ttl ms.
 // Returns {security.CodeResult, then per counter: count, applied, oldest age}.
 var verifyCodeScript = redis.NewScript(counterLua + `
 local out, blocked = {0}, false
 for i = 2, #KEYS do
-  local j = 4 * i - 4
-  local k = 3 * i - 4
+  local j, k = 5 * i - 6, 3 * i - 4
   local n, _, old = scan(KEYS[i], tonumber(ARGV[j]))
   local mx = tonumber(ARGV[j + 2])
   if mx > 0 and n + tonumber(ARGV[j + 1]) > mx then blocked = true end
@@ -60,9 +59,8 @@ end
 out[1] = r
 if r >= 2 then
   for i = 2, #KEYS do
-    local j = 4 * i - 4
-    local k = 3 * i - 4
-    out[k], out[k + 1], out[k + 2] = hit(KEYS[i], ARGV[j], tonumber(ARGV[j + 1]), 0, false, tonumber(ARGV[j + 3]))
+    local j, k = 5 * i - 6, 3 * i - 4
+    out[k], out[k + 1], out[k + 2] = hit(KEYS[i], ARGV[j], tonumber(ARGV[j + 1]), 0, ARGV[j + 3] == '1', tonumber(ARGV[j + 4]))
   end
 end
 return out
@@ -111,7 +109,7 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 	}
 	keys := make([]string, 1, 1+len(c.Failures))
 	keys[0] = s.codeKey(c.Scope)
-	args := make([]any, 3, 3+4*len(c.Failures))
+	args := make([]any, 3, 3+5*len(c.Failures))
 	args[0], args[1], args[2] = c.MAC, ms(now), max(c.MaxTries, 1)
 	cs := make([]counter, len(c.Failures))
 	_, single := s.client.(*redis.Client)
@@ -125,7 +123,7 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 		}
 		cs[i] = ct
 		keys = append(keys, ct.key)
-		args = append(args, ct.args[0], ct.args[1], ct.args[2], ct.args[4])
+		args = append(args, ct.args...)
 	}
 	v, err := verifyCodeScript.Run(ctx, s.client, keys, args...).Int64Slice()
 	if err != nil {

@@ -49,10 +49,12 @@ local function scan(k, c)
   return n, cv, old
 end
 local function hit(k, cs, add, mx, reset, ttl)
-  local c = tonumber(cs)
-  local n, cv, old = 0, 0, -1
-  if reset then redis.call('DEL', k) else n, cv, old = scan(k, c) end
-  if mx > 0 and n + add > mx then return n, 0, old end
+  local n, cv, old = scan(k, tonumber(cs))
+  if mx > 0 and (reset and 0 or n) + add > mx then return n, 0, old end
+  if reset then
+    redis.call('DEL', k)
+    n, cv, old = 0, 0, -1
+  end
   if add ~= 0 then
     local v = cv + add
     if v < 0 then v = 0 end
@@ -73,9 +75,10 @@ end
 // countScript applies one hit. scan(k, c) returns the count of counter k at
 // bucket number c, the events of bucket c, and the age in buckets of the
 // oldest counted bucket holding events (-1 when none); hit(k, cs, add,
-// max, reset, ttl) empties k when reset, then adds add to bucket cs unless
-// max > 0 and the count would exceed it, and returns the count after,
-// whether it applied (1/0), and the age of the oldest counted bucket.
+// max, reset, ttl) empties k when reset and adds add to bucket cs, neither
+// when max > 0 and the count (0 after a reset) plus add would exceed it,
+// and returns the count after, whether it applied (1/0), and the age of
+// the oldest counted bucket.
 // KEYS[1] counter; ARGV bucket number, add, max, reset ("1"/"0"), ttl ms.
 // Returns {count, applied, oldest age}.
 var countScript = redis.NewScript(counterLua + `

@@ -176,3 +176,18 @@ func TestClusterCountBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestCountResetRefused: a Reset whose Add Max refuses is not applied
+// either (Applied covers both), as in memstore.
+func TestCountResetRefused(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	got, err := e.store.Count(t.Context(), now, []security.Hit{
+		{Key: "k", Window: time.Hour, Add: 2},
+		{Key: "k", Window: time.Hour, Add: 3, Max: 2, Reset: true},
+		{Key: "k", Window: time.Hour, Add: 2, Max: 2, Reset: true},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 2, 2}, []int{got[0].Count, got[1].Count, got[2].Count})
+	assert.Equal(t, []bool{true, false, true}, []bool{got[0].Applied, got[1].Applied, got[2].Applied})
+}
