@@ -92,7 +92,7 @@ func BenchmarkVerifyCode(b *testing.B) {
 			}
 		}
 	}
-	check := func(res security.CodeResult, err error) {
+	check := func(res security.CodeResult, _ []security.Tally, err error) {
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func BenchmarkVerifyCode(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			check(st.VerifyCode(ctx, "bench-"+strconv.Itoa(i), mac, now, 5))
+			check(st.VerifyCode(ctx, now, security.CodeCheck{Scope: "bench-" + strconv.Itoa(i), MAC: mac, MaxTries: 5}))
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
@@ -117,7 +117,7 @@ func BenchmarkVerifyCode(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				i := next.Add(1) - 1
-				check(st.VerifyCode(ctx, "bench-"+strconv.FormatInt(i, 10), mac, now, 5))
+				check(st.VerifyCode(ctx, now, security.CodeCheck{Scope: "bench-" + strconv.FormatInt(i, 10), MAC: mac, MaxTries: 5}))
 			}
 		})
 	})
@@ -184,7 +184,7 @@ func BenchmarkVerifyCodePaired(b *testing.B) {
 		for pb.Next() {
 			i := next.Add(1) - 1
 			t0 := time.Now()
-			res, err := st.VerifyCode(ctx, "pair-"+strconv.FormatInt(i, 10), mac, now, 5)
+			res, _, err := st.VerifyCode(ctx, now, security.CodeCheck{Scope: "pair-" + strconv.FormatInt(i, 10), MAC: mac, MaxTries: 5})
 			t1 := time.Now()
 			if err != nil || res != security.CodeMatched {
 				b.Fatalf("VerifyCode = %d, %v", res, err)
@@ -199,4 +199,60 @@ func BenchmarkVerifyCodePaired(b *testing.B) {
 	b.ReportMetric(float64(verifyNs.Load())/float64(b.N), "verify-ns/op")
 	b.ReportMetric(float64(bareNs.Load())/float64(b.N), "bare-ns/op")
 	b.ReportMetric(float64(bareNs.Load())/float64(verifyNs.Load()), "verify/bare-throughput")
+}
+
+// BenchmarkCountHit measures one conditional counter hit (one EVALSHA) on
+// a counter holding 10 events and on one holding 10^6, spread over their
+// counted buckets (10 and 13), in turn inside each operation so that both see the
+// same machine. A counter keeps one number per bucket, not one entry per
+// event, so both cost the same: large/small stays near 1.
+//
+//	go test -run '^$' -bench CountHit -benchtime 3s .
+func BenchmarkCountHit(b *testing.B) {
+	const window = 12 * time.Hour // buckets of an hour
+	client, prefix := benchClient(b)
+	st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	sizes := map[string]int{"small": 10, "large": 1_000_000}
+	for key, events := range sizes {
+		// Spread the events over the counted buckets, the last one at now:
+		// 10 buckets of one event, 13 of about 77,000.
+		per, n := max(events/13, 1), min(events, 13)
+		for i := 13 - n; i < 13; i++ {
+			add := per
+			if i == 12 {
+				add = events - per*(n-1)
+			}
+			if _, err := st.Count(ctx, now.Add(time.Duration(i-12)*time.Hour), []security.Hit{{Key: key, Window: window, Add: add}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	hit := func(key string) time.Duration {
+		t0 := time.Now()
+		tl, err := st.Count(ctx, now, []security.Hit{{Key: key, Window: window, Add: 1, Max: 1 << 40}})
+		d := time.Since(t0)
+		if err != nil || !tl[0].Applied || tl[0].Count <= sizes[key] {
+			b.Fatalf("Count(%s) = %+v, %v", key, tl, err)
+		}
+		return d
+	}
+	var small, large time.Duration
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 { // alternate which goes first
+			small += hit("small")
+			large += hit("large")
+		} else {
+			large += hit("large")
+			small += hit("small")
+		}
+	}
+	b.ReportMetric(float64(small)/float64(b.N), "small-ns/hit")
+	b.ReportMetric(float64(large)/float64(b.N), "large-ns/hit")
+	b.ReportMetric(float64(large)/float64(small), "large/small")
 }

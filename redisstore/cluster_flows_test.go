@@ -161,13 +161,40 @@ func TestClusterForgotPasswordFlow(t *testing.T) {
 	box.mu.Lock()
 	delete(box.codes, phone)
 	box.mu.Unlock()
-	clock.Advance(time.Minute) // past the phone's send cooldown
+	// Past the phone's one-minute send cooldown, which a counter may hold
+	// up to a twelfth of its window longer.
+	clock.Advance(time.Minute + time.Minute/security.CounterBuckets)
 	handle, err := svc.StartForgotPassword(ctx, phone)
 	require.NoError(t, err)
 	code := box.code(t, phone)
 	require.Equal(t, first[:4], handle[:4], "one phone, one tag")
 	_, err = svc.VerifyForgotPassword(ctx, first, code)
 	require.ErrorIs(t, err, security.ErrFlowRequired, "the second flow voided the first")
+
+	// A wrong guess moves the phone's failure counters in the same script
+	// as the code's try: they share the code's slot.
+	wrong := []byte(code)
+	wrong[0] = '0' + (wrong[0]-'0'+1)%10
+	_, err = svc.VerifyForgotPassword(ctx, handle, string(wrong))
+	require.ErrorIs(t, err, security.ErrInvalidCode)
+	codeTags, counterTags := map[string]bool{}, map[string]bool{}
+	for _, keys := range clusterKeys(t, client, prefix) {
+		for _, k := range keys {
+			rest := strings.TrimPrefix(k, prefix)
+			if tag, kind, ok := strings.Cut(rest, "}:"); ok && strings.HasPrefix(tag, "{") {
+				switch {
+				case strings.HasPrefix(kind, "code:"):
+					codeTags[tag] = true
+				case strings.HasPrefix(kind, "cnt:"):
+					counterTags[tag] = true
+				}
+			}
+		}
+	}
+	require.Len(t, codeTags, 1, "the flow's code")
+	for tag := range codeTags {
+		assert.True(t, counterTags[tag], "failure counters beside the code in %s: %v", tag, counterTags)
+	}
 
 	next, err := svc.VerifyForgotPassword(ctx, handle, code)
 	require.NoError(t, err)

@@ -42,21 +42,21 @@ func TestVerifyCodeMaxTries(t *testing.T) {
 				tries = 10
 			}
 			for i := range tries {
-				r, err := e.store.VerifyCode(ctx, "s", randomMAC(), now, tt.maxTries)
+				r, _, err := e.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "s", MAC: randomMAC(), MaxTries: tt.maxTries})
 				require.NoError(t, err)
 				require.Equal(t, security.CodeWrong, r, "wrong try %d", i+1)
 			}
 			if tt.wrong < 0 {
-				r, err := e.store.VerifyCode(ctx, "s", mac, now, tt.maxTries)
+				r, _, err := e.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "s", MAC: mac, MaxTries: tt.maxTries})
 				require.NoError(t, err)
 				assert.Equal(t, security.CodeMatched, r, "still live after %d wrong tries", tries)
 				return
 			}
-			r, err := e.store.VerifyCode(ctx, "s", randomMAC(), now, tt.maxTries)
+			r, _, err := e.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "s", MAC: randomMAC(), MaxTries: tt.maxTries})
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeVoided, r, "wrong try %d", tries+1)
 			assert.Empty(t, e.keys(t), "a voided code leaves no key")
-			r, err = e.store.VerifyCode(ctx, "s", mac, now, tt.maxTries)
+			r, _, err = e.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "s", MAC: mac, MaxTries: tt.maxTries})
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMissing, r, "the right MAC after voiding")
 		})

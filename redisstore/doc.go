@@ -1,17 +1,23 @@
 // Package redisstore keeps the short-lived state of an acctsec
 // [security.Service] in Redis: pending codes, tickets (forgot-password flows
-// and email link tokens), rate limits and failure counters. It implements
-// [security.StateStore] only; durable account records stay in PostgreSQL
-// (pgstore) or the host's own [security.AccountStore], joined with
-// [security.Compose].
+// and email link tokens) and the event counters every rate limit and lockout
+// is built on. It implements [security.StateStore] only; durable account
+// records stay in PostgreSQL (pgstore) or the host's own
+// [security.AccountStore], joined with [security.Compose].
 //
-// Every hot operation is one Lua script call (EVALSHA, falling back to EVAL
-// once when the server has not cached the script), so it is atomic and costs
-// one round trip. Scripts never read the server clock: the caller's now is
-// passed in and compared with the expiry timestamps stored beside the data;
-// Redis TTLs only collect garbage. All keys one script touches share a hash
-// tag, so the store works on a single node, behind Sentinel, and on Redis
-// Cluster. Times are kept with millisecond precision.
+// Every operation but DeleteCode (one DEL) is one Lua script call (EVALSHA,
+// falling back to EVAL once when the server has not cached the script), so
+// it is atomic and costs one round trip; a Count batch is one pipeline of
+// such calls, one per hit, each atomic on its counter. A counter keeps one
+// number per bucket, at most 13 counted, so a hit costs the same whatever
+// the number of events. VerifyCode checks and moves a code's failure
+// counters in the script that checks the code. Scripts never read the server
+// clock: the caller's now is passed in and compared with the expiry
+// timestamps and bucket numbers stored with the data; Redis TTLs only
+// collect garbage. All keys one script touches share a hash tag (a code and
+// its failure counters share the shard prefix the Service gives them), so
+// the store works on a single node, behind Sentinel, and on Redis Cluster.
+// Code and ticket times are kept to the millisecond.
 //
 // See README.md for the key layout and footprint.
 package redisstore

@@ -48,9 +48,10 @@ func TestUnreachable(t *testing.T) {
 	}
 	t.Run("VerifyCodeError", func(t *testing.T) {
 		mac := randomMAC()
-		r, err := s.VerifyCode(t.Context(), "scope", mac, time.Now(), 5)
+		r, tallies, err := s.VerifyCode(t.Context(), time.Now(), security.CodeCheck{Scope: "scope", MAC: mac, MaxTries: 5})
 		require.Error(t, err)
 		assert.Equal(t, security.CodeMissing, r)
+		assert.Nil(t, tallies)
 		assert.NotContains(t, err.Error(), hex.EncodeToString(mac))
 		assert.NotContains(t, err.Error(), string(mac))
 	})

@@ -22,23 +22,15 @@ func TestPrefixIsolation(t *testing.T) {
 	for _, o := range ops("shared", now)[:1] { // PutCode in a only
 		require.NoError(t, o.run(ctx, a.store))
 	}
-	r, err := b.store.VerifyCode(ctx, "codeshared", randomMAC(), now, 5)
+	r, _, err := b.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "codeshared", MAC: randomMAC(), MaxTries: 5})
 	require.NoError(t, err)
 	assert.Equal(t, security.CodeMissing, r, "a code of another prefix")
 
-	_, err = a.store.Allow(ctx, "k", now, windows)
+	_, err = a.store.Count(ctx, now, []security.Hit{{Key: "k", Window: time.Hour, Add: 3}})
 	require.NoError(t, err)
-	wait, err := b.store.Allow(ctx, "k", now, windows)
+	tl, err := b.store.Count(ctx, now, []security.Hit{{Key: "k", Window: time.Hour, Add: 1, Max: 1}})
 	require.NoError(t, err)
-	assert.Zero(t, wait, "a rate limit of another prefix")
-
-	for range 5 {
-		_, err := a.store.BeginAttempt(ctx, "k", now, lockPolicy)
-		require.NoError(t, err)
-	}
-	st, err := b.store.AttemptStatus(ctx, "k", now, lockPolicy)
-	require.NoError(t, err)
-	assert.True(t, st.Allowed, "a lock of another prefix")
+	assert.Equal(t, security.Tally{Count: 1, Applied: true, Next: tl[0].Next}, tl[0], "a counter of another prefix")
 
 	require.NoError(t, a.store.PutTicket(ctx, security.Ticket{ID: "id", Scope: "s", ExpiresAt: now.Add(time.Hour)}))
 	_, err = b.store.GetTicket(ctx, "id", now)
@@ -47,12 +39,12 @@ func TestPrefixIsolation(t *testing.T) {
 	_, err = a.store.GetTicket(ctx, "id", now)
 	require.NoError(t, err, "DeleteTicketScope of another prefix")
 
-	assert.Len(t, a.keys(t), 6, "code, rate limit, attempt state and log, ticket and scope pointer")
-	assert.Equal(t, []string{b.prefix + "rl:{k}"}, b.keys(t), "b wrote only its own rate limit")
+	assert.Len(t, a.keys(t), 4, "code, counter, ticket and scope pointer")
+	assert.Equal(t, []string{b.prefix + "cnt:{k}"}, b.keys(t), "b wrote only its own counter")
 }
 
-// TestFootprint checks how many keys each kind of state costs and that
-// every key carries a TTL, except a forever lock, which has none.
+// TestFootprint checks how many keys each kind of state costs, their names,
+// and their TTLs.
 func TestFootprint(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
@@ -69,39 +61,40 @@ func TestFootprint(t *testing.T) {
 	assert.LessOrEqual(t, pttl("code:{s}"), 6*time.Minute, "code TTL: lifetime plus a minute")
 	require.NoError(t, e.store.DeleteCode(ctx, "s"))
 
-	for i := range 5 {
-		_, err := e.store.Allow(ctx, "k", now.Add(time.Duration(i)*20*time.Minute), windows)
+	// A counter is one hash of at most 13 counted buckets, whatever the
+	// number of events: older buckets are deleted by the next hit.
+	const window = 12 * time.Minute // buckets of a minute
+	for i := range 30 {
+		tl, err := e.store.Count(ctx, now.Add(time.Duration(i)*time.Minute), []security.Hit{{Key: "k", Window: window, Add: 1000}})
 		require.NoError(t, err)
+		require.Equal(t, 1000*min(i+1, 13), tl[0].Count, "hit %d", i)
 	}
-	assert.Equal(t, []string{e.prefix + "rl:{k}"}, e.keys(t), "one key per throttle key")
-	n, err := e.client.ZCard(ctx, e.prefix+"rl:{k}").Result()
+	assert.Equal(t, []string{e.prefix + "cnt:{k}"}, e.keys(t), "one key per counter")
+	n, err := e.client.HLen(ctx, e.prefix+"cnt:{k}").Result()
 	require.NoError(t, err)
-	assert.EqualValues(t, 3, n, "the log is trimmed to the longest window")
-	assert.Positive(t, pttl("rl:{k}"))
-	assert.LessOrEqual(t, pttl("rl:{k}"), time.Hour+time.Minute, "throttle TTL: longest window plus a minute")
-	require.NoError(t, e.client.Del(ctx, e.prefix+"rl:{k}").Err())
+	assert.EqualValues(t, 13, n, "the counted buckets, no more")
+	assert.Greater(t, pttl("cnt:{k}"), window+time.Minute, "counter TTL: at least its window and a minute after the last bucket began")
+	assert.LessOrEqual(t, pttl("cnt:{k}"), window+2*time.Minute, "counter TTL: at most its window, a bucket and a minute")
+	// A read long after drops every bucket (and so the key); a read of
+	// nothing writes nothing.
+	_, err = e.store.Count(ctx, now.Add(time.Hour), []security.Hit{{Key: "k", Window: window}, {Key: "never", Window: window}})
+	require.NoError(t, err)
+	assert.Empty(t, e.keys(t), "a counter whose buckets all left the window")
+	// A reset deletes the key; a refund to zero deletes its bucket.
+	_, err = e.store.Count(ctx, now, []security.Hit{{Key: "k", Window: window, Add: 5}, {Key: "k", Window: window, Reset: true},
+		{Key: "r", Window: window, Add: 2}, {Key: "r", Window: window, Add: -3}})
+	require.NoError(t, err)
+	assert.Empty(t, e.keys(t), "reset and refunded counters")
 
-	p := security.LockPolicy{Window: 24 * time.Hour, WindowMax: 5, WindowLocksUntilClear: true}
-	_, err = e.store.BeginAttempt(ctx, "a", now, p)
+	// Code scopes and counter keys with a shard prefix (up to the first
+	// ".") take it as their hash tag, so a code and its failure counters
+	// share a slot.
+	require.NoError(t, e.store.PutCode(ctx, security.Code{Scope: "Ab_-.c", MAC: randomMAC(), ExpiresAt: now.Add(5 * time.Minute)}))
+	_, err = e.store.Count(ctx, now, []security.Hit{{Key: "Ab_-.f", Window: window, Add: 1}, {Key: ".f", Window: window, Add: 1}})
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{e.prefix + "att:{a}", e.prefix + "att:{a}:log"}, e.keys(t), "two keys per attempt key")
-	assert.LessOrEqual(t, pttl("att:{a}"), 24*time.Hour, "window-only state is kept for its window, no longer")
-	assert.Greater(t, pttl("att:{a}"), 23*time.Hour)
-	_, err = e.store.BeginAttempt(ctx, "run", now, security.LockPolicy{Consecutive: 5, LockFor: time.Minute})
-	require.NoError(t, err)
-	assert.Greater(t, pttl("att:{run}"), 29*24*time.Hour, "a run of consecutive failures is remembered 30 days")
-	require.NoError(t, e.store.ClearAttempts(ctx, "run"))
-	for range 4 {
-		a, err := e.store.BeginAttempt(ctx, "a", now.Add(2*time.Hour), p)
-		require.NoError(t, err)
-		require.True(t, a.Allowed)
-	}
-	st, err := e.store.AttemptStatus(ctx, "a", now.Add(2*time.Hour), p)
-	require.NoError(t, err)
-	require.True(t, st.Forever)
-	assert.Equal(t, time.Duration(-1), pttl("att:{a}"), "a forever lock has no TTL")
-	require.NoError(t, e.store.ClearAttempts(ctx, "a"))
-	assert.Empty(t, e.keys(t))
+	assert.ElementsMatch(t, []string{e.prefix + "{Ab_-}:code:Ab_-.c", e.prefix + "{Ab_-}:cnt:Ab_-.f", e.prefix + "cnt:{.f}"}, e.keys(t))
+	require.NoError(t, e.store.DeleteCode(ctx, "Ab_-.c"))
+	require.NoError(t, e.client.Del(ctx, e.prefix+"{Ab_-}:cnt:Ab_-.f", e.prefix+"cnt:{.f}").Err())
 
 	require.NoError(t, e.store.PutTicket(ctx, security.Ticket{ID: "i", Scope: "s", ExpiresAt: now.Add(time.Hour)}))
 	require.NoError(t, e.store.PutTicket(ctx, security.Ticket{ID: "j", ExpiresAt: now.Add(time.Hour)}))
@@ -164,6 +157,7 @@ func TestTicketPrefixesMustMatch(t *testing.T) {
 func TestFarTimes(t *testing.T) {
 	for _, base := range []time.Time{
 		time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC),
+		time.Date(2250, 6, 7, 8, 9, 10, 0, time.UTC),
 		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
 	} {
 		t.Run(base.Format("2006"), func(t *testing.T) {
@@ -171,10 +165,10 @@ func TestFarTimes(t *testing.T) {
 			ctx := t.Context()
 			mac := randomMAC()
 			require.NoError(t, e.store.PutCode(ctx, security.Code{Scope: "s", MAC: mac, ExpiresAt: base.Add(5 * time.Minute)}))
-			r, err := e.store.VerifyCode(ctx, "s", mac, base.Add(5*time.Minute), 5)
+			r, _, err := e.store.VerifyCode(ctx, base.Add(5*time.Minute), security.CodeCheck{Scope: "s", MAC: mac, MaxTries: 5})
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMissing, r, "dead at ExpiresAt")
-			r, err = e.store.VerifyCode(ctx, "s", mac, base, 5)
+			r, _, err = e.store.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: mac, MaxTries: 5})
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMatched, r)
 
@@ -184,21 +178,19 @@ func TestFarTimes(t *testing.T) {
 			require.NoError(t, err)
 			assert.True(t, tk.ExpiresAt.Equal(got.ExpiresAt), "ExpiresAt comes back to the nanosecond")
 
-			wait, err := e.store.Allow(ctx, "k", base, windows)
-			require.NoError(t, err)
-			assert.Zero(t, wait)
-			wait, err = e.store.Allow(ctx, "k", base.Add(time.Second), windows)
-			require.NoError(t, err)
-			assert.Equal(t, 59*time.Second, wait)
-
-			for range 5 {
-				_, err := e.store.BeginAttempt(ctx, "a", base, lockPolicy)
+			if base.Year() < 2262 { // counters' buckets are numbered from UnixNano
+				hit := security.Hit{Key: "k", Window: time.Hour, Add: 1, Max: 1}
+				tl, err := e.store.Count(ctx, base, []security.Hit{hit})
 				require.NoError(t, err)
+				next := base.Truncate(5 * time.Minute).Add(time.Hour + 5*time.Minute)
+				assert.Equal(t, security.Tally{Count: 1, Applied: true, Next: next}, tl[0])
+				tl, err = e.store.Count(ctx, next.Add(-time.Nanosecond), []security.Hit{hit})
+				require.NoError(t, err)
+				assert.Equal(t, security.Tally{Count: 1, Next: next}, tl[0], "full until the bucket leaves")
+				tl, err = e.store.Count(ctx, next, []security.Hit{hit})
+				require.NoError(t, err)
+				assert.True(t, tl[0].Applied, "room once it left")
 			}
-			a, err := e.store.BeginAttempt(ctx, "a", base.Add(time.Minute), lockPolicy)
-			require.NoError(t, err)
-			assert.False(t, a.Allowed)
-			assert.True(t, base.Add(lockPolicy.LockFor).Equal(a.LockedUntil))
 
 			for _, k := range e.keys(t) {
 				d, err := e.client.PTTL(ctx, k).Result()

@@ -21,14 +21,6 @@ type op struct {
 	run  func(ctx context.Context, s security.StateStore) error
 }
 
-var (
-	lockPolicy = security.LockPolicy{
-		Consecutive: 5, LockFor: time.Hour, MaxConsecutive: 100,
-		Window: 24 * time.Hour, WindowMax: 10, WindowLocksUntilClear: true,
-	}
-	windows = []security.Window{{Period: time.Minute, Max: 1}, {Period: time.Hour, Max: 5}}
-)
-
 func randomMAC() []byte {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
@@ -39,20 +31,37 @@ func randomMAC() []byte {
 // tag (which may contain braces or be empty), at now.
 func ops(tag string, now time.Time) []op {
 	mac := randomMAC()
+	// A scope and failure keys with one shard prefix, as the Service makes.
+	shard := "sh" + tag
+	failures := []security.Hit{
+		{Key: shard + ".fail1", Window: time.Hour, Add: 1, Max: 10},
+		{Key: shard + ".fail2", Window: 24 * time.Hour, Add: 1},
+	}
 	return []op{
 		{"PutCode", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			return s.PutCode(ctx, security.Code{Scope: "code" + tag, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
 		}},
 		{"VerifyCode(wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			r, err := s.VerifyCode(ctx, "code"+tag, randomMAC(), now, 5)
+			r, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: "code" + tag, MAC: randomMAC(), MaxTries: 5})
 			return expect(err, r == security.CodeWrong)
 		}},
 		{"VerifyCode(right)", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			r, err := s.VerifyCode(ctx, "code"+tag, mac, now, 5)
+			r, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: "code" + tag, MAC: mac, MaxTries: 5})
 			return expect(err, r == security.CodeMatched)
 		}},
 		{"DeleteCode", "del", func(ctx context.Context, s security.StateStore) error {
 			return s.DeleteCode(ctx, "code"+tag)
+		}},
+		{"PutCode(shard prefix)", "evalsha", func(ctx context.Context, s security.StateStore) error {
+			return s.PutCode(ctx, security.Code{Scope: shard + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
+		}},
+		{"VerifyCode(failures, wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
+			r, tl, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: shard + ".code", MAC: randomMAC(), MaxTries: 5, Failures: failures})
+			return expect(err, r == security.CodeWrong && tl[0].Applied && tl[1].Count == 1)
+		}},
+		{"VerifyCode(failures, right)", "evalsha", func(ctx context.Context, s security.StateStore) error {
+			r, tl, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: shard + ".code", MAC: mac, MaxTries: 5, Failures: failures})
+			return expect(err, r == security.CodeMatched && !tl[0].Applied)
 		}},
 		{"PutTicket", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			return s.PutTicket(ctx, security.Ticket{ID: "t1" + tag, Scope: "scope" + tag, UserID: "u", ExpiresAt: now.Add(time.Hour)})
@@ -74,23 +83,18 @@ func ops(tag string, now time.Time) []op {
 		{"DeleteTicketScope", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			return s.DeleteTicketScope(ctx, "scope"+tag)
 		}},
-		{"Allow", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			_, err := s.Allow(ctx, "rl"+tag, now, windows)
-			return err
+		{"Count", "evalsha", func(ctx context.Context, s security.StateStore) error {
+			tl, err := s.Count(ctx, now, []security.Hit{{Key: "cnt" + tag, Window: time.Hour, Add: 1, Max: 100}})
+			return expect(err, len(tl) == 1 && tl[0].Applied)
 		}},
-		{"BeginAttempt", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			a, err := s.BeginAttempt(ctx, "att"+tag, now, lockPolicy)
-			return expect(err, a.Allowed)
-		}},
-		{"AttemptStatus", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			a, err := s.AttemptStatus(ctx, "att"+tag, now, lockPolicy)
-			return expect(err, a.Allowed)
-		}},
-		{"SucceedAttempt", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			return s.SucceedAttempt(ctx, "att"+tag, "some-id", now)
-		}},
-		{"ClearAttempts", "del", func(ctx context.Context, s security.StateStore) error {
-			return s.ClearAttempts(ctx, "att"+tag)
+		{"Count(batch)", "evalsha", func(ctx context.Context, s security.StateStore) error {
+			tl, err := s.Count(ctx, now, []security.Hit{
+				{Key: "cnt" + tag, Window: time.Hour, Add: 1},
+				{Key: "other" + tag, Window: time.Minute, Add: 1},
+				{Key: shard + ".cnt", Window: 24 * time.Hour, Add: 1},
+				{Key: "cnt" + tag, Window: time.Hour, Add: -1},
+			})
+			return expect(err, len(tl) == 4 && tl[0].Count == tl[3].Count+1)
 		}},
 	}
 }
@@ -108,7 +112,7 @@ func expect(err error, ok bool) error {
 
 // TestOneRoundTrip checks that, once its script is cached by the server,
 // every StateStore method costs exactly one round trip: one EVALSHA (or one
-// DEL for the deletes).
+// DEL for DeleteCode); a Count batch is one pipeline of EVALSHAs.
 func TestOneRoundTrip(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()

@@ -19,10 +19,6 @@ const DefaultPrefix = "acctsec:"
 // little. Semantic expiry never depends on it.
 const ttlMargin = time.Minute
 
-// attemptTTL is how long failure-counter state without a lock is kept after
-// its last change.
-const attemptTTL = 30 * 24 * time.Hour
-
 // Store is a [security.StateStore] on Redis. It is safe for concurrent use
 // and keeps no state of its own besides its configuration.
 type Store struct {
@@ -69,6 +65,29 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		return nil, errors.New("redisstore: nil clock")
 	}
 	return s, nil
+}
+
+// place returns the key of kind for k (a code scope or a counter key). A k
+// with a shard prefix (see security.Ticket: everything before its first
+// ".") becomes prefix + "{" + tag + "}:" + kind + ":" + k, so the code and
+// counters the Service makes for one subject share a slot; any other k
+// keeps its own tag: prefix + kind + ":{" + k + "}".
+func (s *Store) place(kind, k string) string {
+	if i := strings.IndexByte(k, '.'); i > 0 {
+		return s.prefix + "{" + escapeTag(k[:i]) + "}:" + kind + ":" + k
+	}
+	return s.tagged(kind, k)
+}
+
+// hashTag returns what Redis Cluster hashes of key: the text between the
+// first "{" and the next "}" when it is not empty, else the whole key.
+func hashTag(key string) string {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			return key[i+1 : i+1+j]
+		}
+	}
+	return key
 }
 
 // tagged returns prefix + kind + ":{" + k + "}": k becomes the key's hash
