@@ -276,10 +276,8 @@ func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
-	for _, k := range []string{s.passwordKey(userID), s.payKey(userID)} {
-		if err := s.store.ClearAttempts(ctx, k); err != nil {
-			return s.storeErr(err)
-		}
+	if err := s.clearLocks(ctx, lockKey{s.passwordKey(userID), s.lim.passwordLockout()}, lockKey{s.payKey(userID), s.lim.payLockout()}); err != nil {
+		return err
 	}
 	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Reason: "account"})
 	return nil
@@ -313,11 +311,21 @@ func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail s
 		}
 		dest = p.E164
 	}
-	for _, k := range []string{s.failKey(dest, member(userID)), s.strangersFailKey(dest)} {
-		if err := s.store.ClearAttempts(ctx, k); err != nil {
-			return s.storeErr(err)
-		}
+	if err := s.resetFailures(ctx, s.failKey(dest, member(userID)), s.strangersFailKey(dest)); err != nil {
+		return s.storeErr(err)
 	}
 	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Destination: Mask(dest), Reason: "destination"})
 	return nil
+}
+
+// account loads userID's record, mapping a missing one to ErrAccountNotFound.
+func (s *Service) account(ctx context.Context, userID string) (*Account, error) {
+	a, err := s.store.GetAccount(ctx, userID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrAccountNotFound
+	}
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	return a, nil
 }

@@ -109,3 +109,56 @@ func (s *Service) bindPhone(ctx context.Context, userID, phone, code, currentCod
 	s.notify(ctx, to, purpose, time.Time{})
 	return nil
 }
+
+// SendPhoneCode sends an SMS code to phone for the signed-in user userID.
+// The code binds that phone (BindPhone, or ChangePhone's new phone) or,
+// when phone is the bound phone, proves possession of it (ResetPayPassword,
+// ChangePhone's current phone). It is scoped to (userID,
+// phone): it works for nothing else. A phone bound to another account is
+// not refused here, so the answer reveals nothing about other accounts; the
+// bind refuses it after the code proves possession. Delivery failures are
+// returned (ErrDeliveryFailed) and leave no usable code behind.
+//
+// The context carries the deadline, which bounds the delivery too; its
+// Client gives the IP for the per-IP throttle (required under
+// Config.RequireClientIP) and the SMS's locale.
+func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err error) {
+	ctx, end := s.observe(ctx, flowSendPhoneCode)
+	defer func() { end(err) }()
+	if userID == "" {
+		return fmt.Errorf("%w: user required", ErrInvalidArgument)
+	}
+	p, err := s.normalizePhone(phone)
+	if err != nil {
+		return err
+	}
+	a, err := s.account(ctx, userID)
+	if err != nil {
+		return err
+	}
+	purpose := PurposeBindPhone
+	if a.Phone == p.E164 {
+		purpose = PurposeConfirmPhone
+	}
+	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: purpose, UserID: userID, ClientIP: ClientFrom(ctx).IP}
+	if err := s.throttleSend(ctx, req, memberFor(userID, purpose == PurposeConfirmPhone)); err != nil {
+		return err
+	}
+	scope := s.memberCodeScope(userID, p.E164)
+	code, err := s.issueCode(ctx, scope, p.E164)
+	if err != nil {
+		return err
+	}
+	m := Message{Channel: ChannelSMS, To: p.E164, Purpose: purpose, Code: code, TTL: s.lim.CodeTTL,
+		Locale: s.locale(ctx), UserID: userID, Time: s.now().UTC()}
+	if err := s.deliver(ctx, m); err != nil {
+		s.voidCode(ctx, scope)
+		return err
+	}
+	s.emit(ctx, Event{Type: EventCodeSent, UserID: userID, Destination: Mask(p.E164), Purpose: purpose})
+	return nil
+}
+
+func (s *Service) memberCodeScope(userID, e164 string) string {
+	return s.key("code-member", userID, e164)
+}

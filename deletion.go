@@ -71,16 +71,16 @@ func (s *Service) eraseState(ctx context.Context, a *Account) error {
 	uid := a.UserID
 	codes := []string{}
 	tickets := []string{}
-	attempts := []string{s.passwordKey(uid), s.payKey(uid)}
+	fails := []string{}
 	if a.Phone != "" {
 		codes = append(codes, s.memberCodeScope(uid, a.Phone), s.loginCodeScope(a.Phone, uid))
 		tickets = append(tickets, s.flowScope(a.Phone))
-		attempts = append(attempts, s.failKey(a.Phone, member(uid)))
+		fails = append(fails, s.failKey(a.Phone, member(uid)))
 	}
 	if a.Email != "" {
 		codes = append(codes, s.emailCodeScope(a.Email, uid))
 		tickets = append(tickets, s.linkScope(a.Email, uid), s.linkScope(a.Email, ""))
-		attempts = append(attempts, s.failKey(a.Email, member(uid)))
+		fails = append(fails, s.failKey(a.Email, member(uid)))
 	}
 	for _, c := range codes {
 		if err := s.store.DeleteCode(ctx, c); err != nil {
@@ -92,10 +92,8 @@ func (s *Service) eraseState(ctx context.Context, a *Account) error {
 			return err
 		}
 	}
-	for _, k := range attempts {
-		if err := s.store.ClearAttempts(ctx, k); err != nil {
-			return err
-		}
+	if err := s.clearLocks(ctx, lockKey{s.passwordKey(uid), s.lim.passwordLockout()}, lockKey{s.payKey(uid), s.lim.payLockout()}); err != nil {
+		return err
 	}
-	return nil
+	return s.resetFailures(ctx, fails...)
 }

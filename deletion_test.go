@@ -23,13 +23,12 @@ type ledgerStore struct {
 	mu       sync.Mutex
 	codes    map[string]bool
 	tickets  map[string]string // id -> scope
-	attempts map[string]bool
-	allows   map[string]bool
+	counters map[string]bool
 }
 
 func newLedger(s security.Store) *ledgerStore {
 	return &ledgerStore{Store: s, codes: map[string]bool{}, tickets: map[string]string{},
-		attempts: map[string]bool{}, allows: map[string]bool{}}
+		counters: map[string]bool{}}
 }
 
 func (l *ledgerStore) PutCode(ctx context.Context, c security.Code) error {
@@ -40,14 +39,19 @@ func (l *ledgerStore) PutCode(ctx context.Context, c security.Code) error {
 	return err
 }
 
-func (l *ledgerStore) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, max int) (security.CodeResult, error) {
-	res, err := l.Store.VerifyCode(ctx, scope, mac, now, max)
+func (l *ledgerStore) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
+	res, tallies, err := l.Store.VerifyCode(ctx, now, c)
+	l.mu.Lock()
 	if res == security.CodeMatched || res == security.CodeVoided {
-		l.mu.Lock()
-		delete(l.codes, scope)
-		l.mu.Unlock()
+		delete(l.codes, c.Scope)
 	}
-	return res, err
+	for i, t := range tallies {
+		if t.Applied && c.Failures[i].Add > 0 {
+			l.counters[c.Failures[i].Key] = true
+		}
+	}
+	l.mu.Unlock()
+	return res, tallies, err
 }
 
 func (l *ledgerStore) DeleteCode(ctx context.Context, scope string) error {
@@ -90,25 +94,19 @@ func (l *ledgerStore) DeleteTicketScope(ctx context.Context, scope string) error
 	return l.Store.DeleteTicketScope(ctx, scope)
 }
 
-func (l *ledgerStore) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
+func (l *ledgerStore) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
+	tallies, err := l.Store.Count(ctx, now, hits)
 	l.mu.Lock()
-	l.attempts[key] = true
+	for i, t := range tallies {
+		switch h := hits[i]; {
+		case h.Reset && t.Applied && h.Add <= 0:
+			delete(l.counters, h.Key)
+		case h.Add > 0 && t.Applied:
+			l.counters[h.Key] = true
+		}
+	}
 	l.mu.Unlock()
-	return l.Store.BeginAttempt(ctx, key, now, p)
-}
-
-func (l *ledgerStore) ClearAttempts(ctx context.Context, key string) error {
-	l.mu.Lock()
-	delete(l.attempts, key)
-	l.mu.Unlock()
-	return l.Store.ClearAttempts(ctx, key)
-}
-
-func (l *ledgerStore) Allow(ctx context.Context, key string, now time.Time, w []security.Window) (time.Duration, error) {
-	l.mu.Lock()
-	l.allows[key] = true
-	l.mu.Unlock()
-	return l.Store.Allow(ctx, key, now, w)
+	return tallies, err
 }
 
 // kinds returns the sorted distinct kinds ("kind:" prefixes) of keys.
@@ -126,10 +124,15 @@ func kinds[V any](m map[string]V, value func(k string, v V) string) []string {
 	return out
 }
 
-func keyOf[V any](k string, _ V) string { return k }
+func untaggedKey[V any](k string, _ V) string { return untagged(k) }
 
 // valueOf returns a ticket's scope without its shard tag ("tag.").
 func valueOf(_ string, scope string) string {
+	return untagged(scope)
+}
+
+// untagged returns a key or scope without its shard tag ("tag.").
+func untagged(scope string) string {
 	if tag, rest, ok := strings.Cut(scope, "."); ok && !strings.Contains(tag, ":") {
 		return rest
 	}
@@ -190,9 +193,9 @@ func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
 	t.Cleanup(func() { _ = svc2.Close(context.Background()) })
 
 	l.mu.Lock()
-	assert.Equal(t, []string{"code-email", "code-forgot", "code-login", "code-member"}, kinds(l.codes, keyOf))
+	assert.Equal(t, []string{"code-email", "code-forgot", "code-login", "code-member"}, kinds(l.codes, untaggedKey))
 	assert.Equal(t, []string{"forgot", "link"}, kinds(l.tickets, valueOf))
-	assert.Equal(t, []string{"fail", "pay", "pw", "pw-device"}, kinds(l.attempts, keyOf))
+	assert.Subset(t, kinds(l.counters, untaggedKey), []string{"fail", "pay", "pw", "pw-device"})
 	codes := make([]string, 0, len(l.codes))
 	for c := range l.codes {
 		codes = append(codes, c)
@@ -207,15 +210,13 @@ func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
 	assert.Equal(t, 1, e.events.Count(security.EventAccountDeleted))
 
 	l.mu.Lock()
-	assert.Equal(t, []string{"code-forgot"}, kinds(l.codes, keyOf),
+	assert.Equal(t, []string{"code-forgot"}, kinds(l.codes, untaggedKey),
 		"only the flow's code is left, and its flow is gone")
 	assert.Empty(t, l.tickets, "no flow or link survives")
-	assert.Equal(t, []string{"pw-device"}, kinds(l.attempts, keyOf),
-		"only the device counter the Service cannot name is left")
-	for _, k := range kinds(l.allows, keyOf) {
-		assert.Contains(t, []string{"miss", "notice-account", "send-account", "send-dest", "send-dest-owner",
-			"send-ip", "sms-budget", "sms-budget-warning", "sms-notice-budget", "sms-notice-budget-warning"}, k,
-			"throttle windows only")
+	for _, k := range kinds(l.counters, untaggedKey) {
+		assert.Contains(t, []string{"pw-device", "miss", "notice-account", "send-account", "send-dest", "send-dest-owner",
+			"send-ip", "sms-budget", "sms-notice-budget"}, k,
+			"throttle windows and the device counter the Service cannot name only")
 	}
 	l.mu.Unlock()
 
@@ -228,10 +229,10 @@ func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
 	mac := make([]byte, 32)
 	_, _ = rand.Read(mac)
 	for _, scope := range codes {
-		if strings.HasPrefix(scope, "code-forgot:") {
+		if strings.HasPrefix(untagged(scope), "code-forgot:") {
 			continue
 		}
-		res, err := e.store.VerifyCode(bg, scope, mac, now, 5)
+		res, _, err := e.store.VerifyCode(bg, now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: 5})
 		require.NoError(t, err)
 		require.Equal(t, security.CodeMissing, res, scope)
 	}

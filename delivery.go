@@ -59,39 +59,19 @@ func (s *Service) deliverLoop() {
 	}
 }
 
-// deliver sends m now. An SMS first spends one unit of its hourly budget:
-// codes and notices have separate budgets, so notices (which a user can
-// trigger by changing a password again and again) cannot stop codes for
-// everyone; SMS notices are also capped per account. Failures are logged
-// (masked) and emitted, and returned wrapping ErrDeliveryFailed or
+// deliver sends m now. An SMS notice first spends one unit of the notice
+// budget and of its account's notice cap, in one store call: codes and
+// notices have separate budgets, so notices (which a user can trigger by
+// changing a password again and again) cannot stop codes for everyone.
+// (A code's SMS spent the code budget in throttleSend.) Failures are
+// logged (masked) and emitted, and returned wrapping ErrDeliveryFailed or
 // ErrRateLimited.
 func (s *Service) deliver(ctx context.Context, m Message) (err error) {
 	defer s.delivered(ctx, &m, &err)
-	if m.Channel == ChannelSMS {
-		budget := "sms-budget"
-		if m.Purpose.IsNotice() {
-			budget = "sms-notice-budget"
-			if m.UserID != "" {
-				wait, err := s.store.Allow(ctx, s.key("notice-account", m.UserID), s.now(), []Window{{time.Hour, s.lim.SendsPerAccountHour}})
-				if err != nil {
-					return s.storeErr(err)
-				}
-				if wait > 0 {
-					s.dropped(ctx, m, "notice_throttled")
-					return rateLimited(wait)
-				}
-			}
+	if m.Channel == ChannelSMS && m.Purpose.IsNotice() {
+		if err := s.spendNotice(ctx, m); err != nil {
+			return err
 		}
-		wait, err := s.store.Allow(ctx, s.key(budget), s.now(), []Window{{time.Hour, s.lim.SMSBudgetPerHour}})
-		if err != nil {
-			return s.storeErr(err)
-		}
-		if wait > 0 {
-			s.log.WarnContext(ctx, "security: SMS budget spent, message dropped", slog.String("purpose", string(m.Purpose)), slog.String("to", Mask(m.To)))
-			s.emit(ctx, Event{Type: EventSMSBudgetExhausted, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: budget})
-			return rateLimited(wait)
-		}
-		s.warnBudget(ctx, budget, m)
 	}
 	if err := s.notifier.Send(ctx, m); err != nil {
 		s.log.WarnContext(ctx, "security: delivery failed", slog.String("channel", string(m.Channel)),
@@ -102,18 +82,31 @@ func (s *Service) deliver(ctx context.Context, m Message) (err error) {
 	return nil
 }
 
-// warnBudget emits EventSMSBudgetWarning for every SMS from the one that
-// reaches 80% of the hourly budget on: a shadow window counts sends up to
-// just below that mark and refuses from it on.
-func (s *Service) warnBudget(ctx context.Context, budget string, m Message) {
-	mark := s.lim.SMSBudgetPerHour * 8 / 10
-	if mark < 2 {
-		return
+// spendNotice spends an SMS notice's budget and account cap in one store
+// call; a refusal takes back what it added.
+func (s *Service) spendNotice(ctx context.Context, m Message) error {
+	now := s.now()
+	hits := make([]Hit, 0, budgetShards+1)
+	if m.UserID != "" {
+		hits = append(hits, capHit(s.key("notice-account", m.UserID), time.Hour, s.lim.SendsPerAccountHour))
 	}
-	wait, err := s.store.Allow(ctx, s.key(budget+"-warning"), s.now(), []Window{{time.Hour, mark - 1}})
-	if err == nil && wait > 0 {
-		s.emit(ctx, Event{Type: EventSMSBudgetWarning, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: budget})
+	hits, b := s.addBudget(hits, true)
+	tallies, err := s.store.Count(ctx, now, hits)
+	if err != nil {
+		return s.storeErr(err)
 	}
+	if m.UserID != "" && !tallies[0].Applied {
+		s.dropped(ctx, m, "notice_throttled")
+		return s.refund(ctx, now, hits[b.first+b.shard], rateLimited(waitFor(tallies[0], now)))
+	}
+	if wait := s.checkBudget(ctx, b, tallies, m, now); wait > 0 {
+		var err error = rateLimited(wait)
+		if m.UserID != "" {
+			err = s.refund(ctx, now, hits[0], err)
+		}
+		return s.refund(ctx, now, hits[b.first+b.shard], err)
+	}
+	return nil
 }
 
 // notify queues a security notice about a to each of its channels: the

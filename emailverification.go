@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Service) emailCodeScope(addr, requester string) string {
-	return s.key("code-email", addr, requester)
+	return s.destKey(addr, "code-email", addr, requester)
 }
 func (s *Service) linkScope(addr, requester string) string {
 	return s.ticketScope(s.key("link", addr, requester))

@@ -124,3 +124,9 @@ func (e *PolicyError) Unwrap() error { return e.Err }
 
 func weakPassword(reason string) error { return &PolicyError{Reason: reason, Err: ErrWeakPassword} }
 func weakPIN(reason string) error      { return &PolicyError{Reason: reason, Err: ErrWeakPayPassword} }
+
+// storeErr wraps an unexpected store failure. The store's text stays in the
+// error chain for the host's logs; the HTTP adapter never shows it.
+func (s *Service) storeErr(err error) error {
+	return fmt.Errorf("security: store: %w", err)
+}

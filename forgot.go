@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
-func (s *Service) flowID(handle string) string        { return s.ticketID("flow", handle) }
-func (s *Service) flowScope(e164 string) string       { return s.ticketScope(s.key("forgot", e164)) }
-func (s *Service) flowCodeScope(flowID string) string { return s.key("code-forgot", flowID) }
+func (s *Service) flowID(handle string) string  { return s.ticketID("flow", handle) }
+func (s *Service) flowScope(e164 string) string { return s.ticketScope(s.key("forgot", e164)) }
+func (s *Service) flowCodeScope(flowID, e164 string) string {
+	return s.destKey(e164, "code-forgot", flowID)
+}
 
 // voidForgotFlows ends every pending forgot-password flow for phone.
 func (s *Service) voidForgotFlows(ctx context.Context, e164 string) {
@@ -64,7 +66,7 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ stri
 	id := s.flowID(handle)
 	// The same store writes whether or not an account matched; without one
 	// the code is never sent, so nobody can know it.
-	scope := s.flowCodeScope(id)
+	scope := s.flowCodeScope(id, p.E164)
 	code, err := s.issueCode(ctx, scope, p.E164)
 	if err != nil {
 		return "", err
@@ -143,18 +145,24 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 	}
 	// Without an account nobody was sent the code: a lucky guess verifies
 	// nothing, and a wrong one blocks nobody.
-	if err := s.verifyCode(ctx, codeCheck{scope: s.flowCodeScope(t.ID), dest: t.Destination, code: code,
+	if err := s.verifyCode(ctx, codeCheck{scope: s.flowCodeScope(t.ID, t.Destination), dest: t.Destination, code: code,
 		rq: rq, userID: t.UserID, purpose: PurposeForgotPassword, sent: t.UserID != ""}); err != nil {
 		return "", err
 	}
 	now := s.now()
-	taken, err := s.store.TakeTicket(ctx, t.ID, now, false)
-	if errors.Is(err, ErrNotFound) {
-		return "", ErrFlowRequired
+	taken := t
+	if scope != t.Scope {
+		// A flow from before shard tags: its ticket is in another scope,
+		// which the new one will not void.
+		if taken, err = s.store.TakeTicket(ctx, t.ID, now, false); errors.Is(err, ErrNotFound) {
+			return "", ErrFlowRequired
+		} else if err != nil {
+			return "", s.storeErr(err)
+		}
 	}
-	if err != nil {
-		return "", s.storeErr(err)
-	}
+	// The code was consumed atomically, so of concurrent right answers
+	// only one gets here; putting the verified flow in the same scope
+	// voids the unverified one (and any other flow of the phone).
 	taken.ID = s.flowID(next)
 	taken.Scope = scope
 	taken.Verified = true

@@ -126,6 +126,14 @@ func (s *Service) ticketScope(scope string) string {
 	return s.shardTag(scope) + "." + scope
 }
 
+// destKey is a store key about dest: the shard tag of dest, ".", then
+// key(kind, parts...). A destination's code scopes and failure counters
+// share the tag, so a store can check a code and move its counters in one
+// atomic step (see CodeCheck), on one Redis Cluster slot.
+func (s *Service) destKey(dest, kind string, parts ...string) string {
+	return s.shardTag("dest\x00"+dest) + "." + s.key(kind, parts...)
+}
+
 // tagOf returns the shard tag of a ticket ID or scope made by the Service,
 // or "" for one made before tags (no ".").
 func tagOf(idOrScope string) string {

@@ -149,28 +149,3 @@ func (l Limits) withDefaults() (Limits, error) {
 	}
 	return l, errors.Join(errs...)
 }
-
-func (l Limits) destinationSends() []Window {
-	return []Window{{l.SendCooldown, 1}, {time.Hour, l.SendsPerHour}, {24 * time.Hour, l.SendsPerDay}}
-}
-
-func (l Limits) destinationFailures() LockPolicy {
-	return LockPolicy{Window: l.DestinationFailureWindow, WindowMax: l.DestinationFailures}
-}
-
-func (l Limits) passwordPolicy() LockPolicy {
-	return LockPolicy{Consecutive: l.PasswordFailures, LockFor: l.PasswordLockFor, MaxConsecutive: l.PasswordMaxFailures}
-}
-
-// devicePolicy is the allowance of one known device: the same short locks
-// as unknown clients, and a lock until reset after DeviceMaxFailures.
-func (l Limits) devicePolicy() LockPolicy {
-	return LockPolicy{Consecutive: l.PasswordFailures, LockFor: l.PasswordLockFor, MaxConsecutive: l.DeviceMaxFailures}
-}
-
-func (l Limits) payPolicy() LockPolicy {
-	return LockPolicy{
-		Consecutive: l.PayFailures, LockFor: l.PayLockFor,
-		Window: 24 * time.Hour, WindowMax: l.PayDailyFailures, WindowLocksUntilClear: true,
-	}
-}

@@ -217,10 +217,9 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) (*
 // hash is legacy or has outdated parameters: the caller replaces it, in its
 // own update if it makes one (a password change) or by rehash.
 func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a *Account, upgrade bool, err error) {
-	now := s.now()
-	key, policy := s.passwordKey(userID), s.lim.passwordPolicy()
+	key, lo := s.passwordKey(userID), s.lim.passwordLockout()
 	if d, ok := s.deviceOf(ctx, userID); ok {
-		key, policy = s.devicePasswordKey(userID, d), s.lim.devicePolicy()
+		key, lo = s.devicePasswordKey(userID, d), s.lim.deviceLockout()
 	}
 	a, err = s.store.GetAccount(ctx, userID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -232,17 +231,18 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 	// store work as a reservation) and run the decoy hash, so the answer
 	// takes as long as a wrong password.
 	guessable := a != nil && a.PasswordHash != ""
-	var att Attempt
+	var att *attempt
+	var st lockState
 	if !guessable {
-		att, err = s.store.AttemptStatus(ctx, key, now, policy)
+		st, err = s.lockStatus(ctx, key, lo)
 	} else {
-		att, err = s.store.BeginAttempt(ctx, key, now, policy)
+		att, st, err = s.begin(ctx, key, lo)
 	}
 	if err != nil {
-		return nil, false, s.storeErr(err)
+		return nil, false, err
 	}
-	if !att.Allowed {
-		return nil, false, s.lockedErr(att)
+	if st.locked {
+		return nil, false, st.err()
 	}
 	stored := s.decoy
 	if guessable {
@@ -261,12 +261,16 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 	if !guessable || !match {
 		s.emit(ctx, Event{Type: EventPasswordCheckFailed, UserID: userID})
 		if guessable {
-			s.emitIfLocked(ctx, key, policy, EventPasswordLocked, userID)
+			if st, err := s.fail(ctx, att); err != nil {
+				return nil, false, err
+			} else if st.locked {
+				s.emit(ctx, Event{Type: EventPasswordLocked, UserID: userID})
+			}
 		}
 		return nil, false, ErrWrongPassword
 	}
-	if err := s.store.SucceedAttempt(ctx, key, att.ID, now); err != nil {
-		return nil, false, s.storeErr(err)
+	if err := s.succeed(ctx, att); err != nil {
+		return nil, false, err
 	}
 	return a, upgrade, nil
 }
@@ -274,14 +278,12 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 // clearPasswordLocks lifts the lock of unknown clients on userID's
 // password, and that of the device the request comes from, after a reset.
 func (s *Service) clearPasswordLocks(ctx context.Context, userID string) {
-	keys := []string{s.passwordKey(userID)}
+	locks := []lockKey{{s.passwordKey(userID), s.lim.passwordLockout()}}
 	if d, ok := s.deviceOf(ctx, userID); ok {
-		keys = append(keys, s.devicePasswordKey(userID, d))
+		locks = append(locks, lockKey{s.devicePasswordKey(userID, d), s.lim.deviceLockout()})
 	}
-	for _, k := range keys {
-		if err := s.store.ClearAttempts(ctx, k); err != nil {
-			s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
-		}
+	if err := s.clearLocks(ctx, locks...); err != nil {
+		s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
 	}
 }
 
@@ -294,23 +296,6 @@ func (s *Service) passwordCounter(ctx context.Context, userID string) string {
 		return s.devicePasswordKey(userID, d)
 	}
 	return s.passwordKey(userID)
-}
-
-func (s *Service) lockedErr(a Attempt) error {
-	if a.Forever {
-		return &LockedError{}
-	}
-	return &LockedError{Until: a.LockedUntil.UTC()}
-}
-
-// emitIfLocked emits t when key is locked after a failure.
-func (s *Service) emitIfLocked(ctx context.Context, key string, p LockPolicy, t EventType, userID string) (Attempt, bool) {
-	st, err := s.store.AttemptStatus(ctx, key, s.now(), p)
-	if err != nil || st.Allowed {
-		return st, false
-	}
-	s.emit(ctx, Event{Type: t, UserID: userID})
-	return st, true
 }
 
 // ChangePassword changes userID's login password after checking the old

@@ -82,7 +82,7 @@ func TestPasswordlessCheckLooksLikeAWrongPassword(t *testing.T) {
 		return rec.calls()
 	}
 	assert.Equal(t, calls("nobody"), calls("sms1"), "a passwordless account does a missing account's store work")
-	assert.Equal(t, []string{"GetAccount", "AttemptStatus"}, calls("sms1"))
+	assert.Equal(t, []string{"GetAccount", "Count"}, calls("sms1"))
 }
 
 func TestChangePasswordWithoutPassword(t *testing.T) {

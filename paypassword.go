@@ -223,14 +223,12 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 		s.log.ErrorContext(ctx, "security: a pay password cannot be checked", "error", err.Error())
 		return nil, err
 	}
-	now := s.now()
-	key := s.payKey(userID)
-	att, err := s.store.BeginAttempt(ctx, key, now, s.lim.payPolicy())
+	att, st, err := s.begin(ctx, s.payKey(userID), s.lim.payLockout())
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, err
 	}
-	if !att.Allowed {
-		return nil, s.lockedErr(att)
+	if st.locked {
+		return nil, st.err()
 	}
 	match, stale := false, false
 	if leg, ok := legacyPIN(a.PayPasswordHash); ok && validPINFormat(pin) {
@@ -249,13 +247,18 @@ func (s *Service) checkPIN(ctx context.Context, userID, pin string) (*Account, e
 	}
 	if !match {
 		s.emit(ctx, Event{Type: EventPayPasswordCheckFailed, UserID: userID})
-		if st, locked := s.emitIfLocked(ctx, key, s.lim.payPolicy(), EventPayPasswordLocked, userID); locked {
-			s.notify(ctx, a, PurposePayPasswordLocked, st.LockedUntil)
+		st, err := s.fail(ctx, att)
+		if err != nil {
+			return nil, err
+		}
+		if st.locked {
+			s.emit(ctx, Event{Type: EventPayPasswordLocked, UserID: userID})
+			s.notify(ctx, a, PurposePayPasswordLocked, st.until)
 		}
 		return nil, ErrWrongPayPassword
 	}
-	if err := s.store.SucceedAttempt(ctx, key, att.ID, now); err != nil {
-		return nil, s.storeErr(err)
+	if err := s.succeed(ctx, att); err != nil {
+		return nil, err
 	}
 	if stale {
 		// New parameters and the current secret's pepper, in one write. The
@@ -396,7 +399,7 @@ func (s *Service) ResetPayPassword(ctx context.Context, r ResetPayPasswordReques
 	if err != nil {
 		return err
 	}
-	if err := s.store.ClearAttempts(ctx, s.payKey(userID)); err != nil {
+	if err := s.clearLocks(ctx, lockKey{s.payKey(userID), s.lim.payLockout()}); err != nil {
 		// The PIN is reset; a lock left behind ends on its own or with Unlock.
 		s.log.ErrorContext(ctx, "security: could not lift the pay-password lock after a reset", "error", err.Error())
 	}
@@ -425,14 +428,14 @@ func (s *Service) payStatus(ctx context.Context, a *Account) (PayPasswordStatus,
 	if !ps.Set {
 		return ps, nil
 	}
-	st, err := s.store.AttemptStatus(ctx, s.payKey(a.UserID), s.now(), s.lim.payPolicy())
+	st, err := s.lockStatus(ctx, s.payKey(a.UserID), s.lim.payLockout())
 	if err != nil {
-		return ps, s.storeErr(err)
+		return ps, err
 	}
-	if !st.Allowed {
+	if st.locked {
 		ps.Locked = true
-		if !st.Forever {
-			t := st.LockedUntil.UTC().Truncate(time.Second)
+		if !st.forever {
+			t := st.until.UTC().Truncate(time.Second)
 			ps.LockedUntil = &t
 		}
 	}

@@ -53,9 +53,9 @@ func (r *recordingStore) PutCode(ctx context.Context, c security.Code) error {
 	return r.Store.PutCode(ctx, c)
 }
 
-func (r *recordingStore) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, max int) (security.CodeResult, error) {
+func (r *recordingStore) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
 	r.rec("VerifyCode")
-	return r.Store.VerifyCode(ctx, scope, mac, now, max)
+	return r.Store.VerifyCode(ctx, now, c)
 }
 
 func (r *recordingStore) PutTicket(ctx context.Context, t security.Ticket) error {
@@ -63,17 +63,7 @@ func (r *recordingStore) PutTicket(ctx context.Context, t security.Ticket) error
 	return r.Store.PutTicket(ctx, t)
 }
 
-func (r *recordingStore) Allow(ctx context.Context, key string, now time.Time, w []security.Window) (time.Duration, error) {
-	r.rec("Allow")
-	return r.Store.Allow(ctx, key, now, w)
-}
-
-func (r *recordingStore) AttemptStatus(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
-	r.rec("AttemptStatus")
-	return r.Store.AttemptStatus(ctx, key, now, p)
-}
-
-func (r *recordingStore) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
-	r.rec("BeginAttempt")
-	return r.Store.BeginAttempt(ctx, key, now, p)
+func (r *recordingStore) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
+	r.rec("Count")
+	return r.Store.Count(ctx, now, hits)
 }

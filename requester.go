@@ -94,13 +94,13 @@ func ipBucket(ip string) (string, error) {
 
 // failKey counts the failed verifications of requester r against dest.
 func (s *Service) failKey(dest string, r requester) string {
-	return s.key("fail", dest, r.kind, r.id)
+	return s.destKey(dest, "fail", dest, r.kind, r.id)
 }
 
 // strangersFailKey counts the failed verifications against dest of every
 // requester but its owner.
 func (s *Service) strangersFailKey(dest string) string {
-	return s.key("fail-strangers", dest)
+	return s.destKey(dest, "fail-strangers", dest)
 }
 
 // missKey counts r's submissions that met no live code.

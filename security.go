@@ -162,6 +162,7 @@ type Service struct {
 	lim      Limits
 	hash     HashParams
 	keys     keyring
+	budget   budgetKeys
 	phones   PhoneNormalizer
 	allowCC  map[string]bool
 	log      *slog.Logger
@@ -218,6 +219,7 @@ func New(store Store, notifier Notifier, cfg Config) (*Service, error) {
 		now:      cfg.Now,
 		rand:     cfg.Rand,
 	}
+	s.budget = s.newBudgetKeys()
 	if cfg.Observer != nil {
 		o := *cfg.Observer
 		s.obs = &o

@@ -10,7 +10,7 @@ import (
 // while the phone belonged to one account signs in nobody once the phone
 // has moved to another.
 func (s *Service) loginCodeScope(e164, userID string) string {
-	return s.key("code-login", e164, userID)
+	return s.destKey(e164, "code-login", e164, userID)
 }
 
 // SendLoginCode sends an SMS code to sign in with phone (验证码登录). It

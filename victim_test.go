@@ -51,14 +51,23 @@ func (k *keyCountingStore) PutTicket(ctx context.Context, t security.Ticket) err
 	return k.Store.PutTicket(ctx, t)
 }
 
-func (k *keyCountingStore) Allow(ctx context.Context, key string, now time.Time, w []security.Window) (time.Duration, error) {
-	k.note("allow " + key)
-	return k.Store.Allow(ctx, key, now, w)
+func (k *keyCountingStore) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
+	for _, h := range hits {
+		if h.Add > 0 {
+			k.note("counter " + h.Key)
+		}
+	}
+	return k.Store.Count(ctx, now, hits)
 }
 
-func (k *keyCountingStore) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
-	k.note("attempt " + key)
-	return k.Store.BeginAttempt(ctx, key, now, p)
+func (k *keyCountingStore) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
+	res, tallies, err := k.Store.VerifyCode(ctx, now, c)
+	for i, t := range tallies {
+		if t.Applied && c.Failures[i].Add > 0 {
+			k.note("counter " + c.Failures[i].Key)
+		}
+	}
+	return res, tallies, err
 }
 
 // TestWrongCodesWithoutACodeBlockNobody: guesses at a phone or an address

@@ -77,11 +77,8 @@ func (brokenStore) AccountByEmail(context.Context, string) (*security.Account, e
 func (brokenStore) GetTicket(context.Context, string, time.Time) (*security.Ticket, error) {
 	return nil, errBroken
 }
-func (brokenStore) Allow(context.Context, string, time.Time, []security.Window) (time.Duration, error) {
-	return 0, errBroken
-}
-func (brokenStore) BeginAttempt(context.Context, string, time.Time, security.LockPolicy) (security.Attempt, error) {
-	return security.Attempt{}, errBroken
+func (brokenStore) Count(context.Context, time.Time, []security.Hit) ([]security.Tally, error) {
+	return nil, errBroken
 }
 
 // TestEveryRouteRefusals drives, on every route the adapter serves, the

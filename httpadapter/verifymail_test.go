@@ -57,19 +57,14 @@ func (s *stateSpy) TakeTicket(ctx context.Context, id string, now time.Time, ver
 	return s.Store.TakeTicket(ctx, id, now, verified)
 }
 
-func (s *stateSpy) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, max int) (security.CodeResult, error) {
+func (s *stateSpy) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
 	s.rec("VerifyCode")
-	return s.Store.VerifyCode(ctx, scope, mac, now, max)
+	return s.Store.VerifyCode(ctx, now, c)
 }
 
-func (s *stateSpy) Allow(ctx context.Context, key string, now time.Time, w []security.Window) (time.Duration, error) {
-	s.rec("Allow")
-	return s.Store.Allow(ctx, key, now, w)
-}
-
-func (s *stateSpy) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (security.Attempt, error) {
-	s.rec("BeginAttempt")
-	return s.Store.BeginAttempt(ctx, key, now, p)
+func (s *stateSpy) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
+	s.rec("Count")
+	return s.Store.Count(ctx, now, hits)
 }
 
 // mailHarness is a harness whose store is spied on, with alice holding an

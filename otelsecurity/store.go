@@ -47,11 +47,7 @@ var storeSpanNames = map[string]string{
 	"GetTicket":         "acctsec.store GetTicket",
 	"TakeTicket":        "acctsec.store TakeTicket",
 	"DeleteTicketScope": "acctsec.store DeleteTicketScope",
-	"Allow":             "acctsec.store Allow",
-	"BeginAttempt":      "acctsec.store BeginAttempt",
-	"SucceedAttempt":    "acctsec.store SucceedAttempt",
-	"AttemptStatus":     "acctsec.store AttemptStatus",
-	"ClearAttempts":     "acctsec.store ClearAttempts",
+	"Count":             "acctsec.store Count",
 }
 
 func (s *store) start(ctx context.Context, op string) (context.Context, trace.Span, time.Time) {
@@ -135,9 +131,10 @@ func (s *store) PutCode(ctx context.Context, c security.Code) (err error) {
 var codeResults = map[security.CodeResult]string{
 	security.CodeMissing: "missing", security.CodeMatched: "matched",
 	security.CodeWrong: "wrong", security.CodeVoided: "voided",
+	security.CodeBlocked: "blocked",
 }
 
-func (s *store) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, maxTries int) (res security.CodeResult, err error) {
+func (s *store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (res security.CodeResult, tallies []security.Tally, err error) {
 	ctx, span, t := s.start(ctx, "VerifyCode")
 	defer func() {
 		name, ok := codeResults[res]
@@ -146,7 +143,7 @@ func (s *store) VerifyCode(ctx context.Context, scope string, mac []byte, now ti
 		}
 		s.end(ctx, span, "VerifyCode", t, err, attribute.String("acctsec.code_result", name))
 	}()
-	return s.next.VerifyCode(ctx, scope, mac, now, maxTries)
+	return s.next.VerifyCode(ctx, now, c)
 }
 
 func (s *store) DeleteCode(ctx context.Context, scope string) (err error) {
@@ -179,32 +176,16 @@ func (s *store) DeleteTicketScope(ctx context.Context, scope string) (err error)
 	return s.next.DeleteTicketScope(ctx, scope)
 }
 
-func (s *store) Allow(ctx context.Context, key string, now time.Time, windows []security.Window) (wait time.Duration, err error) {
-	ctx, span, t := s.start(ctx, "Allow")
-	defer func() { s.end(ctx, span, "Allow", t, err, attribute.Bool("acctsec.allowed", err == nil && wait == 0)) }()
-	return s.next.Allow(ctx, key, now, windows)
-}
-
-func (s *store) BeginAttempt(ctx context.Context, key string, now time.Time, p security.LockPolicy) (a security.Attempt, err error) {
-	ctx, span, t := s.start(ctx, "BeginAttempt")
-	defer func() { s.end(ctx, span, "BeginAttempt", t, err, attribute.Bool("acctsec.allowed", a.Allowed)) }()
-	return s.next.BeginAttempt(ctx, key, now, p)
-}
-
-func (s *store) SucceedAttempt(ctx context.Context, key, id string, now time.Time) (err error) {
-	ctx, span, t := s.start(ctx, "SucceedAttempt")
-	defer func() { s.end(ctx, span, "SucceedAttempt", t, err) }()
-	return s.next.SucceedAttempt(ctx, key, id, now)
-}
-
-func (s *store) AttemptStatus(ctx context.Context, key string, now time.Time, p security.LockPolicy) (a security.Attempt, err error) {
-	ctx, span, t := s.start(ctx, "AttemptStatus")
-	defer func() { s.end(ctx, span, "AttemptStatus", t, err, attribute.Bool("acctsec.allowed", a.Allowed)) }()
-	return s.next.AttemptStatus(ctx, key, now, p)
-}
-
-func (s *store) ClearAttempts(ctx context.Context, key string) (err error) {
-	ctx, span, t := s.start(ctx, "ClearAttempts")
-	defer func() { s.end(ctx, span, "ClearAttempts", t, err) }()
-	return s.next.ClearAttempts(ctx, key)
+func (s *store) Count(ctx context.Context, now time.Time, hits []security.Hit) (tallies []security.Tally, err error) {
+	ctx, span, t := s.start(ctx, "Count")
+	defer func() {
+		refused := 0
+		for _, tl := range tallies {
+			if !tl.Applied {
+				refused++
+			}
+		}
+		s.end(ctx, span, "Count", t, err, attribute.Int("acctsec.hits", len(hits)), attribute.Int("acctsec.refused", refused))
+	}()
+	return s.next.Count(ctx, now, hits)
 }

@@ -44,19 +44,22 @@ func TestStoreOutcomesAndErrorsWithoutTheirText(t *testing.T) {
 	require.NoError(t, err)
 	a.Version = 99
 	require.ErrorIs(t, st.UpdateAccount(ctx, a), security.ErrConflict)
-	res, err := st.VerifyCode(ctx, "scope", []byte("mac"), time.Now(), 3)
+	res, _, err := st.VerifyCode(ctx, time.Now(), security.CodeCheck{Scope: "scope", MAC: []byte("mac"), MaxTries: 3})
 	require.NoError(t, err)
 	require.Equal(t, security.CodeMissing, res)
-	wait, err := st.Allow(ctx, "k", time.Now(), []security.Window{{Period: time.Hour, Max: 1}})
+	now := time.Now()
+	hit := []security.Hit{{Key: "k", Window: time.Hour, Add: 1, Max: 1}}
+	tallies, err := st.Count(ctx, now, hit)
 	require.NoError(t, err)
-	require.Zero(t, wait)
-	_, err = st.Allow(ctx, "k", time.Now(), []security.Window{{Period: time.Hour, Max: 1}})
+	require.True(t, tallies[0].Applied)
+	tallies, err = st.Count(ctx, now, hit)
 	require.NoError(t, err)
+	require.False(t, tallies[0].Applied)
 
 	type row struct{ name, outcome, extra string }
 	var got []row
 	for _, s := range spans.Ended() {
-		extra := attr(s.Attributes(), "acctsec.code_result") + attr(s.Attributes(), "acctsec.allowed")
+		extra := attr(s.Attributes(), "acctsec.code_result") + attr(s.Attributes(), "acctsec.refused")
 		got = append(got, row{s.Name(), attr(s.Attributes(), "acctsec.outcome"), extra})
 		for _, kv := range s.Attributes() {
 			assert.NotContains(t, kv.Value.Emit(), phoneA)
@@ -75,8 +78,8 @@ func TestStoreOutcomesAndErrorsWithoutTheirText(t *testing.T) {
 		{"acctsec.store GetAccount", "ok", ""},
 		{"acctsec.store UpdateAccount", "conflict", ""},
 		{"acctsec.store VerifyCode", "ok", "missing"},
-		{"acctsec.store Allow", "ok", "true"},
-		{"acctsec.store Allow", "ok", "false"},
+		{"acctsec.store Count", "ok", "0"},
+		{"acctsec.store Count", "ok", "1"},
 	}, got)
 	assert.Equal(t, brokenStore{mem}, st.(interface{ Unwrap() security.Store }).Unwrap())
 }

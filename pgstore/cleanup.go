@@ -11,10 +11,10 @@ import (
 const DefaultCleanupInterval = time.Minute
 
 // Cleanup deletes the rows that have expired at Config.Now(): codes,
-// tickets, rate-limit logs whose events all left their longest window, and
-// attempt rows with nothing left to remember. It deletes in batches of
-// Config.CleanupBatch rows per statement, so no statement holds many locks
-// for long, and returns the number of rows deleted. Rows another
+// tickets, and counters whose newest event has left their window. It
+// deletes in batches of Config.CleanupBatch rows per statement, so no
+// statement holds many locks for long, and returns the number of rows
+// deleted. Rows another
 // transaction holds are skipped until the next run.
 func (s *Store) Cleanup(ctx context.Context) (int64, error) {
 	now := toNS(s.cfg.Now())

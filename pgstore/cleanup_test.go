@@ -15,11 +15,14 @@ import (
 func TestCleanup(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t, nil)
-	now := base.Add(48 * time.Hour)
+	now := base.Add(48 * time.Hour).Truncate(time.Minute)
 	st := newStore(t, pool, pgstore.Config{Now: func() time.Time { return now }, CleanupBatch: 2})
+	const window = 12 * time.Minute // buckets of a minute: now is a bucket's start
+	// A counter expires when its newest bucket holding events leaves the
+	// window: 13 buckets after that bucket starts.
+	expiry := 13 * time.Minute
 
-	// Expired at now: 5 codes (more than a batch), 3 tickets, 1 rate log,
-	// 1 forgotten run of failures.
+	// Expired at now: 5 codes (more than a batch), 3 tickets, 3 counters.
 	for i := range 5 {
 		require.NoError(t, st.PutCode(ctx, security.Code{Scope: fmt.Sprint("old", i), MAC: macRight, ExpiresAt: now}))
 	}
@@ -28,69 +31,43 @@ func TestCleanup(t *testing.T) {
 		tk.ExpiresAt = now.Add(-time.Second)
 		require.NoError(t, st.PutTicket(ctx, tk))
 	}
-	minute := []security.Window{{Period: time.Minute, Max: 5}}
-	_, err := st.Allow(ctx, "old", now.Add(-time.Minute), minute)
-	require.NoError(t, err)
-	fail(t, st, "old", now.Add(-pgstore.RunMemory), passwordPolicy, 1)
-	// Failures per destination have no consecutive rule: they go when their
-	// window ends, not a run memory later.
-	fail(t, st, "window", now.Add(-24*time.Hour), security.LockPolicy{Window: 24 * time.Hour, WindowMax: 10}, 1)
+	hit(t, st, now.Add(-expiry), security.Hit{Key: "old", Window: window, Add: 1})
+	hit(t, st, now.Add(-expiry-time.Nanosecond), security.Hit{Key: "old2", Window: window, Add: 5})
+	// Its newest events are old: an older bucket does not keep it.
+	hit(t, st, now.Add(-expiry-5*time.Minute), security.Hit{Key: "old3", Window: window, Add: 1})
+	hit(t, st, now.Add(-expiry), security.Hit{Key: "old3", Window: window, Add: 1})
 
 	// Live at now.
 	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "live", MAC: macRight, ExpiresAt: now.Add(time.Nanosecond)}))
 	live := ticket("live", "", false)
 	live.ExpiresAt = now.Add(time.Minute)
 	require.NoError(t, st.PutTicket(ctx, live))
-	_, err = st.Allow(ctx, "live", now.Add(-time.Minute+time.Nanosecond), minute)
-	require.NoError(t, err)
-	fail(t, st, "run", now.Add(-time.Hour), passwordPolicy, 1)              // a run still remembered
-	fail(t, st, "forever", base, security.LockPolicy{MaxConsecutive: 1}, 1) // locked until a reset
-	fail(t, st, "locked", now.Add(-pgstore.RunMemory), security.LockPolicy{Consecutive: 1, LockFor: pgstore.RunMemory + time.Hour}, 1)
+	hit(t, st, now.Add(-expiry+time.Minute), security.Hit{Key: "live", Window: window, Add: 1})
+	// An old bucket and a newer one: the newer keeps the counter.
+	hit(t, st, now.Add(-expiry), security.Hit{Key: "mixed", Window: window, Add: 1})
+	hit(t, st, now.Add(-time.Minute), security.Hit{Key: "mixed", Window: window, Add: 1})
+	assert.Equal(t, 5, count(t, pool, st, "counters"))
 
 	n, err := st.Cleanup(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(5+3+1+1+1), n)
+	assert.Equal(t, int64(5+3+3), n)
 
 	assert.Equal(t, 1, count(t, pool, st, "codes"))
 	assert.Equal(t, 1, count(t, pool, st, "tickets"))
-	assert.Equal(t, 1, count(t, pool, st, "rate_events"))
-	assert.Equal(t, 3, count(t, pool, st, "attempts"))
+	assert.Equal(t, 2, count(t, pool, st, "counters"))
 
-	got, err := st.VerifyCode(ctx, "live", macRight, now, 3)
+	got, err := verifyCode(ctx, st, "live", macRight, now, 3)
 	require.NoError(t, err)
 	assert.Equal(t, security.CodeMatched, got)
 	_, err = st.GetTicket(ctx, "live", now)
 	assert.NoError(t, err)
-	wait, err := st.Allow(ctx, "live", now, []security.Window{{Period: time.Minute, Max: 1}})
-	require.NoError(t, err)
-	assert.Equal(t, time.Nanosecond, wait, "the live event still counts")
-	assert.Equal(t, security.Attempt{Forever: true}, status(t, st, "forever", now, passwordPolicy))
-	assert.False(t, status(t, st, "locked", now, passwordPolicy).Allowed)
+	tallies := hit(t, st, now, security.Hit{Key: "live", Window: window}, security.Hit{Key: "mixed", Window: window})
+	assert.Equal(t, 1, tallies[0].Count, "the live event still counts")
+	assert.Equal(t, 1, tallies[1].Count, "the newer event still counts")
 
 	n, err = st.Cleanup(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing left to delete")
-}
-
-// TestRowsAreBounded: a flood on one key leaves one row whose log holds no
-// more events than the largest window counts; a success leaves no row.
-func TestRowsAreBounded(t *testing.T) {
-	ctx := context.Background()
-	pool := newPool(t, nil)
-	st := newStore(t, pool, pgstore.Config{})
-	windows := []security.Window{{Period: time.Minute, Max: 3}, {Period: time.Hour, Max: 10}}
-	for i := range 100 {
-		_, err := st.Allow(ctx, "flood", base.Add(time.Duration(i)*time.Minute), windows)
-		require.NoError(t, err)
-	}
-	var n int
-	require.NoError(t, pool.QueryRow(ctx, "SELECT cardinality(events) FROM "+st.Schema()+".rate_events").Scan(&n))
-	assert.LessOrEqual(t, n, 10)
-
-	a, err := st.BeginAttempt(ctx, "ok", base, pinPolicy)
-	require.NoError(t, err)
-	require.NoError(t, st.SucceedAttempt(ctx, "ok", a.ID, base))
-	assert.Equal(t, 0, count(t, pool, st, "attempts"))
 }
 
 func TestStartCleanup(t *testing.T) {

@@ -2,37 +2,66 @@ package pgstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/acctsec/security"
 )
 
 // PutCode stores c, replacing (voiding) any code in the same scope, in one
-// INSERT ... ON CONFLICT statement.
+// INSERT ... ON CONFLICT statement. An empty scope is an error wrapping
+// security.ErrInvalidArgument.
 func (s *Store) PutCode(ctx context.Context, c security.Code) error {
+	if c.Scope == "" {
+		return fmt.Errorf("pgstore: put code: empty scope: %w", security.ErrInvalidArgument)
+	}
 	if _, err := s.pool.Exec(ctx, s.q.putCode, c.Scope, c.MAC, toNS(c.ExpiresAt), c.Tries); err != nil {
 		return wrap("put code", err)
 	}
 	return nil
 }
 
-// VerifyCode checks mac against the live code of scope at now and, in the
-// same statement (a call of the verify_code function, which locks the row),
-// consumes it on a match or counts the wrong try, deleting the code when the
-// count reaches maxTries. A maxTries below 1 counts as 1: the first wrong
-// try voids the code.
+// VerifyCode checks c.MAC against the live code of c.Scope at now in one
+// statement (a call of the verify_code function), atomically: it locks the
+// code row and the failure counters c.Failures may move; answers
+// CodeBlocked, changing nothing, when a failure hit with a Max has no room;
+// otherwise consumes the code on a match, or counts the wrong try (deleting
+// the code when the count reaches c.MaxTries, a value below 1 counting as
+// 1) and applies every failure hit's Add. The tallies are the failure
+// counters after the call, in order.
 //
-// The MACs are compared as bytea inside PostgreSQL, which is not
-// constant-time. That is safe here: both sides are HMAC-SHA-256 outputs keyed
-// by the Service's secret, which an attacker does not hold, so learning how
-// many leading bytes of a MAC matched tells nothing about the code.
-func (s *Store) VerifyCode(ctx context.Context, scope string, mac []byte, now time.Time, maxTries int) (security.CodeResult, error) {
-	maxTries = max(maxTries, 1)
-	var res int
-	if err := s.pool.QueryRow(ctx, s.q.verifyCode, scope, mac, toNS(now), clampInt32(maxTries)).Scan(&res); err != nil {
-		return security.CodeMissing, wrap("verify code", err)
+// The MACs are compared through their SHA-256 digests inside PostgreSQL, so
+// the comparison's timing reveals nothing about the stored MAC.
+//
+// An empty scope or a failure hit Count would refuse is an error wrapping
+// security.ErrInvalidArgument.
+func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
+	if c.Scope == "" {
+		return security.CodeMissing, nil, fmt.Errorf("pgstore: verify code: empty scope: %w", security.ErrInvalidArgument)
 	}
-	return security.CodeResult(res), nil
+	a, err := newHitArgs(now, c.Failures)
+	if err != nil {
+		return security.CodeMissing, nil, err
+	}
+	var (
+		res     int32
+		counts  []int64
+		applied []bool
+		oldest  []*int64
+	)
+	err = s.pool.QueryRow(ctx, s.q.verifyCode, c.Scope, c.MAC, toNS(now), clampInt32(max(c.MaxTries, 1)),
+		a.keys, a.widths, a.buckets, a.adds, a.maxes).Scan(&res, &counts, &applied, &oldest)
+	if err != nil {
+		return security.CodeMissing, nil, wrap("verify code", err)
+	}
+	if len(c.Failures) == 0 {
+		return security.CodeResult(res), nil, nil
+	}
+	tallies, err := a.tallies(counts, applied, oldest)
+	if err != nil {
+		return security.CodeMissing, nil, err
+	}
+	return security.CodeResult(res), tallies, nil
 }
 
 // DeleteCode removes the code of scope, if any.

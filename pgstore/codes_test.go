@@ -10,6 +10,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,6 +19,15 @@ var (
 	macRight = []byte("0123456789abcdef0123456789abcdef")
 	macWrong = []byte("fedcba9876543210fedcba9876543210")
 )
+
+// verifyCode checks mac against scope's code with no failure counters.
+func verifyCode(ctx context.Context, st *pgstore.Store, scope string, mac []byte, now time.Time, maxTries int) (security.CodeResult, error) {
+	got, tallies, err := st.VerifyCode(ctx, now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: maxTries})
+	if len(tallies) != 0 {
+		return got, fmt.Errorf("%d tallies without failures", len(tallies))
+	}
+	return got, err
+}
 
 func TestVerifyCode(t *testing.T) {
 	ctx := context.Background()
@@ -50,7 +60,7 @@ func TestVerifyCode(t *testing.T) {
 			scope := "s:" + tt.name
 			require.NoError(t, st.PutCode(ctx, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp, Tries: tt.tries}))
 			for i, s := range tt.steps {
-				got, err := st.VerifyCode(ctx, scope, s.mac, s.now, 3)
+				got, err := verifyCode(ctx, st, scope, s.mac, s.now, 3)
 				require.NoError(t, err)
 				assert.Equal(t, s.want, got, "step %d", i)
 			}
@@ -58,19 +68,19 @@ func TestVerifyCode(t *testing.T) {
 	}
 
 	t.Run("never sent", func(t *testing.T) {
-		got, err := st.VerifyCode(ctx, "s:none", macRight, base, 3)
+		got, err := verifyCode(ctx, st, "s:none", macRight, base, 3)
 		require.NoError(t, err)
 		assert.Equal(t, security.CodeMissing, got)
 	})
 	t.Run("replaced", func(t *testing.T) {
 		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s:r", MAC: macWrong, ExpiresAt: exp}))
-		got, err := st.VerifyCode(ctx, "s:r", macRight, base, 3)
+		got, err := verifyCode(ctx, st, "s:r", macRight, base, 3)
 		require.NoError(t, err)
 		require.Equal(t, security.CodeWrong, got)
 		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s:r", MAC: macRight, ExpiresAt: exp}))
 		// The new code starts with no tries: two wrong ones are still allowed.
 		for _, want := range []security.CodeResult{security.CodeWrong, security.CodeWrong, security.CodeVoided} {
-			got, err = st.VerifyCode(ctx, "s:r", macWrong, base, 3)
+			got, err = verifyCode(ctx, st, "s:r", macWrong, base, 3)
 			require.NoError(t, err)
 			assert.Equal(t, want, got)
 		}
@@ -79,7 +89,7 @@ func TestVerifyCode(t *testing.T) {
 		require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s:d", MAC: macRight, ExpiresAt: exp}))
 		require.NoError(t, st.DeleteCode(ctx, "s:d"))
 		require.NoError(t, st.DeleteCode(ctx, "s:d"), "deleting nothing is fine")
-		got, err := st.VerifyCode(ctx, "s:d", macRight, base, 3)
+		got, err := verifyCode(ctx, st, "s:d", macRight, base, 3)
 		require.NoError(t, err)
 		assert.Equal(t, security.CodeMissing, got)
 	})
@@ -95,7 +105,7 @@ func TestVerifyCodeConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 50 {
 			wg.Go(func() {
-				got, err := st.VerifyCode(ctx, "c", macRight, base, 5)
+				got, err := verifyCode(ctx, st, "c", macRight, base, 5)
 				assert.NoError(t, err)
 				switch got {
 				case security.CodeMatched:
@@ -117,7 +127,7 @@ func TestVerifyCodeConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 30 {
 			wg.Go(func() {
-				got, err := st.VerifyCode(ctx, "w", macWrong, base, 10)
+				got, err := verifyCode(ctx, st, "w", macWrong, base, 10)
 				assert.NoError(t, err)
 				mu.Lock()
 				counts[got]++
@@ -141,17 +151,93 @@ func TestVerifyCodeMaxTriesBelowOne(t *testing.T) {
 		t.Run(fmt.Sprint(maxTries), func(t *testing.T) {
 			scope := fmt.Sprint("max:", maxTries)
 			require.NoError(t, st.PutCode(ctx, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
-			got, err := st.VerifyCode(ctx, scope, macWrong, base, maxTries)
+			got, err := verifyCode(ctx, st, scope, macWrong, base, maxTries)
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeVoided, got, "the first wrong try voids the code")
-			got, err = st.VerifyCode(ctx, scope, macRight, base, maxTries)
+			got, err = verifyCode(ctx, st, scope, macRight, base, maxTries)
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMissing, got, "a voided code is gone")
 
 			require.NoError(t, st.PutCode(ctx, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
-			got, err = st.VerifyCode(ctx, scope, macRight, base, maxTries)
+			got, err = verifyCode(ctx, st, scope, macRight, base, maxTries)
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMatched, got)
 		})
 	}
+}
+
+// TestVerifyCodeFailuresAcrossScopes: checks of different codes sharing a
+// failure counter take turns on it, so no more wrong tries get past its Max
+// than it allows (the code rows do not serialise them).
+func TestVerifyCodeFailuresAcrossScopes(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, func(c *pgxpool.Config) { c.MaxConns = 16 })
+	st := newStore(t, pool, pgstore.Config{})
+	const n, limit = 40, 7
+	fails := []security.Hit{
+		{Key: "t.ip", Window: time.Hour, Add: 1, Max: limit},
+		{Key: "t.phone", Window: time.Hour, Add: 1},
+	}
+	for i := range n {
+		require.NoError(t, st.PutCode(ctx, security.Code{Scope: fmt.Sprint("t.code", i), MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	}
+	results := make([]security.CodeResult, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			got, _, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: fmt.Sprint("t.code", i), MAC: macWrong, MaxTries: 5, Failures: fails})
+			assert.NoError(t, err)
+			results[i] = got
+		})
+	}
+	wg.Wait()
+	counts := map[security.CodeResult]int{}
+	for _, r := range results {
+		counts[r]++
+	}
+	assert.Equal(t, map[security.CodeResult]int{security.CodeWrong: limit, security.CodeBlocked: n - limit}, counts)
+	got, err := st.Count(ctx, base, []security.Hit{{Key: "t.ip", Window: time.Hour}, {Key: "t.phone", Window: time.Hour}})
+	require.NoError(t, err)
+	assert.Equal(t, limit, got[0].Count)
+	assert.Equal(t, limit, got[1].Count)
+}
+
+// TestVerifyCodeFailuresLeaveNoRows: a check that moves no counter writes
+// none (a counter that counts nothing has no row).
+func TestVerifyCodeFailuresLeaveNoRows(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, nil)
+	st := newStore(t, pool, pgstore.Config{})
+	fails := []security.Hit{{Key: "f", Window: time.Hour, Add: 1, Max: 3}}
+	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	got, tallies, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, Failures: fails})
+	require.NoError(t, err)
+	assert.Equal(t, security.CodeMatched, got)
+	assert.Equal(t, []security.Tally{{}}, tallies)
+	got, _, err = st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, Failures: fails})
+	require.NoError(t, err)
+	assert.Equal(t, security.CodeMissing, got)
+	assert.Zero(t, count(t, pool, st, "counters"))
+}
+
+func TestVerifyCodeInvalid(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, nil)
+	st := newStore(t, pool, pgstore.Config{})
+	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	for name, c := range map[string]security.CodeCheck{
+		"empty scope": {MAC: macWrong, MaxTries: 3},
+		"empty key": {Scope: "s", MAC: macWrong, MaxTries: 3,
+			Failures: []security.Hit{{Key: "f", Window: time.Hour, Add: 1}, {Window: time.Hour, Add: 1}}},
+		"short window": {Scope: "s", MAC: macWrong, MaxTries: 3,
+			Failures: []security.Hit{{Key: "f", Window: security.CounterBuckets - 1, Add: 1}}},
+	} {
+		_, _, err := st.VerifyCode(ctx, base, c)
+		assert.ErrorIs(t, err, security.ErrInvalidArgument, name)
+	}
+	assert.ErrorIs(t, st.PutCode(ctx, security.Code{MAC: macRight, ExpiresAt: base.Add(time.Minute)}), security.ErrInvalidArgument)
+	assert.Zero(t, count(t, pool, st, "counters"), "nothing was counted")
+	got, err := verifyCode(ctx, st, "s", macRight, base, 1)
+	require.NoError(t, err)
+	assert.Equal(t, security.CodeMatched, got, "no try was counted on the code")
 }

@@ -1,6 +1,6 @@
 // Package pgstore is a PostgreSQL implementation of security.Store: durable
-// account records and short-lived state (codes, tickets, rate limits and
-// attempt counters) in one schema, shared safely by many replicas.
+// account records and short-lived state (codes, tickets and event
+// counters) in one schema, shared safely by many replicas.
 //
 // The host owns the *pgxpool.Pool, creates the store with New, applies the
 // embedded migrations with Migrate at start-up (safe when several replicas
@@ -14,10 +14,10 @@
 //	stop := st.StartCleanup(ctx, time.Minute)
 //	defer stop()
 //
-// Every hot operation (VerifyCode, Allow, BeginAttempt, SucceedAttempt,
-// PutCode, PutTicket, TakeTicket) is one SQL statement, hence one round trip
-// once pgx has prepared it; the read-modify-write ones call plpgsql functions
-// created by the migration, which lock the one row they change. Times are
+// Every hot operation (Count, VerifyCode, PutCode, PutTicket, TakeTicket)
+// is one SQL statement, hence one round trip once pgx has prepared it; the
+// read-modify-write ones call plpgsql functions created by the migration,
+// which lock only the rows and counters they change. Times are
 // always passed in by the caller: no statement reads the database clock for
 // anything but the applied_at column of schema_migrations.
 package pgstore

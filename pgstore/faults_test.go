@@ -17,7 +17,7 @@ import (
 // allOps calls every method of the Store once.
 func allOps(st *pgstore.Store) map[string]func(context.Context) error {
 	a := &security.Account{UserID: "u1", Version: 1}
-	w := []security.Window{{Period: time.Minute, Max: 1}}
+	h := []security.Hit{{Key: "k", Window: time.Minute, Add: 1, Max: 1}}
 	return map[string]func(context.Context) error{
 		"Migrate":        st.Migrate,
 		"CreateAccount":  func(ctx context.Context) error { return st.CreateAccount(ctx, a) },
@@ -28,7 +28,7 @@ func allOps(st *pgstore.Store) map[string]func(context.Context) error {
 		"DeleteAccount":  func(ctx context.Context) error { return st.DeleteAccount(ctx, "u1") },
 		"PutCode":        func(ctx context.Context) error { return st.PutCode(ctx, security.Code{Scope: "s"}) },
 		"VerifyCode": func(ctx context.Context) error {
-			_, err := st.VerifyCode(ctx, "s", macRight, base, 3)
+			_, _, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, Failures: h})
 			return err
 		},
 		"DeleteCode": func(ctx context.Context) error { return st.DeleteCode(ctx, "s") },
@@ -39,18 +39,8 @@ func allOps(st *pgstore.Store) map[string]func(context.Context) error {
 			return err
 		},
 		"DeleteTicketScope": func(ctx context.Context) error { return st.DeleteTicketScope(ctx, "x") },
-		"Allow":             func(ctx context.Context) error { _, err := st.Allow(ctx, "k", base, w); return err },
-		"BeginAttempt": func(ctx context.Context) error {
-			_, err := st.BeginAttempt(ctx, "k", base, passwordPolicy)
-			return err
-		},
-		"SucceedAttempt": func(ctx context.Context) error { return st.SucceedAttempt(ctx, "k", "1", base) },
-		"AttemptStatus": func(ctx context.Context) error {
-			_, err := st.AttemptStatus(ctx, "k", base, passwordPolicy)
-			return err
-		},
-		"ClearAttempts": func(ctx context.Context) error { return st.ClearAttempts(ctx, "k") },
-		"Cleanup":       func(ctx context.Context) error { _, err := st.Cleanup(ctx); return err },
+		"Count":             func(ctx context.Context) error { _, err := st.Count(ctx, base, h); return err },
+		"Cleanup":           func(ctx context.Context) error { _, err := st.Cleanup(ctx); return err },
 	}
 }
 

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,9 +62,15 @@ func TestSchemaQuoting(t *testing.T) {
 		require.NoError(t, err)
 	})
 	st := newStore(t, pool, pgstore.Config{Schema: schema})
-	a, err := st.BeginAttempt(ctx, "k", base, security.LockPolicy{Consecutive: 1, LockFor: 1})
+	got, err := st.Count(ctx, base, []security.Hit{{Key: "k", Window: time.Hour, Add: 1}})
 	require.NoError(t, err)
-	assert.True(t, a.Allowed)
+	assert.Equal(t, 1, got[0].Count)
+	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	res, tallies, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macWrong, MaxTries: 3,
+		Failures: []security.Hit{{Key: "k", Window: time.Hour, Add: 1, Max: 5}}})
+	require.NoError(t, err)
+	assert.Equal(t, security.CodeWrong, res)
+	assert.Equal(t, 2, tallies[0].Count)
 }
 
 func TestNewValidates(t *testing.T) {
@@ -91,38 +98,25 @@ func TestNewValidates(t *testing.T) {
 }
 
 // migrations is the number of embedded migration files.
-const migrations = 2
+const migrations = 3
 
 // TestMigrateUpgradesV1: a schema migrated by 0001 only, holding data, is
 // upgraded in place: the email index compares exactly and keeps its name,
-// the data and the short-lived state survive, and the replaced functions
-// work on rows 0001 wrote.
+// the accounts and codes survive, and the sliding logs and attempt rows
+// give way to counters.
 func TestMigrateUpgradesV1(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t, nil)
-	schema := testSchema(t, pool)
-	st, err := pgstore.New(pool, pgstore.Config{Schema: schema})
-	require.NoError(t, err)
-	require.NoError(t, st.MigrateUpTo(ctx, 1))
-	require.Equal(t, 1, count(t, pool, st, "schema_migrations"))
+	st := oldStore(t, pool, 1)
 
 	require.NoError(t, st.CreateAccount(ctx, account("u1", "+8613800138000", "ärger@example.com")))
-	w := []security.Window{{Period: time.Hour, Max: 2}}
-	wait, err := st.Allow(ctx, "ip", base, w)
-	require.NoError(t, err)
-	require.Zero(t, wait)
-	policy := security.LockPolicy{Consecutive: 2, LockFor: time.Hour}
-	a, err := st.BeginAttempt(ctx, "pw", base, policy)
-	require.NoError(t, err)
-	require.True(t, a.Allowed)
-
 	require.NoError(t, st.Migrate(ctx))
 	assert.Equal(t, migrations, count(t, pool, st, "schema_migrations"))
 
 	var def string
 	require.NoError(t, pool.QueryRow(ctx,
 		`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'accounts_email_key'`,
-		schema).Scan(&def))
+		st.Schema()).Scan(&def))
 	assert.NotContains(t, def, "lower")
 	assert.Contains(t, def, "UNIQUE")
 
@@ -132,18 +126,75 @@ func TestMigrateUpgradesV1(t *testing.T) {
 	require.NoError(t, st.CreateAccount(ctx, account("u2", "", "Ärger@example.com")),
 		"an address differing in a non-ASCII letter's case is another address")
 	assert.ErrorIs(t, st.CreateAccount(ctx, account("u3", "", "ärger@example.com")), security.ErrEmailTaken)
+	assertCountersOnly(t, pool, st)
+}
 
-	// The log and the counter written by 0001's functions still count.
-	wait, err = st.Allow(ctx, "ip", base, w)
+// TestMigrateUpgradesV2: a schema migrated by 0002 (the last release with
+// sliding logs and attempt rows), holding state written by its functions,
+// is upgraded in place: its old tables, sequence and functions are gone,
+// pending codes survive (with their tries) and counters work.
+func TestMigrateUpgradesV2(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, nil)
+	st := oldStore(t, pool, 2)
+	s := pgx.Identifier{st.Schema()}.Sanitize()
+
+	require.NoError(t, st.CreateAccount(ctx, account("u1", "+8613800138000", "u1@example.com")))
+	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	var res int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT `+s+`.verify_code('s', $1, $2, 3)`, macWrong, base.UnixNano()).Scan(&res))
+	require.Equal(t, int(security.CodeWrong), res)
+	_, err := pool.Exec(ctx, `SELECT `+s+`.allow('ip', $1, ARRAY[3600000000000]::bigint[], ARRAY[2])`, base.UnixNano())
 	require.NoError(t, err)
-	assert.Zero(t, wait)
-	wait, err = st.Allow(ctx, "ip", base, w)
+	_, err = pool.Exec(ctx, `SELECT * FROM `+s+`.begin_attempt('pw', $1, 5, 900000000000, 0, 0, 0, false, 0)`, base.UnixNano())
 	require.NoError(t, err)
-	assert.Equal(t, time.Hour, wait)
-	a, err = st.BeginAttempt(ctx, "pw", base, policy)
+
+	require.NoError(t, st.Migrate(ctx))
+	assert.Equal(t, migrations, count(t, pool, st, "schema_migrations"))
+	_, err = st.GetAccount(ctx, "u1")
 	require.NoError(t, err)
-	assert.True(t, a.Allowed, "the second of two consecutive failures")
-	a, err = st.BeginAttempt(ctx, "pw", base, policy)
+	for _, want := range []security.CodeResult{security.CodeWrong, security.CodeVoided} {
+		got, err := verifyCode(ctx, st, "s", macWrong, base, 3)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "the code kept the try of before the upgrade")
+	}
+	assertCountersOnly(t, pool, st)
+}
+
+// oldStore returns a Store whose schema is migrated up to version upTo only.
+func oldStore(t *testing.T, pool *pgxpool.Pool, upTo int) *pgstore.Store {
+	t.Helper()
+	st, err := pgstore.New(pool, pgstore.Config{Schema: testSchema(t, pool)})
 	require.NoError(t, err)
-	assert.Equal(t, security.Attempt{LockedUntil: base.Add(time.Hour)}, a)
+	require.NoError(t, st.MigrateUpTo(context.Background(), upTo))
+	require.Equal(t, upTo, count(t, pool, st, "schema_migrations"))
+	return st
+}
+
+// assertCountersOnly checks that an upgraded schema has none of the sliding
+// logs' and attempts' tables, sequence and functions, and that Count and
+// VerifyCode work.
+func assertCountersOnly(t *testing.T, pool *pgxpool.Pool, st *pgstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := pool.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relkind IN ('r', 'S') ORDER BY 1`, st.Schema())
+	require.NoError(t, err)
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	assert.Equal(t, []string{"accounts", "codes", "counters", "schema_migrations", "tickets"}, tables)
+	rows, err = pool.Query(ctx, `SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 ORDER BY 1`, st.Schema())
+	require.NoError(t, err)
+	funcs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	names := make([]string, len(funcs))
+	for i, f := range funcs {
+		names[i], _, _ = strings.Cut(f, "(")
+	}
+	assert.Equal(t, []string{"count_hits", "counter_hit", "counter_lock", "put_ticket", "verify_code"}, names, "functions: %v", funcs)
+
+	got, err := st.Count(ctx, base, []security.Hit{{Key: "ip", Window: time.Hour, Add: 1, Max: 1}, {Key: "ip", Window: time.Hour, Add: 1, Max: 1}})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false}, []bool{got[0].Applied, got[1].Applied})
 }

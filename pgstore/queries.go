@@ -13,9 +13,7 @@ type queries struct {
 
 	putTicket, getTicket, takeTicket, deleteTicketScope string
 
-	allow string
-
-	beginAttempt, succeedAttempt, attemptStatus, clearAttempts string
+	countHits string
 
 	cleanup []string
 }
@@ -45,7 +43,8 @@ func newQueries(schema string) queries {
 			VALUES ($1, $2, $3, $4)
 			ON CONFLICT (scope) DO UPDATE
 			SET mac = EXCLUDED.mac, expires_ns = EXCLUDED.expires_ns, tries = EXCLUDED.tries`),
-		verifyCode: sql(`SELECT {{schema}}.verify_code($1, $2, $3, $4)`),
+		verifyCode: sql(`SELECT result, counts, applied, oldest
+			FROM {{schema}}.verify_code($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
 		deleteCode: sql(`DELETE FROM {{schema}}.codes WHERE scope = $1`),
 
 		putTicket: sql(`SELECT {{schema}}.put_ticket($1, $2, $3, $4, $5, $6)`),
@@ -56,28 +55,23 @@ func newQueries(schema string) queries {
 			RETURNING scope, user_id, destination, verified, expires_ns`),
 		deleteTicketScope: sql(`DELETE FROM {{schema}}.tickets WHERE scope = $1 AND scope <> ''`),
 
-		allow: sql(`SELECT {{schema}}.allow($1, $2, $3, $4)`),
-
-		beginAttempt: sql(`SELECT allowed, attempt_id, locked_until, forever
-			FROM {{schema}}.begin_attempt($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
-		succeedAttempt: sql(`SELECT {{schema}}.succeed_attempt($1, $2, $3)`),
-		attemptStatus:  sql(`SELECT forever, locked_until_ns FROM {{schema}}.attempts WHERE key = $1`),
-		clearAttempts:  sql(`DELETE FROM {{schema}}.attempts WHERE key = $1`),
+		countHits: sql(`SELECT counts, applied, oldest
+			FROM {{schema}}.count_hits($1, $2, $3, $4, $5, $6)`),
 
 		cleanup: []string{
 			sql(cleanupSQL("codes", "scope", "expires_ns <= $1")),
 			sql(cleanupSQL("tickets", "id", "expires_ns <= $1")),
-			sql(cleanupSQL("rate_events", "key", "expires_ns <= $1")),
-			sql(cleanupSQL("attempts", "key", "expires_ns IS NOT NULL AND expires_ns <= $1")),
+			sql(cleanupSQL("counters", "key, width", "expires_ns <= $1")),
 		},
 	}
 }
 
-// cleanupSQL deletes at most $2 expired rows of table. The rows are locked
-// first (skipping any another transaction holds), so a row renewed meanwhile
-// is re-checked against cond and kept.
+// cleanupSQL deletes at most $2 expired rows of table, whose primary key is
+// the column list key. The rows are locked first (skipping any another
+// transaction holds), so a row renewed meanwhile is re-checked against cond
+// and kept.
 func cleanupSQL(table, key, cond string) string {
-	return `DELETE FROM {{schema}}.` + table + ` WHERE ` + key + ` IN (
+	return `DELETE FROM {{schema}}.` + table + ` WHERE (` + key + `) IN (
 		SELECT ` + key + ` FROM {{schema}}.` + table + ` WHERE ` + cond + `
 		LIMIT $2 FOR UPDATE SKIP LOCKED) AND ` + cond
 }

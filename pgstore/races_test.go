@@ -36,8 +36,9 @@ func countDeletes(t *testing.T, pool *pgxpool.Pool, st *pgstore.Store, table str
 	return func() int { return count(t, pool, st, "test_deleted") }
 }
 
-// raceDeletes runs reserve from many goroutines while deleters keep deleting
-// the key's row, and returns how many reservations were let through.
+// raceDeletes runs reserve (a conditional hit) from many goroutines while
+// deleters keep deleting the key's row, and returns how many hits were
+// applied.
 func raceDeletes(t *testing.T, reserve func() bool, deleters []func() error) int {
 	t.Helper()
 	const (
@@ -69,60 +70,31 @@ func raceDeletes(t *testing.T, reserve func() bool, deleters []func() error) int
 	return int(allowed.Load())
 }
 
-// TestReservationsSurviveConcurrentDeletes: a reservation that is let
-// through is always recorded, even when a concurrent SucceedAttempt,
-// ClearAttempts or Cleanup deletes the key's row while it is being
-// (re)created. With a limit of one (every allowed reservation locks the key
-// or fills its window until the row is deleted), each allowed reservation
-// after the first needs a deletion of the row before it, so
-// allowed <= deletions + 1; a reservation that slipped through unrecorded
-// would let the next one through without a deletion.
-func TestReservationsSurviveConcurrentDeletes(t *testing.T) {
+// TestHitsSurviveConcurrentCleanup: a conditional hit that is applied is
+// always recorded, even when Cleanup deletes the counter's row while hits
+// read and rewrite it. With a Max of one (every applied hit fills the
+// counter until its row is deleted), each applied hit after the first needs
+// a deletion of the row before it, so applied <= deletions + 1; a hit that
+// slipped through unrecorded would let the next one through without a
+// deletion.
+func TestHitsSurviveConcurrentCleanup(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t, func(c *pgxpool.Config) { c.MaxConns = 16 })
-	// Cleanup runs far enough ahead that every row of the test has expired.
-	later := base.Add(pgstore.RunMemory + 48*time.Hour)
-
-	t.Run("BeginAttempt", func(t *testing.T) {
-		st := newStore(t, pool, pgstore.Config{Now: func() time.Time { return later }})
-		deleted := countDeletes(t, pool, st, "attempts")
-		p := security.LockPolicy{Consecutive: 1, LockFor: time.Hour}
-		allowed := raceDeletes(t,
-			func() bool {
-				a, err := st.BeginAttempt(ctx, "k", base, p)
-				assert.NoError(t, err)
-				return a.Allowed
-			},
-			[]func() error{
-				// A success (of an attempt long gone) resets the run: the row goes.
-				func() error { return st.SucceedAttempt(ctx, "k", "0", base) },
-				func() error { return st.ClearAttempts(ctx, "k") },
-				func() error { _, err := st.Cleanup(ctx); return err },
-			})
-		n := deleted()
-		t.Logf("allowed %d, rows deleted %d", allowed, n)
-		assert.Positive(t, n, "the deleters deleted nothing: the race was not exercised")
-		assert.LessOrEqual(t, allowed, n+1, "a reservation slipped through unrecorded")
-	})
-
-	t.Run("Allow", func(t *testing.T) {
-		// Cleanup deletes the log once its one event has left the window.
-		w := []security.Window{{Period: time.Minute, Max: 1}}
-		st := newStore(t, pool, pgstore.Config{Now: func() time.Time { return base.Add(time.Minute) }})
-		deleted := countDeletes(t, pool, st, "rate_events")
-		allowed := raceDeletes(t,
-			func() bool {
-				wait, err := st.Allow(ctx, "k", base, w)
-				assert.NoError(t, err)
-				return err == nil && wait == 0
-			},
-			[]func() error{
-				func() error { _, err := st.Cleanup(ctx); return err },
-				func() error { _, err := st.Cleanup(ctx); return err },
-			})
-		n := deleted()
-		t.Logf("allowed %d, rows deleted %d", allowed, n)
-		assert.Positive(t, n, "the deleters deleted nothing: the race was not exercised")
-		assert.LessOrEqual(t, allowed, n+1, "an event slipped through unrecorded")
-	})
+	// Cleanup runs far enough ahead that the counter has always expired.
+	st := newStore(t, pool, pgstore.Config{Now: func() time.Time { return base.Add(time.Hour) }})
+	deleted := countDeletes(t, pool, st, "counters")
+	applied := raceDeletes(t,
+		func() bool {
+			got, err := st.Count(ctx, base, []security.Hit{{Key: "k", Window: time.Minute, Add: 1, Max: 1}})
+			assert.NoError(t, err)
+			return err == nil && got[0].Applied
+		},
+		[]func() error{
+			func() error { _, err := st.Cleanup(ctx); return err },
+			func() error { _, err := st.Cleanup(ctx); return err },
+		})
+	n := deleted()
+	t.Logf("applied %d, rows deleted %d", applied, n)
+	assert.Positive(t, n, "the deleters deleted nothing: the race was not exercised")
+	assert.LessOrEqual(t, applied, n+1, "a hit slipped through unrecorded")
 }

@@ -34,8 +34,14 @@ func TestHotOperationsAreOneStatement(t *testing.T) {
 	tracer := &queryCounter{}
 	pool := newPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tracer })
 	st := newStore(t, pool, pgstore.Config{})
-	windows := []security.Window{{Period: time.Minute, Max: 2}}
-	var attemptID string
+	limit := security.Hit{Key: "k", Window: time.Minute, Add: 1, Max: 2}
+	fails := []security.Hit{{Key: "f1", Window: time.Hour, Add: 1, Max: 1}, {Key: "f2", Window: time.Hour, Add: 1}}
+	check := func(mac []byte, f []security.Hit) func() error {
+		return func() error {
+			_, _, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: mac, MaxTries: 3, Failures: f})
+			return err
+		}
+	}
 	acct := &security.Account{UserID: "u1", Phone: "+8613800138000", Email: "u1@example.com"}
 	// notFound lets an operation end in security.ErrNotFound.
 	notFound := func(err error) error {
@@ -77,21 +83,22 @@ func TestHotOperationsAreOneStatement(t *testing.T) {
 		{"PutCode", func() error {
 			return st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)})
 		}},
-		{"VerifyCode wrong", func() error { _, err := st.VerifyCode(ctx, "s", macWrong, base, 3); return err }},
-		{"VerifyCode right", func() error { _, err := st.VerifyCode(ctx, "s", macRight, base, 3); return err }},
-		{"VerifyCode missing", func() error { _, err := st.VerifyCode(ctx, "s", macRight, base, 3); return err }},
-		{"Allow new key", func() error { _, err := st.Allow(ctx, "k", base, windows); return err }},
-		{"Allow allowed", func() error { _, err := st.Allow(ctx, "k", base, windows); return err }},
-		{"Allow refused", func() error { _, err := st.Allow(ctx, "k", base, windows); return err }},
-		{"BeginAttempt", func() error {
-			a, err := st.BeginAttempt(ctx, "a", base, passwordPolicy)
-			attemptID = a.ID
+		{"VerifyCode wrong", check(macWrong, nil)},
+		{"VerifyCode right", check(macRight, nil)},
+		{"VerifyCode missing", check(macRight, nil)},
+		{"PutCode again", func() error {
+			return st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)})
+		}},
+		{"VerifyCode wrong with failures", check(macWrong, fails)},
+		{"VerifyCode blocked", check(macRight, fails)},
+		{"VerifyCode right with failures", check(macRight, fails[1:])},
+		{"Count new key", func() error { _, err := st.Count(ctx, base, []security.Hit{limit}); return err }},
+		{"Count applied", func() error { _, err := st.Count(ctx, base, []security.Hit{limit}); return err }},
+		{"Count refused", func() error { _, err := st.Count(ctx, base, []security.Hit{limit}); return err }},
+		{"Count batch", func() error {
+			_, err := st.Count(ctx, base, []security.Hit{limit, fails[0], fails[1], {Key: "r", Window: time.Hour, Reset: true}})
 			return err
 		}},
-		{"AttemptStatus", func() error { _, err := st.AttemptStatus(ctx, "a", base, passwordPolicy); return err }},
-		{"SucceedAttempt", func() error { return st.SucceedAttempt(ctx, "a", attemptID, base) }},
-		{"AttemptStatus no row", func() error { _, err := st.AttemptStatus(ctx, "a", base, passwordPolicy); return err }},
-		{"ClearAttempts", func() error { return st.ClearAttempts(ctx, "a") }},
 		{"DeleteCode", func() error { return st.DeleteCode(ctx, "s") }},
 		{"PutTicket", func() error { return st.PutTicket(ctx, ticket("t", "flow", true)) }},
 		{"GetTicket", func() error { _, err := st.GetTicket(ctx, "t", base); return err }},

@@ -12,7 +12,7 @@ import (
 // codeFailureTests check VerifyCode's Failures: the counters a wrong guess
 // moves and whose Max blocks a check. Scopes and counter keys share a
 // shard prefix, as the Service's do.
-var codeFailureTests = []stateTest{
+var codeFailureTests = []roleTest[CodeAndCounterStore]{
 	{"WrongAdds", testCodeFailuresWrongAdds},
 	{"MatchAndMissingAddNothing", testCodeFailuresMatchMissing},
 	{"BlockedTouchesNothing", testCodeFailuresBlocked},
@@ -24,7 +24,7 @@ const failWindow = 24 * time.Hour
 
 // taggedCode stores a fresh code in a new tagged scope and returns the
 // scope, its MAC and two failure keys of the same tag.
-func taggedCode(t *testing.T, s security.StateStore, now time.Time) (scope string, mac []byte, k1, k2 string) {
+func taggedCode(t *testing.T, s CodeAndCounterStore, now time.Time) (scope string, mac []byte, k1, k2 string) {
 	t.Helper()
 	tag := unique("t")[len("storetest:t:"):][:4]
 	scope, mac = tagged(tag, "code"), randomMAC()
@@ -32,7 +32,7 @@ func taggedCode(t *testing.T, s security.StateStore, now time.Time) (scope strin
 	return scope, mac, tagged(tag, "fail"), tagged(tag, "fail")
 }
 
-func check(t *testing.T, s security.StateStore, now time.Time, c security.CodeCheck, want security.CodeResult, msg string) []security.Tally {
+func check(t *testing.T, s CodeAndCounterStore, now time.Time, c security.CodeCheck, want security.CodeResult, msg string) []security.Tally {
 	t.Helper()
 	got, tallies, err := s.VerifyCode(t.Context(), now, c)
 	require.NoError(t, err, msg)
@@ -45,7 +45,7 @@ func failures(k1, k2 string, max int) []security.Hit {
 	return []security.Hit{{Key: k1, Window: failWindow, Add: 1, Max: max}, {Key: k2, Window: failWindow, Add: 1}}
 }
 
-func testCodeFailuresWrongAdds(t *testing.T, s security.StateStore) {
+func testCodeFailuresWrongAdds(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac, k1, k2 := taggedCode(t, s, now)
 	next := leaves(now, failWindow)
@@ -58,7 +58,7 @@ func testCodeFailuresWrongAdds(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{Count: 2, Applied: true, Next: next}, one(t, s, now, read2(k2, failWindow)), "as Count sees it")
 }
 
-func testCodeFailuresMatchMissing(t *testing.T, s security.StateStore) {
+func testCodeFailuresMatchMissing(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac, k1, k2 := taggedCode(t, s, now)
 	got := check(t, s, now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: 5, Failures: failures(k1, k2, 3)}, security.CodeMatched, "a match")
@@ -67,7 +67,7 @@ func testCodeFailuresMatchMissing(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{}, got[1], "a miss adds nothing")
 }
 
-func testCodeFailuresBlocked(t *testing.T, s security.StateStore) {
+func testCodeFailuresBlocked(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac, k1, k2 := taggedCode(t, s, now)
 	one(t, s, now, security.Hit{Key: k1, Window: failWindow, Add: 3})
@@ -89,7 +89,7 @@ func testCodeFailuresBlocked(t *testing.T, s security.StateStore) {
 	check(t, s, now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: 5, Failures: failures(k1, k2, 3)}, security.CodeBlocked, "blocked, no code")
 }
 
-func testCodeFailuresVoided(t *testing.T, s security.StateStore) {
+func testCodeFailuresVoided(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac, k1, k2 := taggedCode(t, s, now)
 	check(t, s, now, security.CodeCheck{Scope: scope, MAC: randomMAC(), MaxTries: 2, Failures: failures(k1, k2, 0)}, security.CodeWrong, "first try")
@@ -98,7 +98,7 @@ func testCodeFailuresVoided(t *testing.T, s security.StateStore) {
 	check(t, s, now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: 2, Failures: failures(k1, k2, 0)}, security.CodeMissing, "voided")
 }
 
-func testCodeFailuresConcurrent(t *testing.T, s security.StateStore) {
+func testCodeFailuresConcurrent(t *testing.T, s CodeAndCounterStore) {
 	const n, max = 40, 3
 	now := start()
 	scope, mac, k1, k2 := taggedCode(t, s, now)

@@ -9,7 +9,7 @@ import (
 	security "github.com/acctsec/security"
 )
 
-var codeTests = []stateTest{
+var codeTests = []roleTest[CodeAndCounterStore]{
 	{"MatchIsSingleUse", testCodeMatch},
 	{"Wrong", testCodeWrong},
 	{"VoidedAfterMaxTries", testCodeVoided},
@@ -29,14 +29,14 @@ var codeTests = []stateTest{
 const codeTTL = 5 * time.Minute
 
 // putCode stores a fresh code in a new scope and returns the scope and MAC.
-func putCode(t *testing.T, s security.StateStore, now time.Time) (scope string, mac []byte) {
+func putCode(t *testing.T, s CodeAndCounterStore, now time.Time) (scope string, mac []byte) {
 	t.Helper()
 	scope, mac = unique("code"), randomMAC()
 	require.NoError(t, s.PutCode(t.Context(), security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
 	return scope, mac
 }
 
-func verify(t *testing.T, s security.StateStore, scope string, mac []byte, now time.Time, maxTries int, want security.CodeResult, msg ...any) {
+func verify(t *testing.T, s CodeAndCounterStore, scope string, mac []byte, now time.Time, maxTries int, want security.CodeResult, msg ...any) {
 	t.Helper()
 	got, tallies, err := s.VerifyCode(t.Context(), now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: maxTries})
 	require.NoError(t, err)
@@ -60,7 +60,7 @@ func resultName(r security.CodeResult) string {
 	return "CodeResult(?)"
 }
 
-func testCodeMatch(t *testing.T, s security.StateStore) {
+func testCodeMatch(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := putCode(t, s, now)
 	verify(t, s, scope, mac, now.Add(time.Second), 5, security.CodeMatched)
@@ -69,7 +69,7 @@ func testCodeMatch(t *testing.T, s security.StateStore) {
 	verify(t, s, unique("never"), mac, now, 5, security.CodeMissing, "a scope never used")
 }
 
-func testCodeWrong(t *testing.T, s security.StateStore) {
+func testCodeWrong(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := putCode(t, s, now)
 	verify(t, s, scope, randomMAC(), now, 5, security.CodeWrong)
@@ -81,7 +81,7 @@ func testCodeWrong(t *testing.T, s security.StateStore) {
 	verify(t, s, scope, mac, now, 5, security.CodeMissing)
 }
 
-func testCodeVoided(t *testing.T, s security.StateStore) {
+func testCodeVoided(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := putCode(t, s, now)
 	for i := range 4 {
@@ -92,7 +92,7 @@ func testCodeVoided(t *testing.T, s security.StateStore) {
 	verify(t, s, scope, randomMAC(), now.Add(7*time.Second), 5, security.CodeMissing)
 }
 
-func testCodeRightAfterWrong(t *testing.T, s security.StateStore) {
+func testCodeRightAfterWrong(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := putCode(t, s, now)
 	for i := range 4 {
@@ -102,7 +102,7 @@ func testCodeRightAfterWrong(t *testing.T, s security.StateStore) {
 	verify(t, s, scope, mac, now, 5, security.CodeMissing)
 }
 
-func testCodeMaxTriesOne(t *testing.T, s security.StateStore) {
+func testCodeMaxTriesOne(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := putCode(t, s, now)
 	verify(t, s, scope, randomMAC(), now, 1, security.CodeVoided)
@@ -111,7 +111,7 @@ func testCodeMaxTriesOne(t *testing.T, s security.StateStore) {
 
 // testCodeMaxTriesBelowOne: a maxTries below 1 counts as 1, never as
 // "unlimited": a store fails closed.
-func testCodeMaxTriesBelowOne(t *testing.T, s security.StateStore) {
+func testCodeMaxTriesBelowOne(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	for _, max := range []int{0, -1} {
 		scope, mac := putCode(t, s, now)
@@ -120,7 +120,7 @@ func testCodeMaxTriesBelowOne(t *testing.T, s security.StateStore) {
 	}
 }
 
-func testCodePutKeepsTries(t *testing.T, s security.StateStore) {
+func testCodePutKeepsTries(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := unique("code"), randomMAC()
 	require.NoError(t, s.PutCode(t.Context(), security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL), Tries: 3}))
@@ -129,7 +129,7 @@ func testCodePutKeepsTries(t *testing.T, s security.StateStore) {
 	verify(t, s, scope, mac, now, 5, security.CodeMissing)
 }
 
-func testCodeExpiry(t *testing.T, s security.StateStore) {
+func testCodeExpiry(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	expires := now.Add(codeTTL)
 
@@ -144,7 +144,7 @@ func testCodeExpiry(t *testing.T, s security.StateStore) {
 	verify(t, s, scope, randomMAC(), expires, 5, security.CodeMissing, "a wrong MAC on an expired code")
 }
 
-func testCodeReplace(t *testing.T, s security.StateStore) {
+func testCodeReplace(t *testing.T, s CodeAndCounterStore) {
 	ctx := t.Context()
 	now := start()
 	scope, old := putCode(t, s, now)
@@ -164,7 +164,7 @@ func testCodeReplace(t *testing.T, s security.StateStore) {
 	verify(t, s, scope, mac, now.Add(codeTTL).Add(time.Second), 5, security.CodeMatched)
 }
 
-func testCodeScopes(t *testing.T, s security.StateStore) {
+func testCodeScopes(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	a, macA := putCode(t, s, now)
 	b, macB := putCode(t, s, now)
@@ -175,7 +175,7 @@ func testCodeScopes(t *testing.T, s security.StateStore) {
 	verify(t, s, b, macB, now, 2, security.CodeMatched)
 }
 
-func testCodeDelete(t *testing.T, s security.StateStore) {
+func testCodeDelete(t *testing.T, s CodeAndCounterStore) {
 	ctx := t.Context()
 	now := start()
 	a, macA := putCode(t, s, now)
@@ -187,7 +187,7 @@ func testCodeDelete(t *testing.T, s security.StateStore) {
 	require.NoError(t, s.DeleteCode(ctx, unique("never")), "deleting a scope never used")
 }
 
-func testCodeMACCopied(t *testing.T, s security.StateStore) {
+func testCodeMACCopied(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := putCode(t, s, now)
 	want := append([]byte(nil), mac...)
@@ -197,7 +197,7 @@ func testCodeMACCopied(t *testing.T, s security.StateStore) {
 	verify(t, s, scope, want, now, 5, security.CodeMatched, "the store must copy the MAC it is given")
 }
 
-func testCodeConcurrentMatch(t *testing.T, s security.StateStore) {
+func testCodeConcurrentMatch(t *testing.T, s CodeAndCounterStore) {
 	const n = 50
 	ctx := t.Context()
 	now := start()
@@ -216,7 +216,7 @@ func testCodeConcurrentMatch(t *testing.T, s security.StateStore) {
 	require.Equal(t, map[string]int{"CodeMatched": 1, "CodeMissing": n - 1}, counts)
 }
 
-func testCodeConcurrentWrong(t *testing.T, s security.StateStore) {
+func testCodeConcurrentWrong(t *testing.T, s CodeAndCounterStore) {
 	const n = 100
 	ctx := t.Context()
 	now := start()

@@ -15,7 +15,10 @@
 //	}
 //
 // A store that implements only one half runs that half: [RunAccounts] for
-// an AccountStore, [RunState] for a StateStore. [Run] runs both.
+// an AccountStore, [RunState] for a StateStore. [Run] runs both. Each role
+// of a StateStore has its own runner too: [RunCodes], [RunTickets] and
+// [RunCounters], for a store that implements one role and is composed with
+// others.
 //
 // Every subtest uses random user IDs, phones, emails, scopes and keys, so
 // stores returned by the factory may share one backend (a database schema,

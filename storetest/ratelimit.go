@@ -10,7 +10,7 @@ import (
 	security "github.com/acctsec/security"
 )
 
-var counterTests = []stateTest{
+var counterTests = []roleTest[security.CounterStore]{
 	{"CountsBuckets", testCounterBuckets},
 	{"MaxRefusesWithoutRecording", testCounterMax},
 	{"NegativeAddRefunds", testCounterRefund},
@@ -40,7 +40,7 @@ func bucketStart(t time.Time, window time.Duration) time.Time {
 	return time.Unix(0, bucketOf(t, window)*width(window))
 }
 
-func count(t *testing.T, s security.StateStore, now time.Time, hits ...security.Hit) []security.Tally {
+func count(t *testing.T, s security.CounterStore, now time.Time, hits ...security.Hit) []security.Tally {
 	t.Helper()
 	got, err := s.Count(t.Context(), now, hits)
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func count(t *testing.T, s security.StateStore, now time.Time, hits ...security.
 	return got
 }
 
-func one(t *testing.T, s security.StateStore, now time.Time, h security.Hit) security.Tally {
+func one(t *testing.T, s security.CounterStore, now time.Time, h security.Hit) security.Tally {
 	t.Helper()
 	return count(t, s, now, h)[0]
 }
@@ -60,7 +60,7 @@ func requireTally(t *testing.T, want, got security.Tally, msg string) {
 	requireTime(t, want.Next, got.Next, msg+": Next")
 }
 
-func testCounterBuckets(t *testing.T, s security.StateStore) {
+func testCounterBuckets(t *testing.T, s security.CounterStore) {
 	const window = 12 * time.Minute // buckets of a minute
 	key := unique("count")
 	t0 := bucketStart(start(), window).Add(30 * time.Second)
@@ -86,7 +86,7 @@ func read2(key string, window time.Duration) security.Hit {
 	return security.Hit{Key: key, Window: window}
 }
 
-func testCounterMax(t *testing.T, s security.StateStore) {
+func testCounterMax(t *testing.T, s security.CounterStore) {
 	const window = time.Hour
 	key, now := unique("count"), start()
 	hit := security.Hit{Key: key, Window: window, Add: 1, Max: 3}
@@ -108,7 +108,7 @@ func testCounterMax(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{Count: 3, Applied: true, Next: leaves(later, window)}, one(t, s, later, security.Hit{Key: key, Window: window, Max: 3}), "a read at Max")
 }
 
-func testCounterRefund(t *testing.T, s security.StateStore) {
+func testCounterRefund(t *testing.T, s security.CounterStore) {
 	const window = time.Hour
 	key, now := unique("count"), start()
 	one(t, s, now, security.Hit{Key: key, Window: window, Add: 2})
@@ -117,7 +117,7 @@ func testCounterRefund(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{Count: 1, Applied: true, Next: leaves(now, window)}, one(t, s, now, security.Hit{Key: key, Window: window, Add: 1, Max: 1}), "room again after the refund")
 }
 
-func testCounterReset(t *testing.T, s security.StateStore) {
+func testCounterReset(t *testing.T, s security.CounterStore) {
 	const window = time.Hour
 	key, now := unique("count"), start()
 	one(t, s, now, security.Hit{Key: key, Window: window, Add: 5})
@@ -130,7 +130,7 @@ func testCounterReset(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{Count: 1, Applied: true, Next: leaves(later, window)}, one(t, s, later, security.Hit{Key: key, Window: window, Add: 1, Max: 1, Reset: true}), "Reset then Add under Max")
 }
 
-func testCounterBatch(t *testing.T, s security.StateStore) {
+func testCounterBatch(t *testing.T, s security.CounterStore) {
 	now := start()
 	a, b := unique("count"), unique("count")
 	got := count(t, s, now,
@@ -150,7 +150,7 @@ func testCounterBatch(t *testing.T, s security.StateStore) {
 	require.Empty(t, empty)
 }
 
-func testCounterLongWindow(t *testing.T, s security.StateStore) {
+func testCounterLongWindow(t *testing.T, s security.CounterStore) {
 	const window = 30 * 24 * time.Hour
 	key, now := unique("count"), start()
 	one(t, s, now, security.Hit{Key: key, Window: window, Add: 1})
@@ -158,7 +158,7 @@ func testCounterLongWindow(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{Applied: true}, one(t, s, leaves(now, window), read2(key, window)), "after its bucket left")
 }
 
-func testCounterKeys(t *testing.T, s security.StateStore) {
+func testCounterKeys(t *testing.T, s security.CounterStore) {
 	now := start()
 	a, b := unique("count"), unique("count")
 	one(t, s, now, security.Hit{Key: a, Window: time.Hour, Add: 3})
@@ -169,14 +169,14 @@ func testCounterKeys(t *testing.T, s security.StateStore) {
 
 // testCounterKeyWindow: the Service never mixes windows on a key, and the
 // tagged keys it uses carry a shard prefix; both must work.
-func testCounterKeyWindow(t *testing.T, s security.StateStore) {
+func testCounterKeyWindow(t *testing.T, s security.CounterStore) {
 	now := start()
 	key := tagged("Ab_-", "count")
 	requireTally(t, security.Tally{Count: 2, Applied: true, Next: leaves(now, 10*time.Minute)}, one(t, s, now, security.Hit{Key: key, Window: 10 * time.Minute, Add: 2}), "a tagged key")
 	requireTally(t, security.Tally{Count: 2, Applied: true, Next: leaves(now, 10*time.Minute)}, one(t, s, now.Add(time.Minute), read2(key, 10*time.Minute)), "read back")
 }
 
-func testCounterInvalid(t *testing.T, s security.StateStore) {
+func testCounterInvalid(t *testing.T, s security.CounterStore) {
 	now := start()
 	good := unique("count")
 	for name, bad := range map[string]security.Hit{
@@ -191,7 +191,7 @@ func testCounterInvalid(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{Applied: true}, one(t, s, now, read2(good, time.Hour)), "nothing of a refused batch is applied")
 }
 
-func testCounterConcurrentMax(t *testing.T, s security.StateStore) {
+func testCounterConcurrentMax(t *testing.T, s security.CounterStore) {
 	const n, max = 60, 10
 	key, now := unique("count"), start()
 	applied := make([]bool, n)
@@ -214,7 +214,7 @@ func testCounterConcurrentMax(t *testing.T, s security.StateStore) {
 	requireTally(t, security.Tally{Count: max, Applied: true, Next: leaves(now, time.Hour)}, one(t, s, now, read2(key, time.Hour)), "final count")
 }
 
-func testCounterConcurrentAdds(t *testing.T, s security.StateStore) {
+func testCounterConcurrentAdds(t *testing.T, s security.CounterStore) {
 	const n = 60
 	key, now := unique("count"), start()
 	errs := make([]error, n)

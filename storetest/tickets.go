@@ -10,7 +10,7 @@ import (
 	security "github.com/acctsec/security"
 )
 
-var ticketTests = []stateTest{
+var ticketTests = []roleTest[security.TicketStore]{
 	{"PutGetTake", testTicketPutGetTake},
 	{"NotFound", testTicketNotFound},
 	{"TakeVerified", testTicketTakeVerified},
@@ -34,7 +34,7 @@ func newTicket(t *testing.T, now time.Time, scope string) security.Ticket {
 	}
 }
 
-func putTicket(t *testing.T, s security.StateStore, tk security.Ticket) {
+func putTicket(t *testing.T, s security.TicketStore, tk security.Ticket) {
 	t.Helper()
 	require.NoError(t, s.PutTicket(t.Context(), tk))
 }
@@ -50,20 +50,20 @@ func requireTicket(t *testing.T, want security.Ticket, got *security.Ticket) {
 	requireTime(t, want.ExpiresAt, got.ExpiresAt, "ExpiresAt")
 }
 
-func requireLive(t *testing.T, s security.StateStore, want security.Ticket, now time.Time) {
+func requireLive(t *testing.T, s security.TicketStore, want security.Ticket, now time.Time) {
 	t.Helper()
 	got, err := s.GetTicket(t.Context(), want.ID, now)
 	require.NoError(t, err)
 	requireTicket(t, want, got)
 }
 
-func requireGone(t *testing.T, s security.StateStore, id string, now time.Time, msg ...any) {
+func requireGone(t *testing.T, s security.TicketStore, id string, now time.Time, msg ...any) {
 	t.Helper()
 	_, err := s.GetTicket(t.Context(), id, now)
 	require.ErrorIs(t, err, security.ErrNotFound, msg...)
 }
 
-func testTicketPutGetTake(t *testing.T, s security.StateStore) {
+func testTicketPutGetTake(t *testing.T, s security.TicketStore) {
 	ctx := t.Context()
 	now := start()
 	tk := newTicket(t, now, unique("scope"))
@@ -82,7 +82,7 @@ func testTicketPutGetTake(t *testing.T, s security.StateStore) {
 	requireGone(t, s, tk.ID, now.Add(2*time.Minute))
 }
 
-func testTicketNotFound(t *testing.T, s security.StateStore) {
+func testTicketNotFound(t *testing.T, s security.TicketStore) {
 	ctx := t.Context()
 	now := start()
 	id := unique("never")
@@ -93,7 +93,7 @@ func testTicketNotFound(t *testing.T, s security.StateStore) {
 	require.ErrorIs(t, err, security.ErrNotFound)
 }
 
-func testTicketTakeVerified(t *testing.T, s security.StateStore) {
+func testTicketTakeVerified(t *testing.T, s security.TicketStore) {
 	ctx := t.Context()
 	now := start()
 	tk := newTicket(t, now, unique("scope"))
@@ -122,7 +122,7 @@ func testTicketTakeVerified(t *testing.T, s security.StateStore) {
 	requireTicket(t, v, got)
 }
 
-func testTicketExpiry(t *testing.T, s security.StateStore) {
+func testTicketExpiry(t *testing.T, s security.TicketStore) {
 	ctx := t.Context()
 	now := start()
 	tk := newTicket(t, now, unique("scope"))
@@ -140,7 +140,7 @@ func testTicketExpiry(t *testing.T, s security.StateStore) {
 	requireTicket(t, other, got)
 }
 
-func testTicketScopeReplaces(t *testing.T, s security.StateStore) {
+func testTicketScopeReplaces(t *testing.T, s security.TicketStore) {
 	now := start()
 	scope := unique("scope")
 	first := newTicket(t, now, scope)
@@ -160,7 +160,7 @@ func testTicketScopeReplaces(t *testing.T, s security.StateStore) {
 	requireLive(t, s, second, now)
 }
 
-func testTicketDeleteScope(t *testing.T, s security.StateStore) {
+func testTicketDeleteScope(t *testing.T, s security.TicketStore) {
 	ctx := t.Context()
 	now := start()
 	a := newTicket(t, now, unique("scope"))
@@ -187,7 +187,7 @@ func testTicketDeleteScope(t *testing.T, s security.StateStore) {
 	requireLive(t, s, d, now)
 }
 
-func testTicketCopies(t *testing.T, s security.StateStore) {
+func testTicketCopies(t *testing.T, s security.TicketStore) {
 	ctx := t.Context()
 	now := start()
 	tk := newTicket(t, now, unique("scope"))
@@ -201,7 +201,7 @@ func testTicketCopies(t *testing.T, s security.StateStore) {
 	require.ErrorIs(t, err, security.ErrNotFound, "mutating a returned ticket must not verify the stored one")
 }
 
-func testTicketConcurrentTake(t *testing.T, s security.StateStore) {
+func testTicketConcurrentTake(t *testing.T, s security.TicketStore) {
 	const n = 50
 	ctx := t.Context()
 	now := start()

@@ -25,8 +25,6 @@ import (
 func storeOps(st security.Store) map[string]func(context.Context) error {
 	now := time.Now()
 	a := &security.Account{UserID: "fault-user", Version: 1}
-	w := []security.Window{{Period: time.Minute, Max: 1}}
-	p := security.LockPolicy{Consecutive: 5, LockFor: time.Minute}
 	return map[string]func(context.Context) error{
 		"CreateAccount":  func(ctx context.Context) error { return st.CreateAccount(ctx, a) },
 		"GetAccount":     func(ctx context.Context) error { _, err := st.GetAccount(ctx, "fault-user"); return err },
@@ -37,7 +35,7 @@ func storeOps(st security.Store) map[string]func(context.Context) error {
 			return st.PutCode(ctx, security.Code{Scope: "s", MAC: make([]byte, 32), ExpiresAt: now.Add(time.Minute)})
 		},
 		"VerifyCode": func(ctx context.Context) error {
-			_, err := st.VerifyCode(ctx, "s", make([]byte, 32), now, 5)
+			_, _, err := st.VerifyCode(ctx, now, security.CodeCheck{Scope: "s", MAC: make([]byte, 32), MaxTries: 5})
 			return err
 		},
 		"DeleteCode": func(ctx context.Context) error { return st.DeleteCode(ctx, "s") },
@@ -47,18 +45,16 @@ func storeOps(st security.Store) map[string]func(context.Context) error {
 		"GetTicket":         func(ctx context.Context) error { _, err := st.GetTicket(ctx, "t", now); return err },
 		"TakeTicket":        func(ctx context.Context) error { _, err := st.TakeTicket(ctx, "t", now, false); return err },
 		"DeleteTicketScope": func(ctx context.Context) error { return st.DeleteTicketScope(ctx, "sc") },
-		"Allow":             func(ctx context.Context) error { _, err := st.Allow(ctx, "k", now, w); return err },
-		"BeginAttempt":      func(ctx context.Context) error { _, err := st.BeginAttempt(ctx, "k", now, p); return err },
-		"SucceedAttempt":    func(ctx context.Context) error { return st.SucceedAttempt(ctx, "k", "1", now) },
-		"AttemptStatus":     func(ctx context.Context) error { _, err := st.AttemptStatus(ctx, "k", now, p); return err },
-		"ClearAttempts":     func(ctx context.Context) error { return st.ClearAttempts(ctx, "k") },
+		"Count": func(ctx context.Context) error {
+			_, err := st.Count(ctx, now, []security.Hit{{Key: "k", Window: time.Hour, Add: 1, Max: 5}})
+			return err
+		},
 	}
 }
 
 var stateOps = map[string]bool{
 	"PutCode": true, "VerifyCode": true, "DeleteCode": true, "PutTicket": true, "GetTicket": true,
-	"TakeTicket": true, "DeleteTicketScope": true, "Allow": true, "BeginAttempt": true,
-	"SucceedAttempt": true, "AttemptStatus": true, "ClearAttempts": true,
+	"TakeTicket": true, "DeleteTicketScope": true, "Count": true,
 }
 
 // callBounded runs op under a timeout and returns its error. The wait for

@@ -1,0 +1,292 @@
+package security
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// Every limit of the Service is a counter in the store (see CounterStore)
+// with its policy here: which counters a request moves, which caps refuse
+// it and what a refusal takes back. A send's caps, the destination's
+// failure counts and the SMS budget are one Count call.
+
+// budgetShards is how many counters one SMS budget is spread over: each
+// send adds to one at random and reads them all, so no single key (a hot
+// row in PostgreSQL, one slot of a Redis Cluster) takes every send.
+const budgetShards = 8
+
+// budgetKeys are the counter keys of the SMS budgets, derived once.
+type budgetKeys struct {
+	codes, notices [budgetShards]string
+}
+
+func (s *Service) newBudgetKeys() budgetKeys {
+	var b budgetKeys
+	for i := range budgetShards {
+		b.codes[i] = s.key("sms-budget", strconv.Itoa(i))
+		b.notices[i] = s.key("sms-notice-budget", strconv.Itoa(i))
+	}
+	return b
+}
+
+func rateLimited(wait time.Duration) error {
+	return &RateLimitError{RetryAfter: ceilSecond(wait)}
+}
+
+// cap is a conditional hit of one event on key within window.
+func capHit(key string, window time.Duration, max int) Hit {
+	return Hit{Key: key, Window: window, Add: 1, Max: max}
+}
+
+// waitFor is how long until t's counter has room again.
+func waitFor(t Tally, now time.Time) time.Duration {
+	if w := t.Next.Sub(now); w > 0 {
+		return w
+	}
+	return time.Second
+}
+
+// budget is one SMS budget's part of a batch.
+type budget struct {
+	name  string
+	first int // index of its first shard hit
+	shard int // the shard this send adds to
+}
+
+// addBudget appends the hits of one SMS to budget name (codes or
+// notices): one to a random shard, reads of the others.
+func (s *Service) addBudget(hits []Hit, notices bool) ([]Hit, budget) {
+	keys, name := &s.budget.codes, "sms-budget"
+	if notices {
+		keys, name = &s.budget.notices, "sms-notice-budget"
+	}
+	b := budget{name: name, first: len(hits), shard: rand.IntN(budgetShards)}
+	for i, k := range keys {
+		h := Hit{Key: k, Window: time.Hour}
+		if i == b.shard {
+			h.Add = 1
+		}
+		hits = append(hits, h)
+	}
+	return hits, b
+}
+
+// spent reads a budget's answer: the SMS sent this hour with this one,
+// and when the oldest of them leaves the hour. Concurrent sends may each
+// miss the others' adds, so the budget can be passed by at most the sends
+// in flight at once.
+func (b budget) spent(tallies []Tally) (n int, next time.Time) {
+	for _, t := range tallies[b.first : b.first+budgetShards] {
+		n += t.Count
+		if !t.Next.IsZero() && (next.IsZero() || t.Next.Before(next)) {
+			next = t.Next
+		}
+	}
+	return n, next
+}
+
+// checkBudget reports the wait when b is spent, and emits the warning for
+// every SMS from 80% of the budget on.
+func (s *Service) checkBudget(ctx context.Context, b budget, tallies []Tally, m Message, now time.Time) time.Duration {
+	n, next := b.spent(tallies)
+	if n > s.lim.SMSBudgetPerHour {
+		s.log.WarnContext(ctx, "security: SMS budget spent, message dropped", slog.String("purpose", string(m.Purpose)), slog.String("to", Mask(m.To)))
+		s.emit(ctx, Event{Type: EventSMSBudgetExhausted, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: b.name})
+		return waitFor(Tally{Next: next}, now)
+	}
+	if mark := s.lim.SMSBudgetPerHour * 8 / 10; mark >= 2 && n >= mark {
+		s.emit(ctx, Event{Type: EventSMSBudgetWarning, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: b.name})
+	}
+	return 0
+}
+
+// throttleSend decides whether a code may be sent: the host's veto first,
+// then, in one store call, the per-IP and per-account caps, the
+// requester's failure block for the destination, the destination's caps
+// and, for an SMS, the code budget. A refused send takes back what it
+// added to the destination and the budget, so refused sends never spend a
+// victim's codes; what it added to its own IP and account stays spent, so
+// probing costs the prober. The destination's caps are split: sends the
+// owner asks for (rq.owner) have caps of their own, which requests from
+// anyone else cannot spend. Every send passes here, so this is also where
+// Config.RequireClientIP refuses a context without a client IP.
+//
+// On success an SMS has spent its budget: deliver does not spend it again.
+func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requester) error {
+	if err := s.checkClientIP(ctx); err != nil {
+		return err
+	}
+	ip, err := s.public(ctx)
+	if err != nil {
+		return err
+	}
+	if s.cfg.SendVeto != nil {
+		if err := s.cfg.SendVeto(ctx, req); err != nil {
+			return err
+		}
+	}
+	now := s.now()
+	hits := make([]Hit, 0, 16)
+	reasons := make([]string, 0, 16)
+	add := func(h Hit, reason string) {
+		hits = append(hits, h)
+		reasons = append(reasons, reason)
+	}
+	// No client IP (a Go API call without WithClient, a unix socket): one
+	// shared bucket would let anyone exhaust it for everyone, so there is
+	// no per-IP cap; the others apply.
+	if ip.kind != "" {
+		add(capHit(s.key("send-ip", ip.id), time.Hour, s.lim.SendsPerIPHour), "ip")
+	}
+	if rq.kind == "account" {
+		add(capHit(s.key("send-account", rq.id), time.Hour, s.lim.SendsPerAccountHour), "account")
+	}
+	own := len(hits) // hits before this index stay spent on refusal
+	for _, k := range s.failKeys(req.To, rq, true) {
+		add(Hit{Key: k, Window: s.lim.DestinationFailureWindow}, "destination_failures")
+	}
+	destKey := "send-dest"
+	if rq.owner {
+		destKey = "send-dest-owner"
+	}
+	for _, w := range s.lim.destinationSends() {
+		add(capHit(s.key(destKey, req.To, w.name), w.period, w.max), "destination")
+	}
+	var b budget
+	sms := req.Channel == ChannelSMS
+	if sms {
+		hits, b = s.addBudget(hits, false)
+	}
+	tallies, err := s.store.Count(ctx, now, hits)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	var wait time.Duration
+	reason := ""
+	for i, r := range reasons {
+		t := tallies[i]
+		refused := !t.Applied
+		if r == "destination_failures" {
+			refused = t.Count >= s.lim.DestinationFailures
+		}
+		if refused {
+			wait, reason = waitFor(t, now), r
+			break
+		}
+	}
+	m := Message{Channel: req.Channel, To: req.To, Purpose: req.Purpose, UserID: req.UserID}
+	if reason == "" && sms {
+		if wait = s.checkBudget(ctx, b, tallies, m, now); wait > 0 {
+			reason = "budget"
+		}
+	}
+	if reason == "" {
+		return nil
+	}
+	if reason != "budget" {
+		s.emit(ctx, Event{Type: EventSendThrottled, UserID: req.UserID, Destination: Mask(req.To), Purpose: req.Purpose, Reason: reason})
+	}
+	// Take back what the refused send added to the destination and the
+	// budget.
+	var back []Hit
+	for i := own; i < len(hits); i++ {
+		if hits[i].Add > 0 && tallies[i].Applied {
+			h := hits[i]
+			h.Add, h.Max = -1, 0
+			back = append(back, h)
+		}
+	}
+	if len(back) > 0 {
+		if _, err := s.store.Count(ctx, now, back); err != nil {
+			return s.storeErr(err)
+		}
+	}
+	return rateLimited(wait)
+}
+
+// sendWindow is one of a destination's send caps.
+type sendWindow struct {
+	name   string
+	period time.Duration
+	max    int
+}
+
+func (l Limits) destinationSends() []sendWindow {
+	return []sendWindow{
+		{"cooldown", l.SendCooldown, 1},
+		{"hour", time.Hour, l.SendsPerHour},
+		{"day", 24 * time.Hour, l.SendsPerDay},
+	}
+}
+
+// failKeys are the failure counts of dest that rq's guesses move: its own
+// (when it has an identity) and the strangers' (unless it is the owner), or
+// the shadow count for a code that was never sent.
+func (s *Service) failKeys(dest string, rq requester, sent bool) []string {
+	keys := make([]string, 0, 2)
+	if rq.kind != "" {
+		keys = append(keys, s.failKey(dest, rq))
+	}
+	switch {
+	case !sent:
+		keys = append(keys, s.destKey(dest, "fail-shadow", dest))
+	case !rq.owner:
+		keys = append(keys, s.strangersFailKey(dest))
+	}
+	return keys
+}
+
+// failHits are the counters a wrong guess at a code of dest moves (see
+// failKeys). The requester's and the strangers' counts block at
+// Limits.DestinationFailures; the shadow count blocks nothing.
+func (s *Service) failHits(dest string, rq requester, sent bool) []Hit {
+	keys := s.failKeys(dest, rq, sent)
+	hits := make([]Hit, len(keys))
+	for i, k := range keys {
+		hits[i] = Hit{Key: k, Window: s.lim.DestinationFailureWindow, Add: 1, Max: s.lim.DestinationFailures}
+	}
+	if !sent {
+		hits[len(hits)-1].Max = 0
+	}
+	return hits
+}
+
+// resetFailures forgets the failure counts at keys.
+func (s *Service) resetFailures(ctx context.Context, keys ...string) error {
+	hits := make([]Hit, len(keys))
+	for i, k := range keys {
+		hits[i] = Hit{Key: k, Window: s.lim.DestinationFailureWindow, Reset: true}
+	}
+	_, err := s.store.Count(ctx, s.now(), hits)
+	return err
+}
+
+// chargeMiss spends one of the requester's misses: submissions that
+// could not have guessed a code anyone received.
+func (s *Service) chargeMiss(ctx context.Context, c codeCheck, now time.Time) error {
+	if c.rq.kind == "" {
+		return nil
+	}
+	tallies, err := s.store.Count(ctx, now, []Hit{capHit(s.missKey(c.rq), time.Hour, s.lim.MissesPerHour)})
+	if err != nil {
+		return s.storeErr(err)
+	}
+	if !tallies[0].Applied {
+		s.emit(ctx, Event{Type: EventVerificationFailed, UserID: c.userID, Destination: Mask(c.dest), Purpose: c.purpose, Reason: "misses"})
+		return rateLimited(waitFor(tallies[0], now))
+	}
+	return nil
+}
+
+// refund takes back the event h added at now, and returns cause (or the
+// store's error).
+func (s *Service) refund(ctx context.Context, now time.Time, h Hit, cause error) error {
+	h.Add, h.Max = -1, 0
+	if _, err := s.store.Count(ctx, now, []Hit{h}); err != nil {
+		return s.storeErr(err)
+	}
+	return cause
+}
