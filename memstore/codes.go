@@ -68,7 +68,7 @@ func (s *Store) VerifyCode(_ context.Context, now time.Time, c security.CodeChec
 	}
 	for i, h := range c.Failures {
 		if err := checkHit(h); err != nil {
-			return security.CodeMissing, nil, fmt.Errorf("failure hit %d: %w", i, err)
+			return security.CodeMissing, nil, fmt.Errorf("memstore: failure hit %d: %w", i, err)
 		}
 	}
 	n := now.UnixNano()

@@ -96,10 +96,10 @@ func (e *counterEntry) empty() bool { return e.counts == [ringLen]int32{} }
 // not a hit a CounterStore accepts.
 func checkHit(h security.Hit) error {
 	if h.Key == "" {
-		return fmt.Errorf("memstore: counter hit with an empty key: %w", security.ErrInvalidArgument)
+		return fmt.Errorf("empty counter key: %w", security.ErrInvalidArgument)
 	}
 	if h.Window < security.CounterBuckets {
-		return fmt.Errorf("memstore: counter window %v is below %d ns: %w", h.Window, security.CounterBuckets, security.ErrInvalidArgument)
+		return fmt.Errorf("counter window %v is below %d ns: %w", h.Window, security.CounterBuckets, security.ErrInvalidArgument)
 	}
 	return nil
 }
@@ -117,7 +117,7 @@ func checkHit(h security.Hit) error {
 func (s *Store) Count(_ context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
 	for i, h := range hits {
 		if err := checkHit(h); err != nil {
-			return nil, fmt.Errorf("hit %d: %w", i, err)
+			return nil, fmt.Errorf("memstore: hit %d: %w", i, err)
 		}
 	}
 	n := now.UnixNano()
