@@ -11,20 +11,16 @@ import (
 // WithMaxEntries says otherwise.
 const DefaultMaxEntries = 2_000_000
 
-// fullWait is how long a full Store asks callers to wait: Allow returns it
-// and BeginAttempt locks for it when a new key cannot be recorded.
-const fullWait = time.Minute
-
 // fullSweepEvery is how often, at most, by the times the methods are
 // passed, a full Store sweeps expired entries before refusing a new key.
 const fullSweepEvery = time.Second
 
 // errFull is returned by PutCode and PutTicket for a new key when the Store
 // is full.
-var errFull = fmt.Errorf("memstore: full: %w", security.ErrBusy)
+var errFull = fmt.Errorf("memstore: full (see WithMaxEntries): no room for a new entry: %w", security.ErrBusy)
 
-// WithMaxEntries caps the number of codes, rate-limit keys, attempt keys and
-// tickets the Store holds together (default DefaultMaxEntries). A zero or
+// WithMaxEntries caps the number of codes, counters and tickets the Store
+// holds together (default DefaultMaxEntries). A zero or
 // negative n keeps the default. See the package documentation for what
 // happens when the cap is reached.
 func WithMaxEntries(n int) Option {
@@ -38,13 +34,20 @@ func WithMaxEntries(n int) Option {
 // reserve takes one slot for a new entry, or reports false when the Store
 // is full. The caller inserts the entry, or gives the slot back with
 // release.
-func (s *Store) reserve() bool {
+func (s *Store) reserve() bool { return s.reserveN(1) }
+
+// reserveN takes n slots for new entries, all or none, and reports whether
+// it took them.
+func (s *Store) reserveN(n int) bool {
+	if n <= 0 {
+		return true
+	}
 	for {
-		n := s.entries.Load()
-		if n >= s.maxEntries {
+		have := s.entries.Load()
+		if have+int64(n) > s.maxEntries {
 			return false
 		}
-		if s.entries.CompareAndSwap(n, n+1) {
+		if s.entries.CompareAndSwap(have, have+int64(n)) {
 			return true
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"fmt"
+	"slices"
 	"time"
 
 	security "github.com/acctsec/security"
@@ -15,12 +17,16 @@ type codeEntry struct {
 	tries   int
 }
 
-// PutCode stores a copy of c, replacing any code of the same scope. When
-// the Store is full and the scope has no code, it sweeps the entries
-// expired by the Store's clock (see WithClock), at most once a second, and
-// if that frees no slot stores nothing and returns an error wrapping
+// PutCode stores a copy of c, replacing any code of the same scope. An
+// empty scope is an error wrapping security.ErrInvalidArgument. When the
+// Store is full and the scope has no code, it sweeps the entries expired
+// by the Store's clock (see WithClock), at most once a second, and if that
+// frees no slot stores nothing and returns an error wrapping
 // security.ErrBusy.
 func (s *Store) PutCode(_ context.Context, c security.Code) error {
+	if c.Scope == "" {
+		return errEmptyScope
+	}
 	e := codeEntry{mac: bytes.Clone(c.MAC), expires: c.ExpiresAt.UnixNano(), tries: c.Tries}
 	sh := s.shard(c.Scope)
 	if s.putCode(sh, c.Scope, e) {
@@ -31,6 +37,8 @@ func (s *Store) PutCode(_ context.Context, c security.Code) error {
 	}
 	return errFull
 }
+
+var errEmptyScope = fmt.Errorf("memstore: empty code scope: %w", security.ErrInvalidArgument)
 
 // putCode stores e under scope unless scope is new and no slot is free.
 func (s *Store) putCode(sh *shard, scope string, e codeEntry) bool {
@@ -43,32 +51,106 @@ func (s *Store) putCode(sh *shard, scope string, e codeEntry) bool {
 	return true
 }
 
-// VerifyCode compares mac with the live code of scope in constant time and,
-// under the shard lock, consumes the code on a match or counts the wrong
-// try, deleting the code when the tries reach maxTries.
-func (s *Store) VerifyCode(_ context.Context, scope string, mac []byte, now time.Time, maxTries int) (security.CodeResult, error) {
-	sh := s.shard(scope)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e, ok := sh.codes[scope]
-	if !ok {
-		return security.CodeMissing, nil
+// VerifyCode checks c at now in one step under the locks of the shards of
+// c.Scope and of every failure key: first the Max of each failure hit
+// (CodeBlocked, changing nothing, when one has no room), then the MAC, in
+// constant time, against the live code (consumed on a match; a wrong try
+// is counted, and the code deleted when the tries reach c.MaxTries, or 1
+// when it is below 1); on a wrong try every failure hit is applied without
+// its Max. An empty scope or an invalid hit is an error wrapping
+// security.ErrInvalidArgument. When a wrong try would create a failure
+// counter and the Store is full, it sweeps expired entries, at most once
+// a second, and if that frees too few slots changes nothing and returns an
+// error wrapping security.ErrBusy.
+func (s *Store) VerifyCode(_ context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
+	if c.Scope == "" {
+		return security.CodeMissing, nil, errEmptyScope
 	}
-	if now.UnixNano() >= e.expires {
-		s.deleteCode(sh, scope)
-		return security.CodeMissing, nil
+	for i, h := range c.Failures {
+		if err := checkHit(h); err != nil {
+			return security.CodeMissing, nil, fmt.Errorf("memstore: failure hit %d: %w", i, err)
+		}
 	}
-	if subtle.ConstantTimeCompare(e.mac, mac) == 1 {
-		s.deleteCode(sh, scope)
-		return security.CodeMatched, nil
+	n := now.UnixNano()
+	res, tallies, full := s.verifyCode(n, c)
+	if full && s.sweepIfDue(n) {
+		res, tallies, full = s.verifyCode(n, c)
 	}
-	e.tries++
-	if e.tries >= maxTries {
-		s.deleteCode(sh, scope)
-		return security.CodeVoided, nil
+	if full {
+		return security.CodeMissing, nil, fmt.Errorf("memstore: full (see WithMaxEntries): no room for the failure counters of a wrong code, so nothing changed: %w", security.ErrBusy)
 	}
-	sh.codes[scope] = e
-	return security.CodeWrong, nil
+	return res, tallies, nil
+}
+
+// verifyCode is VerifyCode with its arguments checked: it reports full,
+// having changed nothing, when a wrong try needs more new counters than
+// the Store has free slots.
+func (s *Store) verifyCode(n int64, c security.CodeCheck) (security.CodeResult, []security.Tally, bool) {
+	keys := make([]string, 0, 1+len(c.Failures))
+	keys = append(keys, c.Scope)
+	for _, h := range c.Failures {
+		keys = append(keys, h.Key)
+	}
+	locked := s.lockShards(keys)
+	defer s.unlockShards(locked)
+
+	tallies := make([]security.Tally, len(c.Failures))
+	blocked := false
+	for i, h := range c.Failures {
+		tallies[i] = peek(s.shard(h.Key), h, n)
+		blocked = blocked || h.Max > 0 && int64(tallies[i].Count)+int64(h.Add) > int64(h.Max)
+	}
+	if blocked {
+		return security.CodeBlocked, tallies, false
+	}
+
+	sh := s.shard(c.Scope)
+	e, ok := sh.codes[c.Scope]
+	switch {
+	case !ok:
+		return security.CodeMissing, tallies, false
+	case n >= e.expires:
+		s.deleteCode(sh, c.Scope)
+		return security.CodeMissing, tallies, false
+	case subtle.ConstantTimeCompare(e.mac, c.MAC) == 1:
+		s.deleteCode(sh, c.Scope)
+		return security.CodeMatched, tallies, false
+	}
+
+	// A wrong try: take the slots of the counters it creates first, so
+	// that a full Store changes nothing.
+	prepaid := s.newCounters(c.Failures)
+	if !s.reserveN(prepaid) {
+		return security.CodeMissing, nil, true
+	}
+	res := security.CodeWrong
+	if e.tries++; e.tries >= max(c.MaxTries, 1) {
+		s.deleteCode(sh, c.Scope)
+		res = security.CodeVoided
+	} else {
+		sh.codes[c.Scope] = e
+	}
+	for i, h := range c.Failures {
+		tallies[i], _ = s.hit(s.shard(h.Key), h, n, false, &prepaid)
+	}
+	s.release(prepaid)
+	return res, tallies, false
+}
+
+// newCounters returns how many counters applying hits would create at
+// most: their distinct keys with no counter and a positive Add. The
+// caller holds the shard locks of the keys.
+func (s *Store) newCounters(hits []security.Hit) int {
+	n := 0
+	for i, h := range hits {
+		if _, ok := s.shard(h.Key).counters[h.Key]; ok || h.Add <= 0 {
+			continue
+		}
+		if !slices.ContainsFunc(hits[:i], func(p security.Hit) bool { return p.Key == h.Key && p.Add > 0 }) {
+			n++
+		}
+	}
+	return n
 }
 
 // DeleteCode removes the code of scope, if any.

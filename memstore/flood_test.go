@@ -11,70 +11,79 @@ import (
 	security "github.com/acctsec/security"
 )
 
-// floodKeys is how many distinct phones, and as many distinct client IPs,
-// TestFloodOfSendThrottles sends from.
-const floodKeys = 1_000_000
+// floodPhones is how many distinct phones, and as many distinct client
+// IPs, TestFloodOfSendThrottles sends from: four counters each, two
+// million in all, the default cap.
+const floodPhones = 500_000
 
-// floodKey returns kind followed by i in 22 zero-padded digits, the length
-// of the Service's base64 key suffix.
+// floodKey returns a counter key of the Service's shape: a shard prefix of
+// four base64url characters and a ".", kind, and i in 22 zero-padded
+// digits, the length of the Service's base64 key suffix.
 func floodKey(kind string, i int) string {
 	d := strconv.Itoa(i)
-	return kind + strings.Repeat("0", 22-len(d)) + d
+	return "AbC_." + kind + strings.Repeat("0", 22-len(d)) + d
 }
 
-// TestFloodOfSendThrottles: one million distinct phones, each requested
-// from its own client IP, hit the Service's send throttles with their
-// default windows (per IP 20 an hour; per phone 1 a minute, 5 an hour, 10 a
-// day). Keys have the Service's shape and length ("send-ip:" and
-// "send-dest:" followed by 22 base64 characters). The two million keys cost
-// at most bytesPerKey each, and once the windows have passed a sweep
-// returns the memory: the IP keys after an hour, the phone keys after a day.
+// TestFloodOfSendThrottles: half a million distinct phones, each requested
+// from its own client IP, hit send throttles built on counters, one per
+// key and window (per IP 20 an hour; per phone 1 a minute, 5 an hour, 10 a
+// day). The two million counters cost at most bytesPerKey each, and once
+// their windows have passed a sweep returns the memory: the minute's and
+// the hour's after an hour, the day's after a day.
 func TestFloodOfSendThrottles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("flood test skipped in -short mode")
 	}
 	ctx := t.Context()
-	def := security.DefaultLimits()
-	ipWindows := []security.Window{{Period: time.Hour, Max: def.SendsPerIPHour}}
-	destWindows := []security.Window{{Period: def.SendCooldown, Max: 1}, {Period: time.Hour, Max: def.SendsPerHour}, {Period: 24 * time.Hour, Max: def.SendsPerDay}}
+	type throttle struct {
+		kind   string
+		window time.Duration
+		max    int
+	}
+	throttles := []throttle{{"send-ip:", time.Hour, 20}, {"send-1m:", time.Minute, 1}, {"send-1h:", time.Hour, 5}, {"send-1d:", 24 * time.Hour, 10}}
+	hits := func(i int) []security.Hit {
+		h := make([]security.Hit, len(throttles))
+		for j, th := range throttles {
+			h[j] = security.Hit{Key: floodKey(th.kind, i), Window: th.window, Add: 1, Max: th.max}
+		}
+		return h
+	}
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 
-	require.Len(t, floodKey("send-ip:", 123), len("send-ip:")+22)
 	s := New(WithSweepInterval(0))
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	before := heapAlloc()
-	for i := range floodKeys {
-		if wait, err := s.Allow(ctx, floodKey("send-ip:", i), now, ipWindows); err != nil || wait != 0 {
-			t.Fatalf("IP key %d: wait %v, error %v", i, wait, err)
-		}
-		if wait, err := s.Allow(ctx, floodKey("send-dest:", i), now, destWindows); err != nil || wait != 0 {
-			t.Fatalf("phone key %d: wait %v, error %v", i, wait, err)
+	for i := range floodPhones {
+		got, err := s.Count(ctx, now, hits(i))
+		if err != nil || !got[0].Applied || !got[3].Applied {
+			t.Fatalf("phone %d: %v, error %v", i, got, err)
 		}
 	}
 	flooded := heapAlloc()
-	require.Equal(t, 2*floodKeys, s.counts()["limits"])
-	perKey := float64(flooded-before) / (2 * floodKeys)
-	t.Logf("%d keys: heap %.1f MiB -> %.1f MiB, %.1f B per key (bound %d)",
-		2*floodKeys, float64(before)/(1<<20), float64(flooded)/(1<<20), perKey, bytesPerKey)
+	keys := len(throttles) * floodPhones
+	require.Equal(t, keys, s.counts()["counters"])
+	perKey := float64(flooded-before) / float64(keys)
+	t.Logf("%d counters: heap %.1f MiB -> %.1f MiB, %.1f B per counter (bound %d)",
+		keys, float64(before)/(1<<20), float64(flooded)/(1<<20), perKey, bytesPerKey)
 	require.LessOrEqual(t, perKey, float64(bytesPerKey))
 
-	// A second send to every phone inside its cooldown is refused and
-	// records nothing.
-	for i := 0; i < floodKeys; i += 1000 {
-		wait, err := s.Allow(ctx, floodKey("send-dest:", i), now.Add(time.Second), destWindows)
+	// A second send to a phone inside its minute is refused by the
+	// minute's counter and records nothing there.
+	for i := 0; i < floodPhones; i += 1000 {
+		got, err := s.Count(ctx, now.Add(time.Second), hits(i)[1:2])
 		require.NoError(t, err)
-		require.Equal(t, def.SendCooldown-time.Second, wait)
+		require.Equal(t, security.Tally{Count: 1, Next: leaves(now, time.Minute)}, got[0])
 	}
 
-	// After the hour the IP keys go; the phones stay for their day.
-	s.sweep(now.Add(time.Hour))
-	require.Equal(t, floodKeys, s.counts()["limits"])
+	// After the hour only the day's counters are left.
+	s.sweep(leaves(now, time.Hour))
+	require.Equal(t, floodPhones, s.counts()["counters"])
 	hour := heapAlloc()
 	t.Logf("after the hour's sweep: %.1f MiB", float64(hour)/(1<<20))
-	require.Less(t, hour, flooded, "the IP keys' memory is returned")
+	require.Less(t, hour, flooded, "the hour's counters' memory is returned")
 
-	s.sweep(now.Add(24 * time.Hour))
-	require.Zero(t, s.counts()["limits"])
+	s.sweep(leaves(now, 24*time.Hour))
+	require.Zero(t, s.counts()["counters"])
 	swept := heapAlloc()
 	left := int64(swept) - int64(before)
 	t.Logf("after the day's sweep: %.1f MiB (%+d B over the baseline)", float64(swept)/(1<<20), left)

@@ -2,6 +2,8 @@ package memstore
 
 import (
 	"hash/maphash"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,8 +11,8 @@ import (
 	security "github.com/acctsec/security"
 )
 
-// numShards is the number of independently locked shards of codes,
-// rate-limit logs and attempt state. A power of two.
+// numShards is the number of independently locked shards of codes and
+// counters. A power of two.
 const numShards = 64
 
 // Option configures a Store.
@@ -48,10 +50,8 @@ func WithClock(now func() time.Time) Option {
 type Store struct {
 	seed   maphash.Seed
 	shards [numShards]shard
-	ids    atomic.Uint64 // source of attempt IDs
 
-	// entries counts the codes, rate-limit keys, attempt keys and tickets
-	// held; a new entry takes a slot with reserve, a removed one gives it
+	// entries counts the codes, counters and tickets held; a new entry takes a slot with reserve, a removed one gives it
 	// back with release.
 	entries       atomic.Int64
 	maxEntries    int64
@@ -78,9 +78,8 @@ var _ security.Store = (*Store)(nil)
 type shard struct {
 	mu       sync.Mutex
 	codes    map[string]codeEntry
-	limits   map[string]limitEntry
-	attempts map[string]attemptEntry
-	_        [32]byte // keep neighbouring shard locks off one cache line
+	counters map[string]counterEntry
+	_        [40]byte // keep neighbouring shard locks off one cache line
 }
 
 // New returns an empty Store and starts its sweeper.
@@ -104,8 +103,7 @@ func New(opts ...Option) *Store {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.codes = make(map[string]codeEntry)
-		sh.limits = make(map[string]limitEntry)
-		sh.attempts = make(map[string]attemptEntry)
+		sh.counters = make(map[string]counterEntry)
 	}
 	if cfg.sweepEvery > 0 {
 		go s.sweeper(cfg.sweepEvery)
@@ -124,8 +122,41 @@ func (s *Store) Close() error {
 	return nil
 }
 
-func (s *Store) shard(key string) *shard {
-	return &s.shards[maphash.String(s.seed, key)&(numShards-1)]
+// shard returns the shard of key.
+func (s *Store) shard(key string) *shard { return &s.shards[s.shardIndex(key)] }
+
+// shardIndex returns the index of key's shard, chosen by a hash of its
+// shard prefix (the text before its first "."), so that a code scope and
+// the failure counters the Service makes with it share one shard and one
+// lock, or of the whole key when it has none.
+func (s *Store) shardIndex(key string) int {
+	if i := strings.IndexByte(key, '.'); i > 0 {
+		key = key[:i]
+	}
+	return int(maphash.String(s.seed, key) & (numShards - 1))
+}
+
+// lockShards locks the shards of keys, each once and in ascending order,
+// so that two callers locking overlapping sets cannot deadlock, and
+// returns their indexes for unlockShards.
+func (s *Store) lockShards(keys []string) []int {
+	idx := make([]int, len(keys))
+	for i, k := range keys {
+		idx[i] = s.shardIndex(k)
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	for _, i := range idx {
+		s.shards[i].mu.Lock()
+	}
+	return idx
+}
+
+// unlockShards unlocks the shards lockShards locked.
+func (s *Store) unlockShards(idx []int) {
+	for _, i := range slices.Backward(idx) {
+		s.shards[i].mu.Unlock()
+	}
 }
 
 func (s *Store) sweeper(every time.Duration) {
@@ -147,15 +178,14 @@ func (s *Store) sweep(now time.Time) {
 	n := now.UnixNano()
 	for i := range s.shards {
 		sh := &s.shards[i]
-		var removed [3]int
 		sh.mu.Lock()
-		sh.codes, removed[0] = sweepMap(sh.codes, func(e codeEntry) (codeEntry, bool) { return e, n < e.expires })
-		sh.limits, removed[1] = sweepMap(sh.limits, func(e limitEntry) (limitEntry, bool) { return e, e.live(n) })
-		sh.attempts, removed[2] = sweepMap(sh.attempts, func(e attemptEntry) (attemptEntry, bool) {
-			e.prune(n)
-			return e, !e.idle(n)
+		var codes, counters int
+		sh.codes, codes = sweepMap(sh.codes, func(e codeEntry) (codeEntry, bool) { return e, n < e.expires })
+		sh.counters, counters = sweepMap(sh.counters, func(e counterEntry) (counterEntry, bool) {
+			e.advance(bucketOf(n, e.width))
+			return e, !e.empty()
 		})
-		s.release(removed[0] + removed[1] + removed[2])
+		s.release(codes + counters)
 		sh.mu.Unlock()
 	}
 	s.sweepTickets(n)
