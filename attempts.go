@@ -6,8 +6,12 @@ import (
 )
 
 // runMemory is how long a lockout remembers failures that lock until a
-// reset, and a lock until reset itself (after its last renewal).
+// reset.
 const runMemory = 30 * 24 * time.Hour
+
+// markerMemory is how long a lock until reset lasts without a reset: longer
+// than any device token lives, so no client outlasts it by waiting.
+const markerMemory = 400 * 24 * time.Hour
 
 // lockRule is one rule of a lockout, counted on its own counter: at most
 // max failures within window.
@@ -68,7 +72,7 @@ func (st lockState) err() error {
 
 // marker is the counter that holds a lock until reset.
 func markerHit(key string, add int) Hit {
-	return Hit{Key: key + "/lock", Window: runMemory, Add: add}
+	return Hit{Key: key + "/lock", Window: markerMemory, Add: add}
 }
 
 // read reports the lock state from tallies of lo's rules and its marker

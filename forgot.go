@@ -145,7 +145,12 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 	}
 	// Without an account nobody was sent the code: a lucky guess verifies
 	// nothing, and a wrong one blocks nobody.
-	if err := s.verifyCode(ctx, codeCheck{scope: s.flowCodeScope(t.ID, t.Destination), dest: t.Destination, code: code,
+	codeScope := s.flowCodeScope(t.ID, t.Destination)
+	if scope != t.Scope {
+		// Its code was stored before codes carried the destination's tag.
+		codeScope = s.key("code-forgot", t.ID)
+	}
+	if err := s.verifyCode(ctx, codeCheck{scope: codeScope, dest: t.Destination, code: code,
 		rq: rq, userID: t.UserID, purpose: PurposeForgotPassword, sent: t.UserID != ""}); err != nil {
 		return "", err
 	}
@@ -249,7 +254,7 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 		return err
 	}
 	s.clearPasswordLocks(ctx, t.UserID)
-	s.voidForgotFlows(ctx, after.Phone)
+	s.afterAnswer(ctx, func(ctx context.Context) { s.voidForgotFlows(ctx, after.Phone) })
 	s.emit(ctx, Event{Type: EventPasswordReset, UserID: t.UserID, Destination: Mask(t.Destination)})
 	s.notify(ctx, after, PurposePasswordReset, time.Time{})
 	return nil

@@ -156,3 +156,18 @@ func requireReason(t *testing.T, err error, sentinel error, reason string) {
 func (*env) storeAndOutbox() (security.Store, *securitytest.Outbox) {
 	return memstore.New(memstore.WithSweepInterval(0)), &securitytest.Outbox{}
 }
+
+// counted is how long past an event a limit over window may still count
+// it: a counter keeps it up to a twelfth of the window longer (see
+// security.CounterBuckets). Advancing the clock by it always clears it.
+func counted(window time.Duration) time.Duration {
+	return window + window/security.CounterBuckets + time.Second
+}
+
+// requireUntil checks that a lock or wait that began at now over window
+// ends no earlier than window and no later than a counter may hold it.
+func requireUntil(t *testing.T, now time.Time, window time.Duration, until time.Time) {
+	t.Helper()
+	require.False(t, until.Before(now.Add(window)), "until %v, before %v", until, now.Add(window))
+	require.False(t, until.After(now.Add(window+window/security.CounterBuckets)), "until %v, after %v", until, now.Add(window+window/security.CounterBuckets))
+}

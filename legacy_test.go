@@ -97,7 +97,7 @@ func TestLegacyPINIsVerifiedThenRepeppered(t *testing.T) {
 		require.ErrorIs(t, e.svc.VerifyPayPassword(bg, "u1", "654321"), security.ErrWrongPayPassword)
 	}
 	requireLocked(t, e.svc.VerifyPayPassword(bg, "u1", "123456"))
-	e.clock.Advance(3*time.Hour + time.Minute)
+	e.clock.Advance(counted(3 * time.Hour))
 	require.NoError(t, e.svc.VerifyPayPassword(bg, "u1", "123456"))
 }
 

@@ -214,9 +214,16 @@ type sendWindow struct {
 	max    int
 }
 
+// destinationSends are a destination's send caps. The cooldown is counted
+// over twelve thirteenths of SendCooldown: a counter may count an event up
+// to a twelfth of its window longer (see CounterBuckets), so this one
+// counts it for between 12/13 and all of SendCooldown, never longer. A
+// client's countdown of SendCooldown is never refused at its end; the
+// price is that a send may be accepted up to SendCooldown/13 early. The
+// hour and day caps err strict.
 func (l Limits) destinationSends() []sendWindow {
 	return []sendWindow{
-		{"cooldown", l.SendCooldown, 1},
+		{"cooldown", l.SendCooldown * CounterBuckets / (CounterBuckets + 1), 1},
 		{"hour", time.Hour, l.SendsPerHour},
 		{"day", 24 * time.Hour, l.SendsPerDay},
 	}

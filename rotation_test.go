@@ -214,7 +214,7 @@ func TestSecretRotationTwice(t *testing.T) {
 	require.ErrorContains(t, svcOnlyC.VerifyPayPassword(bg, "paylocked", pin1), "Config.PreviousSecrets")
 
 	// Past the pay lock, the locked user's right PIN (under A) works and moves to C.
-	e.clock.Advance(3*time.Hour + time.Second)
+	e.clock.Advance(counted(3 * time.Hour))
 	require.NoError(t, svcC.VerifyPayPassword(bg, "paylocked", pin1))
 	assert.Equal(t, security.KeyID(keyC), pinKeyID(t, e, "paylocked"))
 }
