@@ -155,8 +155,10 @@ func TestReplicasShareThrottles(t *testing.T) {
 		requireAnswer(t, refused, "429", "rate_limited")
 		retry, err := strconv.Atoi(refused.Header.Get("Retry-After"))
 		require.NoError(t, err)
-		assert.Equal(t, 60, retry)
-		c.clock.Advance(61 * time.Second)
+		// The cooldown is counted over 12/13 of its 60 s, so a client's
+		// countdown is never refused at its end.
+		assert.True(t, retry >= 55 && retry <= 60, "Retry-After %d", retry)
+		c.clock.Advance(60 * time.Second)
 		requireAnswer(t, c.b.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
 	})
 
@@ -166,8 +168,10 @@ func TestReplicasShareThrottles(t *testing.T) {
 		requireAnswer(t, c.a.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
 		refused := c.b.do(t, sendCode("alice", phoneN(1), nil))
 		requireAnswer(t, refused, "429", "rate_limited")
-		assert.Equal(t, "30", refused.Header.Get("Retry-After"))
-		c.clock.Advance(31 * time.Second)
+		retry, err := strconv.Atoi(refused.Header.Get("Retry-After"))
+		require.NoError(t, err)
+		assert.True(t, retry >= 27 && retry <= 30, "Retry-After %d", retry)
+		c.clock.Advance(30 * time.Second)
 		requireAnswer(t, c.b.do(t, sendCode("alice", phoneN(1), nil)), "200", "")
 	})
 
@@ -276,7 +280,8 @@ func TestReplicasPINLockout(t *testing.T) {
 	st, err := c.b.app.svc.PayPasswordStatus(ctx, "alice")
 	require.NoError(t, err)
 	assert.True(t, st.Locked)
-	// After the 3 h lock the right PIN works again.
-	c.clock.Advance(3*time.Hour + time.Second)
+	// After the 3 h lock (and the twelfth a counter may add) the right PIN
+	// works again.
+	c.clock.Advance(3*time.Hour + 3*time.Hour/security.CounterBuckets + time.Second)
 	require.NoError(t, c.b.app.svc.VerifyPayPassword(ctx, "alice", pin))
 }
