@@ -19,9 +19,6 @@ type job struct {
 	onFail func(ctx context.Context)
 	// sentEvent: emit EventCodeSent after a successful delivery.
 	sentEvent bool
-	// tidy, when set, is best-effort clean-up that the answer need not wait
-	// for (voiding links and flows that a success made pointless).
-	tidy func(ctx context.Context)
 }
 
 // enqueue hands j to the background workers without waiting.
@@ -47,11 +44,6 @@ func (s *Service) enqueue(ctx context.Context, j job) error {
 func (s *Service) deliverLoop() {
 	defer s.wg.Done()
 	for j := range s.queue {
-		if j.tidy != nil {
-			ctx, cancel := context.WithTimeout(WithClient(j.base, j.client), s.cfg.DeliveryTimeout)
-			j.tidy(ctx)
-			cancel()
-		}
 		if j.msg == nil {
 			continue
 		}
@@ -115,15 +107,6 @@ func (s *Service) spendNotice(ctx context.Context, m Message) error {
 		return s.refund(ctx, now, hits[b.first+b.shard], err)
 	}
 	return nil
-}
-
-// afterAnswer runs tidy after the request: on the delivery workers, or at
-// once when the queue is full or the Service closed. It is for clean-up
-// whose failure is only logged, so the answer does not wait for it.
-func (s *Service) afterAnswer(ctx context.Context, tidy func(ctx context.Context)) {
-	if err := s.enqueue(ctx, job{tidy: tidy}); err != nil {
-		tidy(context.WithoutCancel(ctx))
-	}
 }
 
 // notify queues a security notice about a to each of its channels: the

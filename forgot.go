@@ -254,7 +254,9 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 		return err
 	}
 	s.clearPasswordLocks(ctx, t.UserID)
-	s.afterAnswer(ctx, func(ctx context.Context) { s.voidForgotFlows(ctx, after.Phone) })
+	// In the request, not after it: a void run late would end a flow the
+	// user started after this reset.
+	s.voidForgotFlows(ctx, after.Phone)
 	s.emit(ctx, Event{Type: EventPasswordReset, UserID: t.UserID, Destination: Mask(t.Destination)})
 	s.notify(ctx, after, PurposePasswordReset, time.Time{})
 	return nil
