@@ -444,6 +444,14 @@ func flowHandler(svc *security.Service) http.Handler {
 
 var flowSecret = []byte("Y13UTCCOE35W5YJucyY2jBF632VMfXnLPjMBIVzpU0U=")
 
+// newMem returns a memstore closed when b ends (after the Services built
+// on it, whose cleanups are registered later and so run first).
+func newMem(b *testing.B) *memstore.Store {
+	st := memstore.New()
+	b.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
 // newMemService is a Service on a fresh memstore with the production
 // app's configuration (max limits, so only the flows are measured), the
 // dev notifier writing to codes, closed when b ends.
@@ -498,13 +506,13 @@ func BenchmarkFlowSendBindMemstore(b *testing.B) {
 			n := perSlice*b.N + 4*clients
 			// Round trips per flow, on a Service of its own.
 			cc := newFlowCodes()
-			cs := &securitytest.CountingStore{Store: memstore.New()}
+			cs := &securitytest.CountingStore{Store: newMem(b)}
 			csvc := newMemService(b, cs, cc)
 			createFlowAccounts(b, csvc, newFlowInputs(1, 9))
 			rt, _ := flowRoundTrips(b, flowHandler(csvc), cc, cs, nil)
 
 			mc, fc := newFlowCodes(), newFlowCodes()
-			msvc, fsvc := newMemService(b, memstore.New(), mc), newMemService(b, memstore.New(), fc)
+			msvc, fsvc := newMemService(b, newMem(b), mc), newMemService(b, newMem(b), fc)
 			mIn, fIn := newFlowInputs(n, 1), newFlowInputs(n, 2)
 			createFlowAccounts(b, msvc, mIn)
 			createFlowAccounts(b, fsvc, fIn)
@@ -818,12 +826,12 @@ func BenchmarkFlowServerAllocs(b *testing.B) {
 	}
 	b.Run("store=memstore/handler=app", func(b *testing.B) {
 		codes := newFlowCodes()
-		svc := newMemService(b, memstore.New(), codes)
+		svc := newMemService(b, newMem(b), codes)
 		run(b, flowHandler(svc), svc, codes)
 	})
 	b.Run("store=memstore/handler=bare", func(b *testing.B) {
 		codes := newFlowCodes()
-		svc := newMemService(b, memstore.New(), codes)
+		svc := newMemService(b, newMem(b), codes)
 		run(b, flowBare(svc), svc, codes)
 	})
 	b.Run("store=production/handler=app", func(b *testing.B) {
