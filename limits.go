@@ -18,12 +18,16 @@ type Limits struct {
 	CodeTries int
 	// DestinationFailures is how many failed verifications per phone or
 	// address within DestinationFailureWindow block sending to and verifying
-	// for it. Default 10 per 24h, 1..20.
+	// for it, until the oldest of them leaves the window. Default 10 per
+	// 24h, 1..20. Like every window here, it is counted in twelfths (see
+	// CounterBuckets), so a failure may count up to a twelfth longer.
 	DestinationFailures      int
 	DestinationFailureWindow time.Duration
 
-	// SendCooldown is the minimum gap between two sends to one destination.
-	// Default 60s, 30s..300s.
+	// SendCooldown is the gap between two sends to one destination.
+	// Default 60s, 30s..300s. It is counted over 12/13 of its length, so a
+	// send is never refused after SendCooldown, and may be accepted up to
+	// SendCooldown/13 earlier.
 	SendCooldown time.Duration
 	// SendsPerHour and SendsPerDay cap sends to one destination.
 	// Defaults 5 (1..10) and 10 (1..20).
@@ -51,16 +55,18 @@ type Limits struct {
 	// characters after NFKC. Defaults 8 (8..64) and 128 (64..1024).
 	PasswordMinLength int
 	PasswordMaxLength int
-	// PasswordFailures consecutive wrong login passwords block checks for
-	// PasswordLockFor. Defaults 5 (3..10) and 15m (1m..24h).
+	// PasswordFailures wrong login passwords since the last success within
+	// PasswordLockFor block checks until the first of them is
+	// PasswordLockFor old. Defaults 5 (3..10) and 15m (1m..24h).
 	PasswordFailures int
 	PasswordLockFor  time.Duration
-	// PasswordMaxFailures wrong login passwords without a success lock
-	// checks until a reset. Default 100, 10..100.
+	// PasswordMaxFailures wrong login passwords without a success (within
+	// 30 days) lock checks until a reset. Default 100, 10..100.
 	PasswordMaxFailures int
 
-	// PayFailures consecutive wrong PINs lock the pay password for
-	// PayLockFor. Defaults 5 (3..10) and 3h (15m..24h).
+	// PayFailures wrong PINs since the last right one within PayLockFor
+	// lock the pay password until the first of them is PayLockFor old.
+	// Defaults 5 (3..10) and 3h (15m..24h).
 	PayFailures int
 	PayLockFor  time.Duration
 	// PayDailyFailures wrong PINs within 24h lock it until a reset.
@@ -70,9 +76,10 @@ type Limits struct {
 	// DeviceTokenTTL is how long a device token from VerifyPassword marks
 	// its client as known. Default 90 days, 1 day..400 days.
 	DeviceTokenTTL time.Duration
-	// DeviceMaxFailures wrong passwords in a row on one known device lock
-	// that device (and only it) until a reset; every PasswordFailures of
-	// them lock it for PasswordLockFor first. Default 10, 3..20.
+	// DeviceMaxFailures wrong passwords without a success on one known
+	// device lock that device (and only it) until a reset; PasswordFailures
+	// of them within PasswordLockFor block it as they block unknown
+	// clients. Default 10, 3..20.
 	DeviceMaxFailures int
 
 	// MissesPerHour caps, per requester (a signed-in account, or a client

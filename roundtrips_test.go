@@ -12,6 +12,8 @@ import (
 // securitytest.Steps' maxima. pgstore and redisstore run the same check on
 // their backends.
 func TestRoundTripsPerFlow(t *testing.T) {
-	steps := securitytest.RoundTrips(t, memstore.New())
+	st := memstore.New()
+	t.Cleanup(func() { _ = st.Close() })
+	steps := securitytest.RoundTrips(t, st)
 	t.Log("store round trips per step:\n" + securitytest.FormatSteps(steps))
 }

@@ -102,9 +102,11 @@ type Config struct {
 	// the NFKC-normalised, lower-cased password.
 	Blocklist func(normalized string) bool
 
-	// SendVeto, when set, is asked before any code is sent; a non-nil error
-	// refuses the send and is returned as is (a captcha requirement, a
-	// SIM-swap signal). It must not block for long.
+	// SendVeto, when set, is asked before any code is sent, and before any
+	// counter is touched: a send it refuses spends no budget of the client,
+	// the account or the destination. A non-nil error refuses the send and
+	// is returned as is (a captcha requirement, a SIM-swap signal). It
+	// must not block for long.
 	SendVeto func(ctx context.Context, req SendRequest) error
 
 	// OnEvent receives security events (password changed, phone bound, ...),

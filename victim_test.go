@@ -373,3 +373,29 @@ func TestVetoedSendsSpendNoDestinationBudget(t *testing.T) {
 	_, err := e.svc.StartForgotPassword(ok, phoneA)
 	require.NoError(t, err)
 }
+
+// TestRefusedSendsSpendNoDestinationBudget: a send refused by its own
+// client's cap takes back what it added to the destination's caps and the
+// SMS budget in the same batch, so a client past its cap cannot flood a
+// victim's phone into its cooldown or spend the global budget; its own
+// cap stays spent.
+func TestRefusedSendsSpendNoDestinationBudget(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) {
+		c.Limits.SendsPerIPHour = 1
+		c.Limits.SMSBudgetPerHour = 3
+	})
+	e.register(t, "alice", phoneA)
+	mallory := ctxFrom("198.51.100.7")
+	_, err := e.svc.StartForgotPassword(mallory, phoneB) // spends mallory's one send
+	require.NoError(t, err)
+	for range 20 {
+		_, err := e.svc.StartForgotPassword(mallory, phoneA)
+		requireRateLimited(t, err)
+	}
+	assert.Equal(t, 20, e.events.Reasons(security.EventSendThrottled)["ip"])
+	// No cooldown, no hourly send and no budget was spent on phoneA.
+	_, err = e.svc.StartForgotPassword(ctxFrom("192.0.2.44"), phoneA)
+	require.NoError(t, err, "a stranger's first send")
+	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA), "the owner's, on the third unit of the budget")
+	e.waitFor(t, phoneA, 2)
+}

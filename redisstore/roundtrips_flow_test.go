@@ -1,0 +1,21 @@
+package redisstore_test
+
+import (
+	"testing"
+
+	security "github.com/acctsec/security"
+	"github.com/acctsec/security/memstore"
+	"github.com/acctsec/security/securitytest"
+)
+
+// TestRoundTripsPerFlow runs the code flows with their short-lived state in
+// Redis (accounts in memstore) and holds each step's store calls to
+// securitytest.Steps' maxima; TestOneRoundTrip shows each call is one
+// round trip.
+func TestRoundTripsPerFlow(t *testing.T) {
+	e := newEnv(t)
+	accounts := memstore.New()
+	t.Cleanup(func() { _ = accounts.Close() })
+	steps := securitytest.RoundTrips(t, security.Compose(accounts, e.store))
+	t.Log("store round trips per step:\n" + securitytest.FormatSteps(steps))
+}
