@@ -163,13 +163,15 @@ func (s *Store) Count(ctx context.Context, now time.Time, hits []security.Hit) (
 	calls := s.batches(cs)
 	keys := make([][]string, len(calls))
 	args := make([][]any, len(calls))
+	allKeys := make([]string, 0, len(cs)) // the calls' keys and arguments, back to back
+	allArgs := make([]any, 0, 5*len(cs))
 	for g, call := range calls {
-		keys[g] = make([]string, len(call))
-		args[g] = make([]any, 0, 5*len(call))
-		for j, i := range call {
-			keys[g][j] = cs[i].key
-			args[g] = append(args[g], cs[i].args...)
+		k, a := len(allKeys), len(allArgs)
+		for _, i := range call {
+			allKeys = append(allKeys, cs[i].key)
+			allArgs = append(allArgs, cs[i].args...)
 		}
+		keys[g], args[g] = allKeys[k:], allArgs[a:]
 	}
 	cmds := make([]*redis.Cmd, len(calls))
 	todo := make([]int, len(calls))
