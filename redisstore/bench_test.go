@@ -256,3 +256,108 @@ func BenchmarkCountHit(b *testing.B) {
 	b.ReportMetric(float64(large)/float64(b.N), "large-ns/hit")
 	b.ReportMetric(float64(large)/float64(small), "large/small")
 }
+
+// sendBatch returns a Count batch shaped like the Service's send of an
+// SMS code (15 hits): a cap on a client IP and on an account, two reads of
+// failure counters with one shard prefix, three conditional adds on the
+// destination's caps, and eight shards of the SMS budget, one adding and
+// seven read. The IP, account and destination keys are new every op, as
+// every flow has its own; the budget shards are shared by all.
+func sendBatch(op int, shard int) []security.Hit {
+	id := strconv.Itoa(op)
+	hits := []security.Hit{
+		{Key: "send-ip:" + id, Window: time.Hour, Add: 1, Max: 30},
+		{Key: "send-account:" + id, Window: time.Hour, Add: 1, Max: 10},
+		{Key: "d" + id + ".fail-requester", Window: 24 * time.Hour},
+		{Key: "d" + id + ".fail-any", Window: 24 * time.Hour},
+		{Key: "send-dest:" + id + ":min", Window: time.Minute, Add: 1, Max: 1},
+		{Key: "send-dest:" + id + ":hour", Window: time.Hour, Add: 1, Max: 5},
+		{Key: "send-dest:" + id + ":day", Window: 24 * time.Hour, Add: 1, Max: 10},
+	}
+	for i := range 8 {
+		h := security.Hit{Key: "sms-budget:" + strconv.Itoa(i), Window: time.Hour}
+		if i == shard {
+			h.Add = 1
+		}
+		hits = append(hits, h)
+	}
+	return hits
+}
+
+// BenchmarkCountSendBatch measures one Count of a send's 15 hits (see
+// sendBatch) on a single-node client, serially: the time of one batch.
+//
+//	go test -run '^$' -bench CountSendBatch -count 4 .
+func BenchmarkCountSendBatch(b *testing.B) {
+	client, prefix := benchClient(b)
+	st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		tl, err := st.Count(ctx, now, sendBatch(i, i%8))
+		if err != nil || len(tl) != 15 || !tl[0].Applied || !tl[6].Applied {
+			b.Fatalf("Count = %+v, %v", tl, err)
+		}
+	}
+}
+
+// BenchmarkCountSendBatchPaired runs a send's batch (see sendBatch) as
+// Count sends it, one script call per node's share (on a single node, one
+// call), and as it did before, one call per hit in a pipeline
+// (redisstore.WithCallPerHit), in turn inside each operation, so both see
+// the same machine. It reports the time of each and their ratio, on the
+// single node and, with ACCTSEC_REDIS_CLUSTER_ADDRS set, on the cluster.
+//
+//	go test -run '^$' -bench CountSendBatchPaired -count 4 .
+func BenchmarkCountSendBatchPaired(b *testing.B) {
+	b.Run("single", func(b *testing.B) {
+		client, prefix := benchClient(b)
+		pairSendBatch(b, client, prefix)
+	})
+	b.Run("cluster", func(b *testing.B) {
+		client := newCluster(b)
+		_, prefix := clusterStore(b, client)
+		pairSendBatch(b, client, prefix)
+	})
+}
+
+func pairSendBatch(b *testing.B, client redis.UniversalClient, prefix string) {
+	// One prefix, so that both share the budget's keys (and their slots):
+	// the other keys are new every call.
+	batch, err := redisstore.New(client, redisstore.WithPrefix(prefix))
+	if err != nil {
+		b.Fatal(err)
+	}
+	perHit, err := redisstore.New(client, redisstore.WithPrefix(prefix), redisstore.WithCallPerHit())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	run := func(st *redisstore.Store, i int) time.Duration {
+		t0 := time.Now()
+		tl, err := st.Count(ctx, now, sendBatch(i, i%8))
+		d := time.Since(t0)
+		if err != nil || len(tl) != 15 || !tl[0].Applied || !tl[6].Applied {
+			b.Fatalf("Count = %+v, %v", tl, err)
+		}
+		return d
+	}
+	var batchNs, perHitNs time.Duration
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 { // alternate which goes first
+			batchNs += run(batch, 2*i)
+			perHitNs += run(perHit, 2*i+1)
+		} else {
+			perHitNs += run(perHit, 2*i+1)
+			batchNs += run(batch, 2*i)
+		}
+	}
+	b.ReportMetric(float64(batchNs)/float64(b.N), "batch-ns/op")
+	b.ReportMetric(float64(perHitNs)/float64(b.N), "perhit-ns/op")
+	b.ReportMetric(float64(perHitNs)/float64(batchNs), "perhit/batch")
+}

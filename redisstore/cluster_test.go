@@ -27,7 +27,7 @@ const clusterAddrsEnv = "ACCTSEC_REDIS_CLUSTER_ADDRS"
 // closed when t ends. It skips t when the variable is unset; when it is set
 // but the cluster is unreachable or not ok, it skips too, unless
 // ACCTSEC_REQUIRE_SERVICES=1, which makes that a failure.
-func newCluster(t *testing.T) *redis.ClusterClient {
+func newCluster(t testing.TB) *redis.ClusterClient {
 	t.Helper()
 	addrs := os.Getenv(clusterAddrsEnv)
 	if addrs == "" {
@@ -82,7 +82,7 @@ func probeCluster(client *redis.ClusterClient) error {
 
 // clusterStore returns a store on client under a random prefix whose keys
 // are deleted from every master when t ends.
-func clusterStore(t *testing.T, client *redis.ClusterClient) (*redisstore.Store, string) {
+func clusterStore(t testing.TB, client *redis.ClusterClient) (*redisstore.Store, string) {
 	t.Helper()
 	prefix := "acctsec-test:" + strings.ToLower(rand.Text()) + ":"
 	t.Cleanup(func() { deleteClusterPrefix(t, client, prefix) })
@@ -117,7 +117,7 @@ func clusterKeys(t *testing.T, client *redis.ClusterClient, prefix string) map[s
 // deleteClusterPrefix removes every key under prefix from every master with
 // SCAN and one DEL per key (keys of one node may lie in different slots, so
 // a multi-key DEL could fail with CROSSSLOT). Never FLUSHDB.
-func deleteClusterPrefix(t *testing.T, client *redis.ClusterClient, prefix string) {
+func deleteClusterPrefix(t testing.TB, client *redis.ClusterClient, prefix string) {
 	err := client.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error {
 		iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 		pipe := node.Pipeline()

@@ -25,12 +25,12 @@ return 1
 // verifyCodeScript checks the failure counters, then a MAC against the live
 // code, which it consumes, or counts the wrong try and deletes the code at
 // the last one, then moves the counters on a wrong try (scan and hit are
-// countScript's). Redis runs Lua 5.1, which interns every string when it
-// is created, so == compares two pointers (see VerifyCode for why that is
-// safe here).
+// counterLua's, described at countScript). Redis runs Lua 5.1, which
+// interns every string when it is created, so == compares two pointers
+// (see VerifyCode for why that is safe here).
 // KEYS[1] code, KEYS[1+i] failure counter i; ARGV mac, now ms, max tries
 // (at least 1; VerifyCode clamps), then per counter what countScript
-// takes: bucket number, add, max, reset ("1"/"0"), ttl ms.
+// takes per hit: bucket number, add, max, reset ("1"/"0"), ttl ms.
 // Returns {security.CodeResult, then per counter: count, applied, oldest age}.
 var verifyCodeScript = redis.NewScript(counterLua + `
 local out, blocked = {0}, false

@@ -7,8 +7,9 @@
 //
 // Every operation but DeleteCode (one DEL) is one Lua script call (EVALSHA,
 // falling back to EVAL once when the server has not cached the script), so
-// it is atomic and costs one round trip; a Count batch is one pipeline of
-// such calls, one per hit, each atomic on its counter. A counter keeps one
+// it is atomic and costs one round trip; a Count batch is one such call on
+// a single node, and one per hash slot on a Cluster (one pipeline), each
+// hit atomic on its counter. A counter keeps one
 // number per bucket, at most 13 counted, so a hit costs the same whatever
 // the number of events. VerifyCode checks and moves a code's failure
 // counters in the script that checks the code. Scripts never read the server

@@ -72,18 +72,24 @@ local function hit(k, cs, add, mx, reset, ttl)
 end
 `
 
-// countScript applies one hit. scan(k, c) returns the count of counter k at
-// bucket number c, the events of bucket c, and the age in buckets of the
-// oldest counted bucket holding events (-1 when none); hit(k, cs, add,
+// countScript applies a batch of hits in order, each with hit, and so
+// each atomic on its counter. scan(k, c) returns the count of counter k
+// at bucket number c, the events of bucket c, and the age in buckets of
+// the oldest counted bucket holding events (-1 when none); hit(k, cs, add,
 // max, reset, ttl) empties k when reset and adds add to bucket cs, neither
 // when max > 0 and the count (0 after a reset) plus add would exceed it,
 // and returns the count after, whether it applied (1/0), and the age of
 // the oldest counted bucket.
-// KEYS[1] counter; ARGV bucket number, add, max, reset ("1"/"0"), ttl ms.
-// Returns {count, applied, oldest age}.
+// KEYS[i] the counter of hit i; ARGV five per hit: bucket number, add,
+// max, reset ("1"/"0"), ttl ms.
+// Returns {count, applied, oldest age} per hit, one after the other.
 var countScript = redis.NewScript(counterLua + `
-local n, a, o = hit(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5]))
-return {n, a, o}
+local out = {}
+for i = 1, #KEYS do
+  local j, k = 5 * i - 4, 3 * i - 2
+  out[k], out[k + 1], out[k + 2] = hit(KEYS[i], ARGV[j], tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]), ARGV[j + 3] == '1', tonumber(ARGV[j + 4]))
+end
+return out
 `)
 
 // bucketMod is the modulus of the bucket numbers stored as fields, 2^52:
@@ -136,11 +142,11 @@ func (c counter) tally(n, applied, old int64) security.Tally {
 // Count applies hits in order at now and reports each counter after its
 // hit. Every hit is validated before any is sent, so an invalid one
 // (security.ErrInvalidArgument) applies nothing. The batch is one round
-// trip: a pipeline of one EVALSHA per hit, each atomic on its key. A
-// pipeline keeps its order on a connection, and hits on one key go to one
-// node (a Cluster client splits the pipeline per node), so hits on one key
-// apply in order. When a server has lost its script cache, the hits that
-// met NOSCRIPT are sent again, in order, with EVAL.
+// trip: a pipeline of countScript calls, one per group of hits that may
+// share a script (see batches), each applying its hits in order, each hit
+// atomic on its key. The hits of one key are in one call, so they apply in
+// order. When a server has lost its script cache, the calls that met
+// NOSCRIPT (which applied nothing) are sent again with EVAL.
 func (s *Store) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
 	cs := make([]counter, len(hits))
 	for i, h := range hits {
@@ -154,27 +160,39 @@ func (s *Store) Count(ctx context.Context, now time.Time, hits []security.Hit) (
 	if len(hits) == 0 {
 		return out, nil
 	}
-	cmds := make([]*redis.Cmd, len(cs))
-	todo := make([]int, len(cs))
-	for i := range todo {
-		todo[i] = i
+	calls := s.batches(cs)
+	keys := make([][]string, len(calls))
+	args := make([][]any, len(calls))
+	allKeys := make([]string, 0, len(cs)) // the calls' keys and arguments, back to back
+	allArgs := make([]any, 0, 5*len(cs))
+	for g, call := range calls {
+		k, a := len(allKeys), len(allArgs)
+		for _, i := range call {
+			allKeys = append(allKeys, cs[i].key)
+			allArgs = append(allArgs, cs[i].args...)
+		}
+		keys[g], args[g] = allKeys[k:], allArgs[a:]
+	}
+	cmds := make([]*redis.Cmd, len(calls))
+	todo := make([]int, len(calls))
+	for g := range todo {
+		todo[g] = g
 	}
 	for _, eval := range []bool{false, true} {
 		pipe := s.client.Pipeline()
-		for _, i := range todo {
-			keys := []string{cs[i].key}
+		for _, g := range todo {
 			if eval {
-				cmds[i] = countScript.Eval(ctx, pipe, keys, cs[i].args...)
+				cmds[g] = countScript.Eval(ctx, pipe, keys[g], args[g]...)
 			} else {
-				cmds[i] = countScript.EvalSha(ctx, pipe, keys, cs[i].args...)
+				cmds[g] = countScript.EvalSha(ctx, pipe, keys[g], args[g]...)
 			}
 		}
 		_, _ = pipe.Exec(ctx) // every command's error is read below
 		var again []int
-		for _, i := range todo {
-			if err := cmds[i].Err(); err != nil {
+		for _, g := range todo {
+			if err := cmds[g].Err(); err != nil {
 				if !eval && redis.HasErrorPrefix(err, "NOSCRIPT") {
-					again = append(again, i)
+					again = append(again, g)
 					continue
 				}
 				return nil, fail(ctx, "count", err)
@@ -184,12 +202,123 @@ func (s *Store) Count(ctx context.Context, now time.Time, hits []security.Hit) (
 			break
 		}
 	}
-	for i, cmd := range cmds {
+	for g, cmd := range cmds {
 		v, err := cmd.Int64Slice()
-		if err != nil || len(v) != 3 {
+		if err != nil || len(v) != 3*len(calls[g]) {
 			return nil, fmt.Errorf("redisstore: count: malformed script result")
 		}
-		out[i] = cs[i].tally(v[0], v[1], v[2])
+		for j, i := range calls[g] {
+			out[i] = cs[i].tally(v[3*j], v[3*j+1], v[3*j+2])
+		}
 	}
 	return out, nil
 }
+
+// maxCallHits bounds a script call: batches starts a new call for a new
+// key once the call holds this many hits, so that one call never holds the
+// server for long (Redis runs nothing else meanwhile). Only further hits
+// of keys a call already has can make it longer. The script never unpacks
+// its arguments, so no Lua stack limit applies whatever the length.
+const maxCallHits = 256
+
+// shard is where the client sends a key: its Cluster slot on a Cluster
+// client, its hash tag on any other sharding client (a Ring shards by the
+// tag), nothing on a single node.
+type shard struct {
+	slot int
+	tag  string
+}
+
+// batches groups the hits of cs (their indexes, in batch order) into
+// script calls. A call's keys must lie on one node: on a single-node or
+// Sentinel client (*redis.Client) any do, on a Cluster client those of
+// one slot, on any other client (a Ring) those of one hash tag. A call
+// takes at most maxCallHits hits, except that every hit of a key goes to
+// the call of the key's first hit, so a key's hits stay in one call
+// whatever the order the calls run or are sent again in.
+func (s *Store) batches(cs []counter) [][]int {
+	if s.perHit {
+		calls := make([][]int, len(cs))
+		for i := range cs {
+			calls[i] = []int{i}
+		}
+		return calls
+	}
+	_, single := s.client.(*redis.Client)
+	if single && len(cs) <= maxCallHits || len(cs) == 1 {
+		all := make([]int, len(cs))
+		for i := range all {
+			all[i] = i
+		}
+		return [][]int{all}
+	}
+	var where func(string) shard
+	switch s.client.(type) {
+	case *redis.Client:
+		where = func(string) shard { return shard{} }
+	case *redis.ClusterClient:
+		where = func(k string) shard { return shard{slot: int(crc16(hashTag(k)) % 16384)} }
+	default:
+		where = func(k string) shard { return shard{tag: hashTag(k)} }
+	}
+	of := make([]int, len(cs)) // the call of each hit
+	var sizes []int            // the hits of each call
+	open := make(map[shard]int, len(cs))
+	var byKey map[string]int // the call of each key, once a call can fill
+	if len(cs) > maxCallHits {
+		byKey = make(map[string]int, len(cs))
+	}
+	for i, c := range cs {
+		g, ok := byKey[c.key]
+		if !ok {
+			sh := where(c.key)
+			g, ok = open[sh]
+			if !ok || sizes[g] >= maxCallHits {
+				g = len(sizes)
+				sizes = append(sizes, 0)
+				open[sh] = g
+			}
+			if byKey != nil {
+				byKey[c.key] = g
+			}
+		}
+		of[i] = g
+		sizes[g]++
+	}
+	calls := make([][]int, len(sizes))
+	all := make([]int, 0, len(cs))
+	for g, n := range sizes {
+		calls[g] = all[len(all) : len(all) : len(all)+n]
+		all = all[:len(all)+n]
+	}
+	for i, g := range of {
+		calls[g] = append(calls[g], i)
+	}
+	return calls
+}
+
+// crc16 is the CRC16 (XMODEM) of s, which Redis Cluster takes modulo
+// 16384 as the slot of a key's hash tag.
+func crc16(s string) uint16 {
+	var crc uint16
+	for i := 0; i < len(s); i++ {
+		crc = crc<<8 ^ crc16Table[byte(crc>>8)^s[i]]
+	}
+	return crc
+}
+
+// crc16Table holds the CRC16 (XMODEM, polynomial 0x1021) of every byte.
+var crc16Table = func() (t [256]uint16) {
+	for b := range t {
+		crc := uint16(b) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+		t[b] = crc
+	}
+	return t
+}()

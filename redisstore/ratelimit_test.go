@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/redisstore"
 )
 
 // TestCountInvalidSendsNothing: a batch with an invalid hit is refused
@@ -157,10 +160,22 @@ func TestClusterCountBatch(t *testing.T) {
 	s, _ := clusterStore(t, client)
 	ctx := t.Context()
 	now := time.Now()
+	// 16 keys of their own slots, 4 keys sharing one tag, and 300 keys
+	// sharing another, which take two calls on their slot.
+	var keys []string
+	for k := range 16 {
+		keys = append(keys, fmt.Sprintf("k%d", k))
+	}
+	for k := range 4 {
+		keys = append(keys, fmt.Sprintf("s.k%d", k))
+	}
+	for k := range 300 {
+		keys = append(keys, fmt.Sprintf("t.k%d", k))
+	}
 	var hits []security.Hit
 	for range 3 {
-		for k := range 16 {
-			hits = append(hits, security.Hit{Key: fmt.Sprintf("k%d", k), Window: time.Hour, Add: 1, Max: 2})
+		for _, k := range keys {
+			hits = append(hits, security.Hit{Key: k, Window: time.Hour, Add: 1, Max: 2})
 		}
 	}
 	for pass := range 2 {
@@ -170,11 +185,136 @@ func TestClusterCountBatch(t *testing.T) {
 		got, err := s.Count(ctx, now.Add(time.Duration(pass)*2*time.Hour), hits)
 		require.NoError(t, err)
 		for i, tl := range got {
-			round := i / 16
+			round := i / len(keys)
 			assert.Equal(t, round < 2, tl.Applied, "pass %d hit %d", pass, i)
 			assert.Equal(t, min(round+1, 2), tl.Count, "pass %d hit %d", pass, i)
 		}
 	}
+}
+
+// TestCountOneCall: on a single node, a send's batch of 15 hits is one
+// script call naming all 15 keys.
+func TestCountOneCall(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	now := time.Now()
+	_, err := e.store.Count(ctx, now, sendBatch(1, 0)) // caches the script
+	require.NoError(t, err)
+	e.trips.take()
+	got, err := e.store.Count(ctx, now, sendBatch(1, 1))
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 2, 0, 0, 1, 2, 2, 1, 1}, []int{got[0].Count, got[1].Count, got[2].Count, got[3].Count, got[4].Count, got[5].Count, got[6].Count, got[7].Count, got[8].Count})
+	assert.Equal(t, []bool{true, true, true, true, false, true, true, true, true}, []bool{got[0].Applied, got[1].Applied, got[2].Applied, got[3].Applied, got[4].Applied, got[5].Applied, got[6].Applied, got[7].Applied, got[8].Applied})
+	trips := e.trips.take()
+	require.Len(t, trips, 1)
+	assert.Equal(t, "evalsha", name(trips[0]))
+	assert.Len(t, keysOf(trips[0]), 15)
+	assert.Len(t, trips[0], 3+15+5*15, "one command: EVALSHA sha 15 keys, 5 arguments per hit")
+}
+
+// TestCountLargeBatch: a batch of more hits than one call takes is split
+// into several calls, still one round trip, and the hits of each key
+// still apply in order.
+func TestCountLargeBatch(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	now := time.Now()
+	var hits []security.Hit
+	for round := range 3 {
+		for k := range 300 {
+			hits = append(hits, security.Hit{Key: fmt.Sprintf("k%d", (k+round)%300), Window: time.Hour, Add: 1, Max: 2})
+		}
+	}
+	_, err := e.store.Count(ctx, now, hits[:1]) // caches the script
+	require.NoError(t, err)
+	require.NoError(t, e.client.Del(ctx, e.keys(t)...).Err())
+	e.trips.take()
+	got, err := e.store.Count(ctx, now, hits)
+	require.NoError(t, err)
+	for i, tl := range got {
+		round := i / 300
+		assert.Equal(t, round < 2, tl.Applied, "hit %d", i)
+		assert.Equal(t, min(round+1, 2), tl.Count, "hit %d", i)
+	}
+	assert.Len(t, e.trips.take(), 1, "round trips")
+}
+
+// TestCountBatches checks how Count groups a batch into script calls on
+// each kind of client, without a server: one call on a single node (up to
+// 256 keys), one per slot on a Cluster, one per hash tag on a Ring, every
+// hit of a key in one call, hits in batch order inside a call.
+func TestCountBatches(t *testing.T) {
+	var keys []string
+	for _, h := range sendBatch(7, 3) {
+		keys = append(keys, "p:cnt:{"+h.Key+"}")
+	}
+	keys = append(keys, "p:{d7}:cnt:x", "p:{d7}:cnt:y", "p:cnt:{send-ip:7}") // a tag shared, a key again
+	single := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	t.Cleanup(func() {
+		assert.NoError(t, single.Close())
+		assert.NoError(t, cluster.Close())
+		assert.NoError(t, ring.Close())
+	})
+	batches := func(c redis.UniversalClient, opts ...redisstore.Option) [][]int {
+		s, err := redisstore.New(c, opts...)
+		require.NoError(t, err)
+		calls := s.Batches(keys)
+		var all []int
+		for _, call := range calls {
+			require.True(t, slices.IsSorted(call), "batch order in a call: %v", call)
+			all = append(all, call...)
+		}
+		slices.Sort(all)
+		require.Len(t, all, len(keys), "every hit in one call")
+		for i := range all {
+			require.Equal(t, i, all[i], "every hit once")
+		}
+		return calls
+	}
+	all := make([]int, len(keys))
+	for i := range all {
+		all[i] = i
+	}
+	assert.Equal(t, [][]int{all}, batches(single))
+	assert.Len(t, batches(single, redisstore.WithCallPerHit()), len(keys))
+
+	calls := batches(cluster)
+	var want []int
+	for _, call := range calls {
+		var ks []string
+		for _, i := range call {
+			ks = append(ks, keys[i])
+		}
+		s := slots(ks)
+		require.Len(t, s, 1, "keys %q of one call", ks)
+		want = append(want, s[0])
+	}
+	assert.Len(t, slots(keys), len(calls), "one call per slot")
+	assert.Len(t, slices.Compact(slices.Sorted(slices.Values(want))), len(calls), "one call per slot")
+
+	tags := map[string]bool{}
+	for _, k := range keys {
+		tags[k[strings.IndexByte(k, '{')+1:strings.IndexByte(k, '}')]] = true
+	}
+	calls = batches(ring)
+	assert.Len(t, calls, len(tags), "one call per hash tag")
+	assert.Equal(t, []int{0, 17}, calls[0], "the IP key's hits")
+	assert.Contains(t, calls, []int{15, 16}, "one tag, one call")
+
+	// 600 keys: calls of 256, 256 and 88 keys; a key seen again joins its
+	// first call, whatever its size.
+	keys = nil
+	for k := range 600 {
+		keys = append(keys, fmt.Sprintf("p:cnt:{k%d}", k))
+	}
+	keys = append(keys, "p:cnt:{k0}", "p:cnt:{k599}")
+	calls = batches(single)
+	require.Len(t, calls, 3)
+	assert.Equal(t, []int{257, 256, 89}, []int{len(calls[0]), len(calls[1]), len(calls[2])})
+	assert.Equal(t, 600, calls[0][256])
+	assert.Equal(t, 601, calls[2][88])
 }
 
 // TestCountResetRefused: a Reset whose Add Max refuses is not applied

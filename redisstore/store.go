@@ -25,6 +25,7 @@ type Store struct {
 	client redis.UniversalClient
 	prefix string
 	clock  func() time.Time
+	perHit bool // tests only: one script call per Count hit, as before batching
 }
 
 var _ security.StateStore = (*Store)(nil)
