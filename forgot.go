@@ -254,9 +254,9 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 		return err
 	}
 	s.clearPasswordLocks(ctx, t.UserID)
-	// In the request, not after it: a void run late would end a flow the
-	// user started after this reset.
-	s.voidForgotFlows(ctx, after.Phone)
+	// No other flow of the phone to void: a scope holds one ticket, so the
+	// verified flow just taken was the phone's only one, and a flow started
+	// since is the user's own and stays.
 	s.emit(ctx, Event{Type: EventPasswordReset, UserID: t.UserID, Destination: Mask(t.Destination)})
 	s.notify(ctx, after, PurposePasswordReset, time.Time{})
 	return nil

@@ -110,7 +110,7 @@ var Steps = []FlowStep{
 	{Name: "bind phone", Max: 3},
 	{Name: "forgot start", Max: 4},
 	{Name: "forgot verify", Max: 3},
-	{Name: "forgot complete", Max: 6},
+	{Name: "forgot complete", Max: 5},
 	{Name: "email send (member)", Max: 4},
 	{Name: "email verify (member)", Max: 5},
 	{Name: "status", Max: 1},
