@@ -7,6 +7,7 @@ require (
 	github.com/acctsec/security/otelsecurity v0.2.0
 	github.com/acctsec/security/pgstore v0.2.0
 	github.com/acctsec/security/redisstore v0.2.0
+	github.com/alexedwards/argon2id v1.0.0
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
@@ -21,7 +22,6 @@ require (
 )
 
 require (
-	github.com/alexedwards/argon2id v1.0.0 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
