@@ -226,7 +226,8 @@ type Hit struct {
 	// Max, when above zero, makes the hit conditional: Add is applied only
 	// if Count+Add <= Max. Zero applies it unconditionally.
 	Max int
-	// Reset empties the counter before Add is considered.
+	// Reset empties the counter before Add and Max are considered; a hit
+	// that Max refuses applies neither.
 	Reset bool
 }
 
