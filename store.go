@@ -90,6 +90,11 @@ type Code struct {
 	ExpiresAt time.Time
 	// Tries counts wrong submissions so far.
 	Tries int
+	// Ticket, when set, is stored in the same atomic step as the code, as
+	// PutTicket stores it (voiding the other tickets of its scope): a
+	// forgot-password flow or an email link and its code are one write.
+	// Its ID and non-empty Scope carry the shard prefix of Scope.
+	Ticket *Ticket
 }
 
 // CodeResult is the outcome of one VerifyCode call.
@@ -119,6 +124,12 @@ type CodeCheck struct {
 	// it deletes the code (a value below 1 counts as 1: a store fails
 	// closed).
 	MaxTries int
+	// OnMatch, when set, is stored as PutTicket stores it (voiding the
+	// other tickets of its scope) in the same atomic step, when and only
+	// when the result is CodeMatched: a verified forgot-password flow
+	// replaces the unverified one as its code is consumed. Its ID and
+	// non-empty Scope carry the shard prefix of Scope.
+	OnMatch *Ticket
 	// Failures are the counters a wrong guess moves. Before the code is
 	// looked at, every hit with a Max is checked as Count would check it
 	// (Count+Add <= Max); if one has no room the result is CodeBlocked and
@@ -133,8 +144,11 @@ type CodeCheck struct {
 // operation and, on a networked backend, one round trip.
 //
 // Errors: ErrInvalidArgument for a malformed argument (an empty scope, a
-// hit a CounterStore would refuse); anything else is a system failure.
-// A missing code is not an error: VerifyCode answers CodeMissing.
+// hit a CounterStore would refuse, a ticket PutTicket would refuse);
+// anything else is a system failure. A missing code is not an error:
+// VerifyCode answers CodeMissing. Code.Ticket and CodeCheck.OnMatch store
+// tickets, so the CodeStore and TicketStore of a StateStore are one
+// backend.
 type CodeStore interface {
 	// PutCode stores c, replacing (voiding) any code in the same scope.
 	PutCode(ctx context.Context, c Code) error

@@ -39,6 +39,7 @@ func RunAccounts(t *testing.T, newStore func(t *testing.T) security.AccountStore
 func RunState(t *testing.T, newStore func(t *testing.T) security.StateStore) {
 	t.Helper()
 	RunCodes(t, newStore)
+	runGroup(t, "CodeTickets", codeTicketTests, newStore)
 	RunTickets(t, func(t *testing.T) security.TicketStore { return newStore(t) })
 	RunCounters(t, func(t *testing.T) security.CounterStore { return newStore(t) })
 }
@@ -51,7 +52,9 @@ type CodeAndCounterStore interface {
 }
 
 // RunCodes runs the CodeStore tests, VerifyCode's failure counters
-// included, against the store returned by newStore.
+// included, against the store returned by newStore. The tickets that code
+// operations store (Code.Ticket, CodeCheck.OnMatch) are tested by
+// RunState, since they need the TicketStore of the same backend.
 func RunCodes[S CodeAndCounterStore](t *testing.T, newStore func(t *testing.T) S) {
 	t.Helper()
 	runGroup(t, "Codes", codeTests, newStore)
