@@ -145,7 +145,7 @@ func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err 
 		return err
 	}
 	scope := s.memberCodeScope(userID, p.E164)
-	code, err := s.issueCode(ctx, scope, p.E164)
+	code, err := s.issueCode(ctx, scope, p.E164, nil)
 	if err != nil {
 		return err
 	}

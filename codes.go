@@ -12,13 +12,14 @@ import (
 // (CodeCheck), so a verification is one round trip whatever the policy.
 
 // issueCode stores a new code for scope and destination, voiding the
-// previous one of the scope, and returns its digits.
-func (s *Service) issueCode(ctx context.Context, scope, dest string) (string, error) {
+// previous one of the scope, and returns its digits. A ticket t (a flow or
+// a link that the code belongs to) is stored in the same write.
+func (s *Service) issueCode(ctx context.Context, scope, dest string, t *Ticket) (string, error) {
 	code, err := s.newCode()
 	if err != nil {
 		return "", err
 	}
-	c := Code{Scope: scope, MAC: s.codeMAC(scope, dest, code), ExpiresAt: s.now().Add(s.lim.CodeTTL)}
+	c := Code{Scope: scope, MAC: s.codeMAC(scope, dest, code), ExpiresAt: s.now().Add(s.lim.CodeTTL), Ticket: t}
 	if err := s.store.PutCode(ctx, c); err != nil {
 		return "", s.storeErr(err)
 	}
@@ -61,6 +62,9 @@ type codeCheck struct {
 	// which no account matched): nobody received it, so a guess at it
 	// counts against nobody's destination and a match verifies nothing.
 	sent bool
+	// onMatch, when set, is the ticket the store puts as the code matches
+	// (a verified forgot-password flow), in the same step.
+	onMatch *Ticket
 }
 
 // verifyCode checks a code submission in one store call: the requester's
@@ -91,7 +95,7 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 		mac = s.codeMAC(c.scope, c.dest, "malformed")
 	}
 	fails := s.failHits(c.dest, c.rq, c.sent)
-	res, tallies, err := s.store.VerifyCode(ctx, now, CodeCheck{Scope: c.scope, MAC: mac, MaxTries: s.lim.CodeTries, Failures: fails})
+	res, tallies, err := s.store.VerifyCode(ctx, now, CodeCheck{Scope: c.scope, MAC: mac, MaxTries: s.lim.CodeTries, Failures: fails, OnMatch: c.onMatch})
 	if err != nil {
 		return s.storeErr(err)
 	}

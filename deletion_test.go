@@ -35,6 +35,9 @@ func (l *ledgerStore) PutCode(ctx context.Context, c security.Code) error {
 	err := l.Store.PutCode(ctx, c)
 	l.mu.Lock()
 	l.codes[c.Scope] = true
+	if c.Ticket != nil {
+		l.noteTicket(*c.Ticket)
+	}
 	l.mu.Unlock()
 	return err
 }
@@ -44,6 +47,9 @@ func (l *ledgerStore) VerifyCode(ctx context.Context, now time.Time, c security.
 	l.mu.Lock()
 	if res == security.CodeMatched || res == security.CodeVoided {
 		delete(l.codes, c.Scope)
+	}
+	if res == security.CodeMatched && c.OnMatch != nil {
+		l.noteTicket(*c.OnMatch)
 	}
 	for i, t := range tallies {
 		if t.Applied && c.Failures[i].Add > 0 {
@@ -63,14 +69,19 @@ func (l *ledgerStore) DeleteCode(ctx context.Context, scope string) error {
 
 func (l *ledgerStore) PutTicket(ctx context.Context, t security.Ticket) error {
 	l.mu.Lock()
+	l.noteTicket(t)
+	l.mu.Unlock()
+	return l.Store.PutTicket(ctx, t)
+}
+
+// noteTicket records t as PutTicket stores it. The caller holds l.mu.
+func (l *ledgerStore) noteTicket(t security.Ticket) {
 	for id, sc := range l.tickets {
 		if t.Scope != "" && sc == t.Scope {
 			delete(l.tickets, id)
 		}
 	}
 	l.tickets[t.ID] = t.Scope
-	l.mu.Unlock()
-	return l.Store.PutTicket(ctx, t)
 }
 
 func (l *ledgerStore) TakeTicket(ctx context.Context, id string, now time.Time, verified bool) (*security.Ticket, error) {

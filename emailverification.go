@@ -11,7 +11,7 @@ func (s *Service) emailCodeScope(addr, requester string) string {
 	return s.destKey(addr, "code-email", addr, requester)
 }
 func (s *Service) linkScope(addr, requester string) string {
-	return s.ticketScope(s.key("link", addr, requester))
+	return s.destKey(addr, "link", addr, requester)
 }
 func (s *Service) linkID(token string) string { return s.ticketID("link", token) }
 
@@ -105,15 +105,11 @@ func (s *Service) sendEmailVerification(ctx context.Context, userID, email strin
 		return err
 	}
 	scope := s.emailCodeScope(addr, owner)
-	code, err := s.issueCode(ctx, scope, addr)
-	if err != nil {
-		return err
-	}
 	now := s.now()
 	t := Ticket{ID: s.linkID(token), Scope: links, UserID: userID, Destination: addr, ExpiresAt: now.Add(s.lim.LinkTTL)}
-	if err := s.store.PutTicket(ctx, t); err != nil {
-		s.voidCode(ctx, scope)
-		return s.storeErr(err)
+	code, err := s.issueCode(ctx, scope, addr, &t)
+	if err != nil {
+		return err
 	}
 	m := &Message{Channel: ChannelEmail, To: to, Purpose: PurposeVerifyEmail, Code: code, Link: s.verificationLink(token),
 		TTL: s.lim.CodeTTL, Locale: s.locale(ctx), UserID: userID, Time: now.UTC()}

@@ -7,8 +7,13 @@ import (
 	"time"
 )
 
-func (s *Service) flowID(handle string) string  { return s.ticketID("flow", handle) }
-func (s *Service) flowScope(e164 string) string { return s.ticketScope(s.key("forgot", e164)) }
+func (s *Service) flowID(handle string) string { return s.ticketID("flow", handle) }
+
+// flowScope is the scope of the phone's forgot-password flows. It carries
+// the phone's shard tag, as its codes and failure counters do, so a flow
+// and its code are one write and step 1 is one check.
+func (s *Service) flowScope(e164 string) string { return s.destKey(e164, "forgot", e164) }
+
 func (s *Service) flowCodeScope(flowID, e164 string) string {
 	return s.destKey(e164, "code-forgot", flowID)
 }
@@ -67,14 +72,11 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ stri
 	// The same store writes whether or not an account matched; without one
 	// the code is never sent, so nobody can know it.
 	scope := s.flowCodeScope(id, p.E164)
-	code, err := s.issueCode(ctx, scope, p.E164)
-	if err != nil {
-		return "", err
-	}
 	now := s.now()
 	t := Ticket{ID: id, Scope: flows, UserID: userID, Destination: p.E164, ExpiresAt: now.Add(s.lim.FlowTTL)}
-	if err := s.store.PutTicket(ctx, t); err != nil {
-		return "", s.storeErr(err)
+	code, err := s.issueCode(ctx, scope, p.E164, &t)
+	if err != nil {
+		return "", err
 	}
 	j := job{}
 	if userID != "" {
@@ -127,15 +129,13 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 	if t.Verified {
 		return "", ErrFlowRequired
 	}
-	// The new handle stays in the flow's scope, so it keeps its shard tag; a
-	// flow started before tags moves to the tagged scope of its phone.
-	scope := t.Scope
-	if tagOf(scope) == "" {
-		scope = s.flowScope(t.Destination)
-	}
+	// The new handle stays in the phone's flow scope, so it keeps its shard
+	// tag; a flow started by an earlier version (another scope) moves there.
+	flows := s.flowScope(t.Destination)
+	current := t.Scope == flows
 	// Drawn before the code is spent, so a failing random source cannot
 	// cost the user the code.
-	next, err := s.newTicketHandle(tagOf(scope))
+	next, err := s.newTicketHandle(tagOf(flows))
 	if err != nil {
 		return "", err
 	}
@@ -143,40 +143,40 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 	if err != nil {
 		return "", err
 	}
+	now := s.now()
+	verified := *t
+	verified.ID, verified.Scope, verified.Verified = s.flowID(next), flows, true
+	if limit := now.Add(s.lim.FlowVerifiedTTL); limit.Before(verified.ExpiresAt) {
+		verified.ExpiresAt = limit
+	}
 	// Without an account nobody was sent the code: a lucky guess verifies
 	// nothing, and a wrong one blocks nobody.
-	codeScope := s.flowCodeScope(t.ID, t.Destination)
-	if scope != t.Scope {
-		// Its code was stored before codes carried the destination's tag.
-		codeScope = s.key("code-forgot", t.ID)
+	c := codeCheck{scope: s.flowCodeScope(t.ID, t.Destination), dest: t.Destination, code: code,
+		rq: rq, userID: t.UserID, purpose: PurposeForgotPassword, sent: t.UserID != ""}
+	if current && c.sent {
+		// The store puts the verified flow as it consumes the code, so of
+		// concurrent right answers one gets a flow, and the put voids the
+		// unverified flow (and any other flow of the phone).
+		c.onMatch = &verified
 	}
-	if err := s.verifyCode(ctx, codeCheck{scope: codeScope, dest: t.Destination, code: code,
-		rq: rq, userID: t.UserID, purpose: PurposeForgotPassword, sent: t.UserID != ""}); err != nil {
+	if !current {
+		// Its code was stored before codes carried the phone's tag.
+		c.scope = s.key("code-forgot", t.ID)
+	}
+	if err := s.verifyCode(ctx, c); err != nil {
 		return "", err
 	}
-	now := s.now()
-	taken := t
-	if scope != t.Scope {
-		// A flow from before shard tags: its ticket is in another scope,
-		// which the new one will not void.
-		if taken, err = s.store.TakeTicket(ctx, t.ID, now, false); errors.Is(err, ErrNotFound) {
+	if c.onMatch == nil {
+		// A flow of an earlier version: take it (its scope is not the one
+		// the verified flow voids), then put the verified one.
+		if _, err := s.store.TakeTicket(ctx, t.ID, now, false); errors.Is(err, ErrNotFound) {
 			return "", ErrFlowRequired
 		} else if err != nil {
 			return "", s.storeErr(err)
 		}
-	}
-	// The code was consumed atomically, so of concurrent right answers
-	// only one gets here; putting the verified flow in the same scope
-	// voids the unverified one (and any other flow of the phone).
-	taken.ID = s.flowID(next)
-	taken.Scope = scope
-	taken.Verified = true
-	if limit := now.Add(s.lim.FlowVerifiedTTL); limit.Before(taken.ExpiresAt) {
-		taken.ExpiresAt = limit
-	}
-	// Same scope: any other flow of the phone ends here too.
-	if err := s.store.PutTicket(ctx, *taken); err != nil {
-		return "", s.storeErr(err)
+		if err := s.store.PutTicket(ctx, verified); err != nil {
+			return "", s.storeErr(err)
+		}
 	}
 	return next, nil
 }

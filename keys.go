@@ -107,10 +107,10 @@ const shardTagLen = 4
 // then 32 random bytes in base64url.
 const handleLen = shardTagLen + 43
 
-// shardTag returns the shard tag of a ticket scope: the first characters of
+// shardTag returns the shard tag of a scope: the first characters of
 // a MAC of it under the store-key secret (so it is stable across rotations
 // of Config.Secret), base64url. It says nothing a store could not read from
-// the scope itself, and is only there to spread tickets over shards.
+// the scope itself, and is only there to spread state over shards.
 func (s *Service) shardTag(scope string) string {
 	st := s.keys.store.get()
 	defer s.keys.store.put(st)
@@ -118,12 +118,6 @@ func (s *Service) shardTag(scope string) string {
 	st.add(scope)
 	var buf [8]byte
 	return string(base64.RawURLEncoding.AppendEncode(buf[:0], st.mac()[:shardTagLen*6/8]))
-}
-
-// ticketScope returns scope as a store sees it: its shard tag, ".", then
-// scope. Every ID of a ticket in it carries the same tag (see Ticket).
-func (s *Service) ticketScope(scope string) string {
-	return s.shardTag(scope) + "." + scope
 }
 
 // destKey is a store key about dest: the shard tag of dest, ".", then

@@ -29,6 +29,27 @@ func (r *ticketRecorder) PutTicket(ctx context.Context, t security.Ticket) error
 	return r.Store.PutTicket(ctx, t)
 }
 
+// PutCode records the ticket a code carries.
+func (r *ticketRecorder) PutCode(ctx context.Context, c security.Code) error {
+	if c.Ticket != nil {
+		r.mu.Lock()
+		r.put = append(r.put, *c.Ticket)
+		r.mu.Unlock()
+	}
+	return r.Store.PutCode(ctx, c)
+}
+
+// VerifyCode records the ticket a matching check puts.
+func (r *ticketRecorder) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
+	res, tallies, err := r.Store.VerifyCode(ctx, now, c)
+	if err == nil && res == security.CodeMatched && c.OnMatch != nil {
+		r.mu.Lock()
+		r.put = append(r.put, *c.OnMatch)
+		r.mu.Unlock()
+	}
+	return res, tallies, err
+}
+
 func (r *ticketRecorder) last(t *testing.T) security.Ticket {
 	t.Helper()
 	r.mu.Lock()
@@ -50,12 +71,14 @@ func recordedService(t *testing.T, e *env) (*security.Service, *ticketRecorder) 
 }
 
 // The shard tags below were computed apart from this code, with Python's
-// hmac, hashlib, struct and base64, under testSecret: the tag of a scope is
-// base64url of the first 3 bytes of HMAC-SHA-256 over the parts "shard" and
-// the scope, each as a 4-byte big-endian length then its bytes.
+// hmac, hashlib, struct and base64, under testSecret: the tag of a
+// destination is base64url of the first 3 bytes of HMAC-SHA-256 over the
+// parts "shard" and "dest", a zero byte and the destination, each part as a
+// 4-byte big-endian length then its bytes. Flows and links carry the tag of
+// their phone or address, as its codes and failure counters do.
 const (
-	flowScopeA = "If1C.forgot:YMj9NkX8S8eLjWyqRLSZnA" // the flows of phoneA
-	linkScopeA = "9VHM.link:vXkNxxJFq0qY-R-Yet-JQQ"   // u1's links to ann@example.com
+	flowScopeA = "qtVn.forgot:YMj9NkX8S8eLjWyqRLSZnA" // the flows of phoneA
+	linkScopeA = "3CSB.link:vXkNxxJFq0qY-R-Yet-JQQ"   // u1's links to ann@example.com
 )
 
 // TestTicketsShareTheirScopeTag: a flow's handle, ID and scope, the new
@@ -68,10 +91,10 @@ func TestTicketsShareTheirScopeTag(t *testing.T) {
 
 	handle, err := svc.StartForgotPassword(bg, phoneA)
 	require.NoError(t, err)
-	assert.Regexp(t, `^If1C[A-Za-z0-9_-]{43}$`, handle, "the tag, then 32 random bytes")
+	assert.Regexp(t, `^qtVn[A-Za-z0-9_-]{43}$`, handle, "the tag, then 32 random bytes")
 	flow := rec.last(t)
 	assert.Equal(t, flowScopeA, flow.Scope)
-	assert.True(t, strings.HasPrefix(flow.ID, "If1C."), "ID %q", flow.ID)
+	assert.True(t, strings.HasPrefix(flow.ID, "qtVn."), "ID %q", flow.ID)
 	assert.NotContains(t, flow.ID, handle[4:], "the ID is a MAC, not the handle")
 
 	e.waitFor(t, phoneA, 1)
@@ -84,21 +107,21 @@ func TestTicketsShareTheirScopeTag(t *testing.T) {
 
 	next, err := svc.VerifyForgotPassword(bg, handle, e.out.LastCode(t, phoneA))
 	require.NoError(t, err)
-	assert.Regexp(t, `^If1C[A-Za-z0-9_-]{43}$`, next, "step 1's handle keeps the flow's tag")
+	assert.Regexp(t, `^qtVn[A-Za-z0-9_-]{43}$`, next, "step 1's handle keeps the flow's tag")
 	assert.NotEqual(t, handle[4:], next[4:])
 	verified := rec.last(t)
 	assert.Equal(t, flowScopeA, verified.Scope, "the same scope")
-	assert.True(t, strings.HasPrefix(verified.ID, "If1C."), "ID %q", verified.ID)
+	assert.True(t, strings.HasPrefix(verified.ID, "qtVn."), "ID %q", verified.ID)
 	assert.True(t, verified.Verified)
 	require.NoError(t, svc.CompleteForgotPassword(bg, next, phoneA, goodPass2))
 	require.NoError(t, svc.VerifyPassword(bg, "u1", goodPass2))
 
 	require.NoError(t, svc.SendEmailVerification(bg, "u1", "ann@example.com"))
 	tok := tokenOf(t, lastMessage(t, e.out, "ann@example.com").Link)
-	assert.Regexp(t, `^9VHM[A-Za-z0-9_-]{43}$`, tok)
+	assert.Regexp(t, `^3CSB[A-Za-z0-9_-]{43}$`, tok)
 	link := rec.last(t)
 	assert.Equal(t, linkScopeA, link.Scope)
-	assert.True(t, strings.HasPrefix(link.ID, "9VHM."), "ID %q", link.ID)
+	assert.True(t, strings.HasPrefix(link.ID, "3CSB."), "ID %q", link.ID)
 	require.NoError(t, svc.VerifyEmailToken(bg, "u1", tok))
 
 	// Sixteen phones, sixteen tags (fixed inputs, so this cannot flake).
@@ -138,16 +161,16 @@ func TestForgotPasswordFlowOfBeforeTags(t *testing.T) {
 	)
 	mac, err := hex.DecodeString(codeMAC)
 	require.NoError(t, err)
-	require.NoError(t, e.store.PutTicket(bg, security.Ticket{ID: id, Scope: strings.TrimPrefix(flowScopeA, "If1C."),
+	require.NoError(t, e.store.PutTicket(bg, security.Ticket{ID: id, Scope: strings.TrimPrefix(flowScopeA, "qtVn."),
 		UserID: "u1", Destination: phoneA, ExpiresAt: now.Add(15 * time.Minute)}))
 	require.NoError(t, e.store.PutCode(bg, security.Code{Scope: codeScope, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}))
 
 	next, err := svc.VerifyForgotPassword(bg, handle, "123456")
 	require.NoError(t, err)
-	assert.Regexp(t, `^If1C[A-Za-z0-9_-]{43}$`, next)
+	assert.Regexp(t, `^qtVn[A-Za-z0-9_-]{43}$`, next)
 	verified := rec.last(t)
 	assert.Equal(t, flowScopeA, verified.Scope, "moved to the tagged scope")
-	assert.True(t, strings.HasPrefix(verified.ID, "If1C."))
+	assert.True(t, strings.HasPrefix(verified.ID, "qtVn."))
 	_, err = e.store.GetTicket(bg, id, now)
 	require.ErrorIs(t, err, security.ErrNotFound, "the old ticket is taken")
 

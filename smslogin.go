@@ -47,7 +47,7 @@ func (s *Service) SendLoginCode(ctx context.Context, phone string) (err error) {
 		return err
 	}
 	scope := s.loginCodeScope(p.E164, userID)
-	code, err := s.issueCode(ctx, scope, p.E164)
+	code, err := s.issueCode(ctx, scope, p.E164, nil)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,9 @@ func (k *keyCountingStore) count() int {
 
 func (k *keyCountingStore) PutCode(ctx context.Context, c security.Code) error {
 	k.note("code " + c.Scope)
+	if c.Ticket != nil {
+		k.note("ticket " + c.Ticket.ID)
+	}
 	return k.Store.PutCode(ctx, c)
 }
 
@@ -62,6 +65,9 @@ func (k *keyCountingStore) Count(ctx context.Context, now time.Time, hits []secu
 
 func (k *keyCountingStore) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
 	res, tallies, err := k.Store.VerifyCode(ctx, now, c)
+	if res == security.CodeMatched && c.OnMatch != nil {
+		k.note("ticket " + c.OnMatch.ID)
+	}
 	for i, t := range tallies {
 		if t.Applied && c.Failures[i].Add > 0 {
 			k.note("counter " + c.Failures[i].Key)

@@ -108,10 +108,10 @@ type FlowStep struct {
 var Steps = []FlowStep{
 	{Name: "send code (member)", Max: 3},
 	{Name: "bind phone", Max: 3},
-	{Name: "forgot start", Max: 4},
-	{Name: "forgot verify", Max: 3},
+	{Name: "forgot start", Max: 3},
+	{Name: "forgot verify", Max: 2},
 	{Name: "forgot complete", Max: 5},
-	{Name: "email send (member)", Max: 4},
+	{Name: "email send (member)", Max: 3},
 	{Name: "email verify (member)", Max: 5},
 	{Name: "status", Max: 1},
 }
