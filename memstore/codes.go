@@ -17,22 +17,28 @@ type codeEntry struct {
 	tries   int
 }
 
-// PutCode stores a copy of c, replacing any code of the same scope. An
-// empty scope is an error wrapping security.ErrInvalidArgument. When the
-// Store is full and the scope has no code, it sweeps the entries expired
-// by the Store's clock (see WithClock), at most once a second, and if that
-// frees no slot stores nothing and returns an error wrapping
-// security.ErrBusy.
+// PutCode stores a copy of c, replacing any code of the same scope, and
+// with it, in the same step, a copy of c.Ticket when set, as PutTicket
+// stores it. An empty scope is an error wrapping
+// security.ErrInvalidArgument. When the Store is full and the code or the
+// ticket needs a new slot, it sweeps the entries expired by the Store's
+// clock (see WithClock), at most once a second, and if that frees too few
+// slots stores nothing and returns an error wrapping security.ErrBusy.
 func (s *Store) PutCode(_ context.Context, c security.Code) error {
 	if c.Scope == "" {
 		return errEmptyScope
 	}
 	e := codeEntry{mac: bytes.Clone(c.MAC), expires: c.ExpiresAt.UnixNano(), tries: c.Tries}
+	var t *security.Ticket
+	if c.Ticket != nil {
+		tk := *c.Ticket
+		t = &tk
+	}
 	sh := s.shard(c.Scope)
-	if s.putCode(sh, c.Scope, e) {
+	if s.putCode(sh, c.Scope, e, t) {
 		return nil
 	}
-	if s.sweepIfDue(s.now().UnixNano()) && s.putCode(sh, c.Scope, e) {
+	if s.sweepIfDue(s.now().UnixNano()) && s.putCode(sh, c.Scope, e, t) {
 		return nil
 	}
 	return errFull
@@ -40,23 +46,40 @@ func (s *Store) PutCode(_ context.Context, c security.Code) error {
 
 var errEmptyScope = fmt.Errorf("memstore: empty code scope: %w", security.ErrInvalidArgument)
 
-// putCode stores e under scope unless scope is new and no slot is free.
-func (s *Store) putCode(sh *shard, scope string, e codeEntry) bool {
+// putCode stores e under scope, and t when it is not nil, under sh.mu and
+// then ticketMu, unless they need more new slots than are free; then it
+// stores nothing and reports false.
+func (s *Store) putCode(sh *shard, scope string, e codeEntry, t *security.Ticket) bool {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if _, ok := sh.codes[scope]; !ok && !s.reserve() {
+	need := 0
+	if _, ok := sh.codes[scope]; !ok {
+		need++
+	}
+	if t != nil {
+		s.ticketMu.Lock()
+		defer s.ticketMu.Unlock()
+		if s.ticketTakesSlot(*t) {
+			need++
+		}
+	}
+	if !s.reserveN(need) {
 		return false
 	}
 	sh.codes[scope] = e
+	if t != nil {
+		s.storeTicket(*t)
+	}
 	return true
 }
 
 // VerifyCode checks c at now in one step under the locks of the shards of
 // c.Scope and of every failure key: first the Max of each failure hit
 // (CodeBlocked, changing nothing, when one has no room), then the MAC, in
-// constant time, against the live code (consumed on a match; a wrong try
-// is counted, and the code deleted when the tries reach c.MaxTries, or 1
-// when it is below 1); on a wrong try every failure hit is applied without
+// constant time, against the live code (consumed on a match, when
+// c.OnMatch, if set, is stored as PutTicket stores it, in the code's
+// slot; a wrong try is counted, and the code deleted when the tries reach
+// c.MaxTries, or 1 when it is below 1); on a wrong try every failure hit is applied without
 // its Max. An empty scope or an invalid hit is an error wrapping
 // security.ErrInvalidArgument. When a wrong try would create a failure
 // counter and the Store is full, it sweeps expired entries, at most once
@@ -113,7 +136,11 @@ func (s *Store) verifyCode(n int64, c security.CodeCheck) (security.CodeResult, 
 		s.deleteCode(sh, c.Scope)
 		return security.CodeMissing, tallies, false
 	case subtle.ConstantTimeCompare(e.mac, c.MAC) == 1:
-		s.deleteCode(sh, c.Scope)
+		if c.OnMatch != nil {
+			s.consumeCodeFor(sh, c.Scope, *c.OnMatch)
+		} else {
+			s.deleteCode(sh, c.Scope)
+		}
 		return security.CodeMatched, tallies, false
 	}
 
@@ -135,6 +162,19 @@ func (s *Store) verifyCode(n int64, c security.CodeCheck) (security.CodeResult, 
 	}
 	s.release(prepaid)
 	return res, tallies, false
+}
+
+// consumeCodeFor deletes the code of scope, which exists, and stores t as
+// PutTicket does, under ticketMu. A new ticket takes the code's slot, so
+// a match never needs a free one. The caller holds sh.mu.
+func (s *Store) consumeCodeFor(sh *shard, scope string, t security.Ticket) {
+	s.ticketMu.Lock()
+	defer s.ticketMu.Unlock()
+	delete(sh.codes, scope)
+	if !s.ticketTakesSlot(t) {
+		s.release(1)
+	}
+	s.storeTicket(t)
 }
 
 // newCounters returns how many counters applying hits would create at

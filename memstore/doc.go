@@ -12,7 +12,10 @@
 // order, so that it gates and moves the counters atomically and no two
 // calls deadlock; the keys the Service makes share their scope's prefix,
 // so that is usually one lock. Tickets share one lock, because PutTicket
-// links a ticket to its scope.
+// links a ticket to its scope; PutCode with a Code.Ticket and VerifyCode
+// with a CodeCheck.OnMatch take it after their shard locks, and nothing
+// takes a shard lock while holding it, so the code and its ticket change
+// in one step without deadlock.
 //
 // # Memory
 //
@@ -57,7 +60,9 @@
 // batch before it were applied, it and those after it not); VerifyCode of a
 // wrong code whose failure hits would create a counter changes nothing, not
 // even the code's tries, and returns such an error; and PutCode and
-// PutTicket for a new scope or ID return one too. Reads, refused hits,
+// PutTicket for a new scope or ID return one too (PutCode with a ticket
+// when the code and the ticket together need more slots than are free). Reads, refused hits,
 // refunds and resets, and checks that match, miss or are blocked, need no
-// slot and are unaffected.
+// slot and are unaffected: a match's OnMatch ticket takes the slot of the
+// code it consumes.
 package memstore

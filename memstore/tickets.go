@@ -28,13 +28,33 @@ func (s *Store) PutTicket(_ context.Context, t security.Ticket) error {
 func (s *Store) putTicket(t security.Ticket) bool {
 	s.ticketMu.Lock()
 	defer s.ticketMu.Unlock()
+	if s.ticketTakesSlot(t) && !s.reserve() {
+		return false
+	}
+	s.storeTicket(t)
+	return true
+}
+
+// ticketTakesSlot reports whether storing t needs a new slot: it replaces
+// neither the ticket of its ID nor the one of its scope. The caller holds
+// ticketMu.
+func (s *Store) ticketTakesSlot(t security.Ticket) bool {
+	if _, ok := s.tickets[t.ID]; ok {
+		return false
+	}
+	_, ok := s.scopeTicket(t.Scope)
+	return !ok
+}
+
+// storeTicket stores t, deleting any other ticket of its non-empty scope,
+// as PutTicket does. The caller holds ticketMu and has reserved a slot when
+// ticketTakesSlot says t needs one.
+func (s *Store) storeTicket(t security.Ticket) {
 	if old, ok := s.tickets[t.ID]; ok {
 		s.unlinkScope(old)
 	} else if o, ok := s.scopeTicket(t.Scope); ok {
 		delete(s.tickets, o.ID) // t takes o's slot
 		s.unlinkScope(o)
-	} else if !s.reserve() {
-		return false
 	}
 	if t.Scope != "" {
 		if o, ok := s.scopeTicket(t.Scope); ok && o.ID != t.ID {
@@ -43,7 +63,6 @@ func (s *Store) putTicket(t security.Ticket) bool {
 		s.ticketScopes[t.Scope] = t.ID
 	}
 	s.tickets[t.ID] = t
-	return true
 }
 
 // scopeTicket returns the ticket of the non-empty scope, if any. The caller
