@@ -8,14 +8,16 @@ import (
 	"github.com/acctsec/security"
 )
 
-// PutCode stores c, replacing (voiding) any code in the same scope, in one
-// INSERT ... ON CONFLICT statement. An empty scope is an error wrapping
-// security.ErrInvalidArgument.
+// PutCode stores c, replacing (voiding) any code in the same scope, and
+// c.Ticket when set, as PutTicket stores it, in one statement (a call of the
+// put_code function, which stores the ticket with put_ticket), atomically.
+// An empty scope is an error wrapping security.ErrInvalidArgument.
 func (s *Store) PutCode(ctx context.Context, c security.Code) error {
 	if c.Scope == "" {
 		return fmt.Errorf("pgstore: put code: empty scope: %w", security.ErrInvalidArgument)
 	}
-	if _, err := s.pool.Exec(ctx, s.q.putCode, c.Scope, c.MAC, toNS(c.ExpiresAt), c.Tries); err != nil {
+	args := append([]any{c.Scope, c.MAC, toNS(c.ExpiresAt), c.Tries}, ticketArgs(c.Ticket)...)
+	if _, err := s.pool.Exec(ctx, s.q.putCode, args...); err != nil {
 		return wrap("put code", err)
 	}
 	return nil
@@ -25,10 +27,11 @@ func (s *Store) PutCode(ctx context.Context, c security.Code) error {
 // statement (a call of the verify_code function), atomically: it locks the
 // code row and the failure counters c.Failures may move; answers
 // CodeBlocked, changing nothing, when a failure hit with a Max has no room;
-// otherwise consumes the code on a match, or counts the wrong try (deleting
-// the code when the count reaches c.MaxTries, a value below 1 counting as
-// 1) and applies every failure hit's Add. The tallies are the failure
-// counters after the call, in order.
+// otherwise consumes the code on a match, storing c.OnMatch when set as
+// PutTicket stores it (through the same put_ticket function), or counts the
+// wrong try (deleting the code when the count reaches c.MaxTries, a value
+// below 1 counting as 1) and applies every failure hit's Add. The tallies
+// are the failure counters after the call, in order.
 //
 // The MACs are compared through their SHA-256 digests inside PostgreSQL, so
 // the comparison's timing reveals nothing about the stored MAC.
@@ -49,8 +52,9 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 		applied []bool
 		oldest  []*int64
 	)
-	err = s.pool.QueryRow(ctx, s.q.verifyCode, c.Scope, c.MAC, toNS(now), clampInt32(max(c.MaxTries, 1)),
-		a.keys, a.widths, a.buckets, a.adds, a.maxes).Scan(&res, &counts, &applied, &oldest)
+	args := append([]any{c.Scope, c.MAC, toNS(now), clampInt32(max(c.MaxTries, 1)),
+		a.keys, a.widths, a.buckets, a.adds, a.maxes}, ticketArgs(c.OnMatch)...)
+	err = s.pool.QueryRow(ctx, s.q.verifyCode, args...).Scan(&res, &counts, &applied, &oldest)
 	if err != nil {
 		return security.CodeMissing, nil, wrap("verify code", err)
 	}

@@ -15,7 +15,8 @@
 //	defer stop()
 //
 // Every hot operation (Count, VerifyCode, PutCode, PutTicket, TakeTicket)
-// is one SQL statement, hence one round trip once pgx has prepared it; the
+// is one SQL statement, hence one round trip once pgx has prepared it, also
+// when PutCode or VerifyCode stores a ticket with the code; the
 // read-modify-write ones call plpgsql functions created by the migration,
 // which lock only the rows and counters they change. Times are
 // always passed in by the caller: no statement reads the database clock for

@@ -98,7 +98,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 // migrations is the number of embedded migration files.
-const migrations = 3
+const migrations = 4
 
 // TestMigrateUpgradesV1: a schema migrated by 0001 only, holding data, is
 // upgraded in place: the email index compares exactly and keeps its name,
@@ -140,7 +140,7 @@ func TestMigrateUpgradesV2(t *testing.T) {
 	s := pgx.Identifier{st.Schema()}.Sanitize()
 
 	require.NoError(t, st.CreateAccount(ctx, account("u1", "+8613800138000", "u1@example.com")))
-	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	putOldCode(t, pool, st, "s", macRight, base.Add(time.Minute))
 	var res int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT `+s+`.verify_code('s', $1, $2, 3)`, macWrong, base.UnixNano()).Scan(&res))
 	require.Equal(t, int(security.CodeWrong), res)
@@ -159,6 +159,74 @@ func TestMigrateUpgradesV2(t *testing.T) {
 		assert.Equal(t, want, got, "the code kept the try of before the upgrade")
 	}
 	assertCountersOnly(t, pool, st)
+}
+
+// TestMigrateUpgradesV3: a schema migrated by 0003 (the release in the
+// field), holding a pending code with a wrong try, a flow ticket and a
+// failure counter, is upgraded in place: the state survives, verify_code
+// still answers the nine-argument call of a replica of that release (a
+// rolling deploy), and codes carry their tickets.
+func TestMigrateUpgradesV3(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, nil)
+	st := oldStore(t, pool, 3)
+
+	putOldCode(t, pool, st, "s", macRight, base.Add(time.Minute))
+	res, n := verifyCodeV3(t, pool, st, "s", macWrong)
+	require.Equal(t, security.CodeWrong, res)
+	require.Equal(t, int64(1), n)
+	flow := ticket("flow1", "flow", false)
+	require.NoError(t, st.PutTicket(ctx, flow))
+
+	require.NoError(t, st.Migrate(ctx))
+	assert.Equal(t, migrations, count(t, pool, st, "schema_migrations"))
+	got, err := st.GetTicket(ctx, flow.ID, base)
+	require.NoError(t, err)
+	assert.Equal(t, &flow, got)
+	for i, want := range []security.CodeResult{security.CodeWrong, security.CodeVoided} {
+		res, n = verifyCodeV3(t, pool, st, "s", macWrong)
+		assert.Equal(t, want, res, "the code kept the try of before the upgrade")
+		assert.Equal(t, int64(2+i), n, "the failure counter survives")
+	}
+
+	verified := ticket("flow2", "flow", true)
+	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute), Ticket: &flow}))
+	res, _, err = st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, OnMatch: &verified})
+	require.NoError(t, err)
+	assert.Equal(t, security.CodeMatched, res)
+	got, err = st.GetTicket(ctx, verified.ID, base)
+	require.NoError(t, err)
+	assert.Equal(t, &verified, got)
+	_, err = st.GetTicket(ctx, flow.ID, base)
+	assert.ErrorIs(t, err, security.ErrNotFound, "the verified ticket replaced the flow's")
+	assertCountersOnly(t, pool, st)
+}
+
+// verifyCodeV3 checks mac against the code of scope at base as a replica of
+// the 0003 release does (verify_code with nine arguments), moving the
+// failure counter "fail" (window one hour, Add 1, Max 10), and returns the
+// result and that counter's count.
+func verifyCodeV3(t *testing.T, pool *pgxpool.Pool, st *pgstore.Store, scope string, mac []byte) (security.CodeResult, int64) {
+	t.Helper()
+	const width = int64(time.Hour / security.CounterBuckets)
+	var (
+		res    int
+		counts []int64
+	)
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT result, counts FROM `+pgx.Identifier{st.Schema()}.Sanitize()+
+		`.verify_code($1, $2, $3, 3, ARRAY['fail'], ARRAY[$4::bigint], ARRAY[$5::bigint], ARRAY[1::bigint], ARRAY[10::bigint])`,
+		scope, mac, base.UnixNano(), width, base.UnixNano()/width).Scan(&res, &counts))
+	require.Len(t, counts, 1)
+	return security.CodeResult(res), counts[0]
+}
+
+// putOldCode stores a code as the PutCode of releases before 0004 did, with
+// no put_code function.
+func putOldCode(t *testing.T, pool *pgxpool.Pool, st *pgstore.Store, scope string, mac []byte, expires time.Time) {
+	t.Helper()
+	_, err := pool.Exec(context.Background(), `INSERT INTO `+pgx.Identifier{st.Schema(), "codes"}.Sanitize()+
+		` (scope, mac, expires_ns, tries) VALUES ($1, $2, $3, 0)`, scope, mac, expires.UnixNano())
+	require.NoError(t, err)
 }
 
 // oldStore returns a Store whose schema is migrated up to version upTo only.
@@ -192,7 +260,7 @@ func assertCountersOnly(t *testing.T, pool *pgxpool.Pool, st *pgstore.Store) {
 	for i, f := range funcs {
 		names[i], _, _ = strings.Cut(f, "(")
 	}
-	assert.Equal(t, []string{"count_hits", "counter_hit", "counter_lock", "put_ticket", "verify_code"}, names, "functions: %v", funcs)
+	assert.Equal(t, []string{"count_hits", "counter_hit", "counter_lock", "put_code", "put_ticket", "verify_code"}, names, "functions: %v", funcs)
 
 	got, err := st.Count(ctx, base, []security.Hit{{Key: "ip", Window: time.Hour, Add: 1, Max: 1}, {Key: "ip", Window: time.Hour, Add: 1, Max: 1}})
 	require.NoError(t, err)

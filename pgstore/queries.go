@@ -39,12 +39,9 @@ func newQueries(schema string) queries {
 		accountExists: sql(`SELECT EXISTS (SELECT 1 FROM {{schema}}.accounts WHERE user_id = $1)`),
 		deleteAccount: sql(`DELETE FROM {{schema}}.accounts WHERE user_id = $1`),
 
-		putCode: sql(`INSERT INTO {{schema}}.codes (scope, mac, expires_ns, tries)
-			VALUES ($1, $2, $3, $4)
-			ON CONFLICT (scope) DO UPDATE
-			SET mac = EXCLUDED.mac, expires_ns = EXCLUDED.expires_ns, tries = EXCLUDED.tries`),
+		putCode: sql(`SELECT {{schema}}.put_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 		verifyCode: sql(`SELECT result, counts, applied, oldest
-			FROM {{schema}}.verify_code($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
+			FROM {{schema}}.verify_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`),
 		deleteCode: sql(`DELETE FROM {{schema}}.codes WHERE scope = $1`),
 
 		putTicket: sql(`SELECT {{schema}}.put_ticket($1, $2, $3, $4, $5, $6)`),

@@ -42,6 +42,13 @@ func TestHotOperationsAreOneStatement(t *testing.T) {
 			return err
 		}
 	}
+	flow, verified := ticket("flow1", "flow", false), ticket("flow2", "flow", true)
+	checkOnMatch := func(mac []byte) func() error {
+		return func() error {
+			_, _, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: mac, MaxTries: 3, OnMatch: &verified, Failures: fails[1:]})
+			return err
+		}
+	}
 	acct := &security.Account{UserID: "u1", Phone: "+8613800138000", Email: "u1@example.com"}
 	// notFound lets an operation end in security.ErrNotFound.
 	notFound := func(err error) error {
@@ -99,6 +106,12 @@ func TestHotOperationsAreOneStatement(t *testing.T) {
 			_, err := st.Count(ctx, base, []security.Hit{limit, fails[0], fails[1], {Key: "r", Window: time.Hour, Reset: true}})
 			return err
 		}},
+		{"PutCode with ticket", func() error {
+			return st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute), Ticket: &flow})
+		}},
+		{"VerifyCode wrong with OnMatch", checkOnMatch(macWrong)},
+		{"VerifyCode right with OnMatch", checkOnMatch(macRight)},
+		{"VerifyCode missing with OnMatch", checkOnMatch(macRight)},
 		{"DeleteCode", func() error { return st.DeleteCode(ctx, "s") }},
 		{"PutTicket", func() error { return st.PutTicket(ctx, ticket("t", "flow", true)) }},
 		{"GetTicket", func() error { _, err := st.GetTicket(ctx, "t", base); return err }},

@@ -13,11 +13,20 @@ import (
 // in one statement (a call of the put_ticket function). A unique index on the
 // scope keeps at most one ticket per scope even when replicas race.
 func (s *Store) PutTicket(ctx context.Context, t security.Ticket) error {
-	_, err := s.pool.Exec(ctx, s.q.putTicket, t.ID, t.Scope, t.UserID, t.Destination, t.Verified, toNS(t.ExpiresAt))
-	if err != nil {
+	if _, err := s.pool.Exec(ctx, s.q.putTicket, ticketArgs(&t)...); err != nil {
 		return wrap("put ticket", err)
 	}
 	return nil
+}
+
+// ticketArgs returns the six put_ticket arguments of t (id, scope, user,
+// destination, verified, expiry), which put_code and verify_code take too;
+// all six are NULL, meaning no ticket, when t is nil.
+func ticketArgs(t *security.Ticket) []any {
+	if t == nil {
+		return []any{nil, nil, nil, nil, nil, nil}
+	}
+	return []any{t.ID, t.Scope, t.UserID, t.Destination, t.Verified, toNS(t.ExpiresAt)}
 }
 
 // GetTicket returns the live ticket id at now, or security.ErrNotFound.
