@@ -266,9 +266,15 @@ func TestForgotStepOneRaceWithoutCodeConsumption(t *testing.T) {
 }
 
 // reusableCodeStore is a broken store whose code check matches every
-// answer without consuming anything.
+// answer without consuming anything (it still stores the ticket a match
+// puts).
 type reusableCodeStore struct{ security.Store }
 
-func (reusableCodeStore) VerifyCode(context.Context, time.Time, security.CodeCheck) (security.CodeResult, []security.Tally, error) {
-	return security.CodeMatched, nil, nil
+func (r reusableCodeStore) VerifyCode(ctx context.Context, _ time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
+	if c.OnMatch != nil {
+		if err := r.PutTicket(ctx, *c.OnMatch); err != nil {
+			return 0, nil, err
+		}
+	}
+	return security.CodeMatched, make([]security.Tally, len(c.Failures)), nil
 }

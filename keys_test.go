@@ -52,10 +52,11 @@ func TestMACOutputsArePinned(t *testing.T) {
 	// from this code, with Python's hmac, hashlib, struct and base64 (the
 	// construction of referenceMAC: tag = base64url of the first 3 bytes of
 	// MAC("shard", scope); ID = tag "." base64url MAC("ticket", kind, handle)).
+	// A phone's flows carry the phone's tag, MAC("shard", "dest\x00" phone).
 	flows := "forgot:pK10el35Bh1N4fXDkwvKGg"
 	require.Equal(t, flows, s.key("forgot", "+8613800138000"))
 	assert.Equal(t, "p-_L", s.shardTag(flows))
-	assert.Equal(t, "p-_L."+flows, s.flowScope("+8613800138000"))
+	assert.Equal(t, "rjQH."+flows, s.flowScope("+8613800138000"))
 	const random = "Yk3p0c1h8wQvL2nX5rT7uZ9aB4dF6gH8jK0mN2pQ4sU" // 43 characters: 32 bytes
 	assert.Equal(t, "p-_L.jj6sCTcWHMg2x2fu3sujMaqRY_hzp5oTnWDp9MAUZw8", s.ticketID("flow", "p-_L"+random))
 	// A handle of before tags (43 characters) keeps its untagged ID, so
@@ -116,7 +117,7 @@ func TestKeysDuringRotation(t *testing.T) {
 	assert.Equal(t, "pay:"+base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "key", "pay", "u1")[:16]), s.key("pay", "u1"))
 	assert.Equal(t, base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "ticket", "link", "tok")), s.ticketID("link", "tok"))
 	link := s.key("link", "a@example.com", "u1")
-	assert.Equal(t, base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "shard", link)[:3])+"."+link,
+	assert.Equal(t, base64.RawURLEncoding.EncodeToString(referenceMAC(oldKey, "shard", "dest\x00a@example.com")[:3])+"."+link,
 		s.linkScope("a@example.com", "u1"), "shard tags stay under the store-key secret too")
 	assert.Equal(t, referenceMAC(newKey, "code", "scope", "dest", "123456"), s.codeMAC("scope", "dest", "123456"))
 	assert.Equal(t, hex.EncodeToString(referenceMAC(newKey, "pin", "u1", "024680")), s.pepperPIN("u1", "024680"))
