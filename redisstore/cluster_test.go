@@ -203,3 +203,79 @@ func TestClusterSpread(t *testing.T) {
 		assert.Empty(t, keys, "left on %s after cleanup", addr)
 	}
 }
+
+// TestClusterCodeTickets checks, on a real cluster, that a PutCode with a
+// Ticket and a VerifyCode with an OnMatch run as one script in the slot of
+// their shard prefix, on every master, and that a ticket of another prefix
+// is refused before anything is written.
+func TestClusterCodeTickets(t *testing.T) {
+	client := newCluster(t)
+	s, prefix := clusterStore(t, client)
+	ctx := t.Context()
+	now := time.Now()
+
+	const n = 24
+	for i := range n {
+		tag := fmt.Sprintf("f%03d", i)
+		scope := tag + ".flows"
+		old := security.Ticket{ID: tag + ".old", Scope: scope, ExpiresAt: now.Add(time.Hour)}
+		require.NoError(t, s.PutTicket(ctx, old))
+		flow := security.Ticket{ID: tag + ".flow", Scope: scope, UserID: "u" + tag, ExpiresAt: now.Add(time.Hour)}
+		mac := randomMAC()
+		require.NoError(t, s.PutCode(ctx, security.Code{Scope: tag + ".code", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &flow}))
+		_, err := s.GetTicket(ctx, old.ID, now)
+		require.ErrorIs(t, err, security.ErrNotFound, "%s: the code's ticket voids the scope's other", tag)
+
+		verified := flow
+		verified.ID, verified.Verified = tag+".verified", true
+		failures := []security.Hit{{Key: tag + ".fail", Window: time.Hour, Add: 1, Max: 5}}
+		r, tl, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: tag + ".code", MAC: randomMAC(), MaxTries: 5, OnMatch: &verified, Failures: failures})
+		require.NoError(t, err)
+		require.Equal(t, security.CodeWrong, r, tag)
+		require.Equal(t, 1, tl[0].Count, "%s: the wrong guess is counted in the code's slot", tag)
+		_, err = s.GetTicket(ctx, verified.ID, now)
+		require.ErrorIs(t, err, security.ErrNotFound, "%s: a wrong guess stores nothing", tag)
+
+		r, _, err = s.VerifyCode(ctx, now, security.CodeCheck{Scope: tag + ".code", MAC: mac, MaxTries: 5, OnMatch: &verified, Failures: failures})
+		require.NoError(t, err)
+		require.Equal(t, security.CodeMatched, r, tag)
+		_, err = s.GetTicket(ctx, flow.ID, now)
+		require.ErrorIs(t, err, security.ErrNotFound, "%s: the verified ticket replaces the flow's", tag)
+		got, err := s.TakeTicket(ctx, verified.ID, now, true)
+		require.NoError(t, err, tag)
+		require.Equal(t, verified.UserID, got.UserID)
+		require.NoError(t, s.PutTicket(ctx, verified)) // left for the spread check below
+	}
+
+	// Every prefix's ticket and scope pointer, nothing else, spread over
+	// the masters.
+	masters, total := 0, 0
+	for _, keys := range clusterKeys(t, client, prefix) {
+		tickets := 0
+		for _, k := range keys {
+			if strings.Contains(k, "}:t:") {
+				tickets++
+			}
+		}
+		total += len(keys) - tickets // counters and scope pointers
+		if tickets > 0 {
+			masters++
+		}
+	}
+	assert.Equal(t, 3, masters, "verified tickets of %d prefixes on every master", n)
+	assert.Equal(t, 2*n, total, "a failure counter and a scope pointer per prefix")
+
+	// A ticket of another prefix could not share the code's slot.
+	mac := randomMAC()
+	other := security.Ticket{ID: "zzzz.flow", Scope: "zzzz.flows", ExpiresAt: now.Add(time.Hour)}
+	err := s.PutCode(ctx, security.Code{Scope: "f000.split", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &other})
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	_, _, err = s.VerifyCode(ctx, now, security.CodeCheck{Scope: "f000.split", MAC: mac, MaxTries: 5, OnMatch: &other})
+	require.ErrorIs(t, err, security.ErrInvalidArgument)
+	for _, keys := range clusterKeys(t, client, prefix) {
+		for _, k := range keys {
+			assert.NotContains(t, k, "split", "the refused code was not written")
+			assert.NotContains(t, k, "zzzz", "the refused ticket was not written")
+		}
+	}
+}

@@ -14,28 +14,36 @@ import (
 // place), with fields m (the MAC), x (expiry, unix ms) and t (wrong tries
 // so far).
 
-// putCodeScript stores a code, replacing every field of an earlier one.
-// KEYS[1] code; ARGV mac, expiry ms, tries, ttl ms.
-var putCodeScript = redis.NewScript(`
+// putCodeScript stores a code, replacing every field of an earlier one,
+// and with it, when given, a ticket (putTicket, see ticketLua).
+// KEYS[1] code, then (Code.Ticket) the ticket and, when it has a scope, its
+// scope pointer; ARGV mac, expiry ms, tries, ttl ms, then the ticket's
+// nine putTicket arguments.
+var putCodeScript = redis.NewScript(ticketLua + `
 redis.call('HSET', KEYS[1], 'm', ARGV[1], 'x', ARGV[2], 't', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if #KEYS > 1 then putTicket(KEYS[2], KEYS[3], unpack(ARGV, 5, 13)) end
 return 1
 `)
 
 // verifyCodeScript checks the failure counters, then a MAC against the live
-// code, which it consumes, or counts the wrong try and deletes the code at
-// the last one, then moves the counters on a wrong try (scan and hit are
+// code, which it consumes (storing the OnMatch ticket, if any, with
+// putTicket), or counts the wrong try and deletes the code at the last
+// one, then moves the counters on a wrong try (scan and hit are
 // counterLua's, described at countScript). Redis runs Lua 5.1, which
 // interns every string when it is created, so == compares two pointers
 // (see VerifyCode for why that is safe here).
-// KEYS[1] code, KEYS[1+i] failure counter i; ARGV mac, now ms, max tries
-// (at least 1; VerifyCode clamps), then per counter what countScript
-// takes per hit: bucket number, add, max, reset ("1"/"0"), ttl ms.
+// KEYS[1] code, KEYS[1+i] failure counter i (i = 1..nf), then (OnMatch)
+// the ticket and, when it has a scope, its scope pointer; ARGV mac, now
+// ms, max tries (at least 1; VerifyCode clamps), nf, then per counter what
+// countScript takes per hit: bucket number, add, max, reset ("1"/"0"), ttl
+// ms, then the ticket's nine putTicket arguments.
 // Returns {security.CodeResult, then per counter: count, applied, oldest age}.
-var verifyCodeScript = redis.NewScript(counterLua + `
+var verifyCodeScript = redis.NewScript(counterLua + ticketLua + `
+local nf = tonumber(ARGV[4])
 local out, blocked = {0}, false
-for i = 2, #KEYS do
-  local j, k = 5 * i - 6, 3 * i - 4
+for i = 2, nf + 1 do
+  local j, k = 5 * i - 5, 3 * i - 4
   local n, _, old = scan(KEYS[i], tonumber(ARGV[j]))
   local mx = tonumber(ARGV[j + 2])
   if mx > 0 and n + tonumber(ARGV[j + 1]) > mx then blocked = true end
@@ -52,14 +60,18 @@ if not h[1] or not h[2] or tonumber(h[2]) <= tonumber(ARGV[2]) then
 elseif h[1] == ARGV[1] then
   redis.call('DEL', KEYS[1])
   r = 1
+  if #KEYS > nf + 1 then
+    local j = 5 * nf + 5
+    putTicket(KEYS[nf + 2], KEYS[nf + 3], unpack(ARGV, j, j + 8))
+  end
 elseif redis.call('HINCRBY', KEYS[1], 't', 1) >= tonumber(ARGV[3]) then
   redis.call('DEL', KEYS[1])
   r = 3
 end
 out[1] = r
 if r >= 2 then
-  for i = 2, #KEYS do
-    local j, k = 5 * i - 6, 3 * i - 4
+  for i = 2, nf + 1 do
+    local j, k = 5 * i - 5, 3 * i - 4
     out[k], out[k + 1], out[k + 2] = hit(KEYS[i], ARGV[j], tonumber(ARGV[j + 1]), 0, ARGV[j + 3] == '1', tonumber(ARGV[j + 4]))
   end
 end
@@ -68,14 +80,27 @@ return out
 
 func (s *Store) codeKey(scope string) string { return s.place("code", scope) }
 
-// PutCode stores c, replacing (voiding) any code in the same scope.
+// PutCode stores c, replacing (voiding) any code in the same scope, and
+// c.Ticket, when set, as PutTicket stores it, in the same script. The
+// ticket is validated as PutTicket validates it; on any client but a
+// single-node (or Sentinel) one it must also share the code's hash tag
+// (the Service gives the scope and the ticket one shard prefix), or the
+// call is security.ErrInvalidArgument. Nothing is sent when it fails.
 func (s *Store) PutCode(ctx context.Context, c security.Code) error {
 	if c.Scope == "" || len(c.MAC) == 0 {
 		return fmt.Errorf("redisstore: put code: empty scope or MAC: %w", security.ErrInvalidArgument)
 	}
-	err := putCodeScript.Run(ctx, s.client, []string{s.codeKey(c.Scope)},
-		c.MAC, ms(c.ExpiresAt), c.Tries, s.putTTL(c.ExpiresAt).Milliseconds()).Err()
-	if err != nil {
+	keys := []string{s.codeKey(c.Scope)}
+	args := []any{c.MAC, ms(c.ExpiresAt), c.Tries, s.putTTL(c.ExpiresAt).Milliseconds()}
+	if c.Ticket != nil {
+		tp, err := s.withTicket("put code", keys[0], *c.Ticket)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, tp.keys...)
+		args = append(args, tp.args...)
+	}
+	if err := putCodeScript.Run(ctx, s.client, keys, args...).Err(); err != nil {
 		return fail(ctx, "put code", err)
 	}
 	return nil
@@ -84,16 +109,18 @@ func (s *Store) PutCode(ctx context.Context, c security.Code) error {
 // VerifyCode checks c.MAC against the live code of c.Scope at now in one
 // script: it first checks every Failures hit with a Max (CodeBlocked, and
 // nothing changes, when one has no room), then consumes the code on a
-// match or counts the wrong try, deleting the code when the count reaches
-// c.MaxTries, and on a wrong try adds every Failures hit. A MaxTries below
-// 1 counts as 1 (the first wrong try voids the code), never as "no limit",
-// as in memstore and pgstore.
+// match, storing c.OnMatch (when set) as PutTicket would, or counts the
+// wrong try, deleting the code when the count reaches c.MaxTries, and on a
+// wrong try adds every Failures hit. A MaxTries below 1 counts as 1 (the
+// first wrong try voids the code), never as "no limit", as in memstore and
+// pgstore.
 //
-// The script touches the code and its counters at once, so on Redis
-// Cluster they must share a slot: the Service's scope and failure keys
-// share a shard prefix, which place makes their hash tag. On any client
-// but a single-node (or Sentinel) one, a check whose keys have different
-// hash tags is security.ErrInvalidArgument.
+// The script touches the code, its counters and the OnMatch ticket at
+// once, so on Redis Cluster they must share a slot: the Service gives the
+// scope, the failure keys and the ticket one shard prefix, which becomes
+// their hash tag. On any client but a single-node (or Sentinel) one, a
+// check whose keys have different hash tags is security.ErrInvalidArgument,
+// as is an OnMatch ticket PutTicket would refuse; nothing is sent then.
 //
 // The comparison is Lua's ==. The Lua 5.1 Redis embeds interns every
 // string, so == compares two pointers; the bytes are read (hashed and, on a
@@ -107,23 +134,30 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 	if c.Scope == "" {
 		return security.CodeMissing, nil, fmt.Errorf("redisstore: verify code: empty scope: %w", security.ErrInvalidArgument)
 	}
-	keys := make([]string, 1, 1+len(c.Failures))
+	keys := make([]string, 1, 3+len(c.Failures))
 	keys[0] = s.codeKey(c.Scope)
-	args := make([]any, 3, 3+5*len(c.Failures))
-	args[0], args[1], args[2] = c.MAC, ms(now), max(c.MaxTries, 1)
+	args := make([]any, 4, 4+5*len(c.Failures)+9)
+	args[0], args[1], args[2], args[3] = c.MAC, ms(now), max(c.MaxTries, 1), len(c.Failures)
 	cs := make([]counter, len(c.Failures))
-	_, single := s.client.(*redis.Client)
 	for i, h := range c.Failures {
 		ct, err := s.counter("verify code", now, h)
 		if err != nil {
 			return security.CodeMissing, nil, err
 		}
-		if !single && hashTag(ct.key) != hashTag(keys[0]) {
+		if !s.oneNode && hashTag(ct.key) != hashTag(keys[0]) {
 			return security.CodeMissing, nil, fmt.Errorf("redisstore: verify code: scope and counter keys have different shard prefixes: %w", security.ErrInvalidArgument)
 		}
 		cs[i] = ct
 		keys = append(keys, ct.key)
 		args = append(args, ct.args...)
+	}
+	if c.OnMatch != nil {
+		tp, err := s.withTicket("verify code", keys[0], *c.OnMatch)
+		if err != nil {
+			return security.CodeMissing, nil, err
+		}
+		keys = append(keys, tp.keys...)
+		args = append(args, tp.args...)
 	}
 	v, err := verifyCodeScript.Run(ctx, s.client, keys, args...).Int64Slice()
 	if err != nil {

@@ -12,11 +12,14 @@
 // hit atomic on its counter. A counter keeps one
 // number per bucket, at most 13 counted, so a hit costs the same whatever
 // the number of events. VerifyCode checks and moves a code's failure
-// counters in the script that checks the code. Scripts never read the server
+// counters, and stores its OnMatch ticket on a match, in the script that
+// checks the code; PutCode stores a Code.Ticket in the script that stores
+// the code, with the Lua PutTicket uses. Scripts never read the server
 // clock: the caller's now is passed in and compared with the expiry
 // timestamps and bucket numbers stored with the data; Redis TTLs only
-// collect garbage. All keys one script touches share a hash tag (a code and
-// its failure counters share the shard prefix the Service gives them), so
+// collect garbage. All keys one script touches share a hash tag (a code, its
+// failure counters and its tickets share the shard prefix the Service gives
+// them), so
 // the store works on a single node, behind Sentinel, and on Redis Cluster.
 // Code and ticket times are kept to the millisecond.
 //

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -212,4 +213,101 @@ func TestWithClock(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, d, 10*time.Minute, "beyond the one-minute floor: the clock was used")
 	assert.LessOrEqual(t, d, 11*time.Minute)
+}
+
+// TestCodeTicketFootprint checks where a code's tickets go: a Code.Ticket
+// and a CodeCheck.OnMatch take the keys PutTicket gives them, in the slot
+// of the code when they share its shard prefix.
+func TestCodeTicketFootprint(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	now := time.Now()
+	mac := randomMAC()
+	flow := security.Ticket{ID: "Ab_-.i", Scope: "Ab_-.s", ExpiresAt: now.Add(time.Hour)}
+	require.NoError(t, e.store.PutCode(ctx, security.Code{Scope: "Ab_-.c", MAC: mac, ExpiresAt: now.Add(5 * time.Minute), Ticket: &flow}))
+	assert.ElementsMatch(t, []string{e.prefix + "{Ab_-}:code:Ab_-.c", e.prefix + "{Ab_-}:t:Ab_-.i", e.prefix + "{Ab_-}:s:Ab_-.s"}, e.keys(t))
+	d, err := e.client.PTTL(ctx, e.prefix+"{Ab_-}:s:Ab_-.s").Result()
+	require.NoError(t, err)
+	assert.Greater(t, d, time.Hour-time.Minute, "the ticket's TTL, not the code's")
+
+	verified := security.Ticket{ID: "Ab_-.v", Scope: "Ab_-.s", Verified: true, ExpiresAt: now.Add(time.Hour)}
+	r, _, err := e.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "Ab_-.c", MAC: mac, MaxTries: 5, OnMatch: &verified})
+	require.NoError(t, err)
+	require.Equal(t, security.CodeMatched, r)
+	assert.ElementsMatch(t, []string{e.prefix + "{Ab_-}:t:Ab_-.v", e.prefix + "{Ab_-}:s:Ab_-.s"}, e.keys(t),
+		"the code is consumed and the verified ticket replaces the flow's")
+	got, err := e.store.TakeTicket(ctx, "Ab_-.v", now, true)
+	require.NoError(t, err)
+	assert.Equal(t, verified.Scope, got.Scope)
+	assert.Empty(t, e.keys(t))
+}
+
+// TestCodeTicketRefused checks that a ticket carried by a code operation is
+// validated as PutTicket validates it, and on a client that may spread keys
+// over nodes must share the code's hash tag, before anything is sent; a
+// single-node client accepts any prefixes.
+func TestCodeTicketRefused(t *testing.T) {
+	now := time.Now()
+	invalid := []security.Ticket{
+		{Scope: "aaaa.s", ExpiresAt: now.Add(time.Hour)},
+		{ID: "aaaa.i", Scope: "aaaa.s"},
+		{ID: "aaaa.i", Scope: "bbbb.s", ExpiresAt: now.Add(time.Hour)},
+		{ID: "i", Scope: "aaaa.s", ExpiresAt: now.Add(time.Hour)},
+	}
+	// refused calls PutCode and VerifyCode on s with tk, expecting
+	// ErrInvalidArgument from both.
+	refused := func(t *testing.T, s *redisstore.Store, scope string, tk security.Ticket) {
+		t.Helper()
+		err := s.PutCode(t.Context(), security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(time.Minute), Ticket: &tk})
+		require.ErrorIs(t, err, security.ErrInvalidArgument, "PutCode, ticket %+v", tk)
+		_, _, err = s.VerifyCode(t.Context(), now, security.CodeCheck{Scope: scope, MAC: randomMAC(), MaxTries: 5, OnMatch: &tk})
+		require.ErrorIs(t, err, security.ErrInvalidArgument, "VerifyCode, ticket %+v", tk)
+	}
+
+	t.Run("single node", func(t *testing.T) {
+		e := newEnv(t)
+		ctx := t.Context()
+		for _, tk := range invalid {
+			refused(t, e.store, "aaaa.c", tk)
+		}
+		assert.Empty(t, e.trips.take(), "nothing sent")
+		assert.Empty(t, e.keys(t))
+
+		// One node runs a script on any keys: prefixes need not match.
+		mac := randomMAC()
+		tk := security.Ticket{ID: "bbbb.i", Scope: "bbbb.s", ExpiresAt: now.Add(time.Hour)}
+		require.NoError(t, e.store.PutCode(ctx, security.Code{Scope: "aaaa.c", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &tk}))
+		on := security.Ticket{ID: "v", Scope: "s", Verified: true, ExpiresAt: now.Add(time.Hour)}
+		r, _, err := e.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "aaaa.c", MAC: mac, MaxTries: 5, OnMatch: &on})
+		require.NoError(t, err)
+		require.Equal(t, security.CodeMatched, r)
+		assert.ElementsMatch(t, []string{e.prefix + "{bbbb}:t:bbbb.i", e.prefix + "{bbbb}:s:bbbb.s", e.prefix + "{tickets}:t:v", e.prefix + "{tickets}:s:s"}, e.keys(t))
+	})
+
+	t.Run("cluster client", func(t *testing.T) {
+		// No server: anything sent would fail with a dial error, and the
+		// hook would see it.
+		client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}, MaxRedirects: -1})
+		defer client.Close()
+		trips := &recorder{}
+		client.AddHook(trips)
+		s, err := redisstore.New(client)
+		require.NoError(t, err)
+		for _, tk := range invalid {
+			refused(t, s, "aaaa.c", tk)
+		}
+		for _, c := range []struct {
+			scope string
+			tk    security.Ticket
+		}{
+			{"aaaa.c", security.Ticket{ID: "bbbb.i", Scope: "bbbb.s"}},
+			{"aaaa.c", security.Ticket{ID: "bbbb.i"}},
+			{"aaaa.c", security.Ticket{ID: "i", Scope: "s"}},
+			{"c", security.Ticket{ID: "i", Scope: "s"}},
+		} {
+			c.tk.ExpiresAt = now.Add(time.Hour)
+			refused(t, s, c.scope, c.tk)
+		}
+		assert.Empty(t, trips.take(), "nothing sent")
+	})
 }

@@ -244,8 +244,7 @@ func (s *Store) batches(cs []counter) [][]int {
 		}
 		return calls
 	}
-	_, single := s.client.(*redis.Client)
-	if single && len(cs) <= maxCallHits || len(cs) == 1 {
+	if s.oneNode && len(cs) <= maxCallHits || len(cs) == 1 {
 		all := make([]int, len(cs))
 		for i := range all {
 			all[i] = i

@@ -25,7 +25,11 @@ type Store struct {
 	client redis.UniversalClient
 	prefix string
 	clock  func() time.Time
-	perHit bool // tests only: one script call per Count hit, as before batching
+	// oneNode is true on a single-node or Sentinel client (*redis.Client),
+	// where one script may touch keys of any slot; on any other client the
+	// keys of one script must share a hash tag.
+	oneNode bool
+	perHit  bool // tests only: one script call per Count hit, as before batching
 }
 
 var _ security.StateStore = (*Store)(nil)
@@ -58,7 +62,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("redisstore: nil client")
 	}
-	s := &Store{client: client, prefix: DefaultPrefix, clock: time.Now}
+	_, oneNode := client.(*redis.Client)
+	s := &Store{client: client, prefix: DefaultPrefix, clock: time.Now, oneNode: oneNode}
 	for _, o := range opts {
 		o(s)
 	}

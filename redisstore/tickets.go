@@ -38,29 +38,41 @@ import (
 // With the Service's tags, tickets of different phones and addresses
 // spread over all slots like codes and rate limits do.
 
-// putTicketScript stores a ticket, first unlinking an earlier ticket of the
-// same ID from its old scope and deleting the scope's previous ticket.
-// KEYS[1] ticket, KEYS[2] scope pointer (only when scope ~= "");
-// ARGV base, id, scope, user, destination, verified, expiry ms, expiry ns
-// below the ms, ttl ms.
-var putTicketScript = redis.NewScript(`
-local base, id, scope = ARGV[1], ARGV[2], ARGV[3]
-local old = redis.call('HGET', KEYS[1], 's')
-if old and old ~= '' and old ~= scope then
-  local sk = base .. 's:' .. old
-  if redis.call('GET', sk) == id then redis.call('DEL', sk) end
-end
-if scope ~= '' then
-  local prev = redis.call('GET', KEYS[2])
-  if prev and prev ~= id then
-    local pk = base .. 't:' .. prev
-    if redis.call('HGET', pk, 's') == scope then redis.call('DEL', pk) end
+// ticketLua defines putTicket, the one implementation of storing a
+// ticket, shared by putTicketScript, putCodeScript (Code.Ticket) and
+// verifyCodeScript (CodeCheck.OnMatch). putTicket(tk, sk, base, id, scope,
+// user, destination, verified, expiry ms, expiry ns below the ms, ttl ms)
+// stores the ticket at key tk, first unlinking an earlier ticket of the
+// same ID from its old scope and, when scope is not empty, deleting the
+// scope's previous ticket and pointing the scope key sk at id. The keys it
+// builds from base (the old scope's pointer, the previous ticket) lie in
+// the slot of tk.
+const ticketLua = `
+local function putTicket(tk, sk, base, id, scope, u, d, v, x, n, ttl)
+  local old = redis.call('HGET', tk, 's')
+  if old and old ~= '' and old ~= scope then
+    local ok = base .. 's:' .. old
+    if redis.call('GET', ok) == id then redis.call('DEL', ok) end
   end
-  redis.call('SET', KEYS[2], id, 'PX', ARGV[9])
+  if scope ~= '' then
+    local prev = redis.call('GET', sk)
+    if prev and prev ~= id then
+      local pk = base .. 't:' .. prev
+      if redis.call('HGET', pk, 's') == scope then redis.call('DEL', pk) end
+    end
+    redis.call('SET', sk, id, 'PX', ttl)
+  end
+  redis.call('DEL', tk)
+  redis.call('HSET', tk, 's', scope, 'u', u, 'd', d, 'v', v, 'x', x, 'n', n)
+  redis.call('PEXPIRE', tk, ttl)
 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 's', scope, 'u', ARGV[4], 'd', ARGV[5], 'v', ARGV[6], 'x', ARGV[7], 'n', ARGV[8])
-redis.call('PEXPIRE', KEYS[1], ARGV[9])
+`
+
+// putTicketScript stores a ticket with putTicket.
+// KEYS[1] ticket, KEYS[2] scope pointer (only when scope ~= "");
+// ARGV the nine arguments of putTicket after its keys (see ticketPut).
+var putTicketScript = redis.NewScript(ticketLua + `
+putTicket(KEYS[1], KEYS[2], unpack(ARGV, 1, 9))
 return 1
 `)
 
@@ -126,26 +138,61 @@ func flag(b bool) string {
 	return "0"
 }
 
-// PutTicket stores t, deleting any other ticket of the same non-empty scope.
-// A scoped ticket whose ID and scope have different shard prefixes (see
-// security.Ticket) is ErrInvalidArgument: they could not share a slot.
-func (s *Store) PutTicket(ctx context.Context, t security.Ticket) error {
+// ticketPut is a ticket ready for putTicket: the keys it names (the
+// ticket, then its scope pointer when it has a scope) and its nine
+// arguments.
+type ticketPut struct {
+	keys []string
+	args []any
+}
+
+// ticketPut validates t as PutTicket does and returns what putTicket
+// takes; op names the caller in errors. A scoped ticket whose ID and scope
+// have different shard prefixes is ErrInvalidArgument: they could not share
+// a slot.
+func (s *Store) ticketPut(op string, t security.Ticket) (ticketPut, error) {
 	if t.ID == "" || t.ExpiresAt.IsZero() {
-		return fmt.Errorf("redisstore: put ticket: empty ID or expiry: %w", security.ErrInvalidArgument)
+		return ticketPut{}, fmt.Errorf("redisstore: %s: empty ticket ID or expiry: %w", op, security.ErrInvalidArgument)
 	}
 	tag := ticketTag(t.ID)
 	keys := []string{s.ticketKey(t.ID)}
 	if t.Scope != "" {
 		if ticketTag(t.Scope) != tag {
-			return fmt.Errorf("redisstore: put ticket: ID and scope have different shard prefixes: %w", security.ErrInvalidArgument)
+			return ticketPut{}, fmt.Errorf("redisstore: %s: ticket ID and scope have different shard prefixes: %w", op, security.ErrInvalidArgument)
 		}
 		keys = append(keys, s.scopeKey(t.Scope))
 	}
-	err := putTicketScript.Run(ctx, s.client, keys,
+	return ticketPut{keys: keys, args: []any{
 		s.ticketBase(tag), t.ID, t.Scope, t.UserID, t.Destination, flag(t.Verified),
-		ms(t.ExpiresAt), t.ExpiresAt.Nanosecond()%int(time.Millisecond),
-		s.putTTL(t.ExpiresAt).Milliseconds()).Err()
+		ms(t.ExpiresAt), t.ExpiresAt.Nanosecond() % int(time.Millisecond),
+		s.putTTL(t.ExpiresAt).Milliseconds(),
+	}}, nil
+}
+
+// withTicket validates t for a code script whose first key is codeKey and
+// returns what putTicket takes. On a client that may spread keys over
+// nodes (see oneNode), a ticket whose keys do not share codeKey's hash tag
+// is ErrInvalidArgument: the script could not run on one slot.
+func (s *Store) withTicket(op, codeKey string, t security.Ticket) (ticketPut, error) {
+	tp, err := s.ticketPut(op, t)
 	if err != nil {
+		return ticketPut{}, err
+	}
+	if !s.oneNode && hashTag(tp.keys[0]) != hashTag(codeKey) {
+		return ticketPut{}, fmt.Errorf("redisstore: %s: code scope and ticket have different shard prefixes: %w", op, security.ErrInvalidArgument)
+	}
+	return tp, nil
+}
+
+// PutTicket stores t, deleting any other ticket of the same non-empty scope.
+// A scoped ticket whose ID and scope have different shard prefixes (see
+// security.Ticket) is ErrInvalidArgument: they could not share a slot.
+func (s *Store) PutTicket(ctx context.Context, t security.Ticket) error {
+	tp, err := s.ticketPut("put ticket", t)
+	if err != nil {
+		return err
+	}
+	if err := putTicketScript.Run(ctx, s.client, tp.keys, tp.args...).Err(); err != nil {
 		return fail(ctx, "put ticket", err)
 	}
 	return nil
