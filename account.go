@@ -276,7 +276,7 @@ func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
-	if err := s.clearLocks(ctx, lockKey{s.passwordKey(userID), s.lim.passwordLockout()}, lockKey{s.payKey(userID), s.lim.payLockout()}); err != nil {
+	if err := s.reset(ctx, lockResets(lockKey{s.passwordKey(userID), s.lim.passwordLockout()}, lockKey{s.payKey(userID), s.lim.payLockout()})); err != nil {
 		return err
 	}
 	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Reason: "account"})
@@ -311,8 +311,9 @@ func (s *Service) UnblockDestination(ctx context.Context, userID, phoneOrEmail s
 		}
 		dest = p.E164
 	}
-	if err := s.resetFailures(ctx, s.failKey(dest, member(userID)), s.strangersFailKey(dest)); err != nil {
-		return s.storeErr(err)
+	tag := s.destTag(dest)
+	if err := s.reset(ctx, s.failureResets(s.failKey(tag, dest, member(userID)), s.strangersFailKey(tag, dest))); err != nil {
+		return err
 	}
 	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Destination: Mask(dest), Reason: "destination"})
 	return nil

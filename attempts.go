@@ -138,18 +138,7 @@ func (s *Service) begin(ctx context.Context, key string, lo lockout) (*attempt, 
 	if !st.locked {
 		return &attempt{key: key, lo: lo, now: now, tallies: tallies}, st, nil
 	}
-	var back []Hit
-	for i, r := range lo {
-		if tallies[i].Applied {
-			back = append(back, Hit{Key: hits[i].Key, Window: r.window, Add: -1})
-		}
-	}
-	if len(back) > 0 {
-		if _, err := s.store.Count(ctx, now, back); err != nil {
-			return nil, st, s.storeErr(err)
-		}
-	}
-	return nil, st, nil
+	return nil, st, s.refund(ctx, now, nil, applied(hits, tallies)...)
 }
 
 // succeed takes the reservation back: runs start again, and the try does
@@ -169,19 +158,7 @@ func (s *Service) succeed(ctx context.Context, a *attempt) error {
 // the key: a rule that locks until a reset sets its marker (one more
 // round trip, once per lock).
 func (s *Service) fail(ctx context.Context, a *attempt) (lockState, error) {
-	var st lockState
-	for i, r := range a.lo {
-		t := a.tallies[i]
-		if t.Count < r.max {
-			continue
-		}
-		st.locked = true
-		if r.untilReset {
-			st.forever = true
-		} else if t.Next.After(st.until) {
-			st.until = t.Next
-		}
-	}
+	st := a.lo.read(a.tallies, false) // the counts with this failure in them
 	if st.forever {
 		if _, err := s.store.Count(ctx, a.now, []Hit{markerHit(a.key, 1)}); err != nil {
 			return st, s.storeErr(err)
@@ -205,9 +182,8 @@ type lockKey struct {
 	lo  lockout
 }
 
-// clearLocks forgets every failure and lock of each key, in one store
-// call.
-func (s *Service) clearLocks(ctx context.Context, keys ...lockKey) error {
+// lockResets are the hits that forget every failure and lock of each key.
+func lockResets(keys ...lockKey) []Hit {
 	var hits []Hit
 	for _, k := range keys {
 		for _, h := range k.lo.hits(k.key, 0) {
@@ -215,8 +191,5 @@ func (s *Service) clearLocks(ctx context.Context, keys ...lockKey) error {
 			hits = append(hits, h)
 		}
 	}
-	if _, err := s.store.Count(ctx, s.now(), hits); err != nil {
-		return s.storeErr(err)
-	}
-	return nil
+	return hits
 }

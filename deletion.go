@@ -75,12 +75,12 @@ func (s *Service) eraseState(ctx context.Context, a *Account) error {
 	if a.Phone != "" {
 		codes = append(codes, s.memberCodeScope(uid, a.Phone), s.loginCodeScope(a.Phone, uid))
 		tickets = append(tickets, s.flowScope(a.Phone))
-		fails = append(fails, s.failKey(a.Phone, member(uid)))
+		fails = append(fails, s.failKey(s.destTag(a.Phone), a.Phone, member(uid)))
 	}
 	if a.Email != "" {
 		codes = append(codes, s.emailCodeScope(a.Email, uid))
 		tickets = append(tickets, s.linkScope(a.Email, uid), s.linkScope(a.Email, ""))
-		fails = append(fails, s.failKey(a.Email, member(uid)))
+		fails = append(fails, s.failKey(s.destTag(a.Email), a.Email, member(uid)))
 	}
 	for _, c := range codes {
 		if err := s.store.DeleteCode(ctx, c); err != nil {
@@ -92,8 +92,7 @@ func (s *Service) eraseState(ctx context.Context, a *Account) error {
 			return err
 		}
 	}
-	if err := s.clearLocks(ctx, lockKey{s.passwordKey(uid), s.lim.passwordLockout()}, lockKey{s.payKey(uid), s.lim.payLockout()}); err != nil {
-		return err
-	}
-	return s.resetFailures(ctx, fails...)
+	// The lockouts and the failure counts, in one store call.
+	resets := lockResets(lockKey{s.passwordKey(uid), s.lim.passwordLockout()}, lockKey{s.payKey(uid), s.lim.payLockout()})
+	return s.reset(ctx, append(resets, s.failureResets(fails...)...))
 }

@@ -97,14 +97,10 @@ func (s *Service) spendNotice(ctx context.Context, m Message) error {
 	}
 	if m.UserID != "" && !tallies[0].Applied {
 		s.dropped(ctx, m, "notice_throttled")
-		return s.refund(ctx, now, hits[b.first+b.shard], rateLimited(waitFor(tallies[0], now)))
+		return s.refund(ctx, now, rateLimited(waitFor(tallies[0], now)), hits[b.first+b.shard])
 	}
 	if wait := s.checkBudget(ctx, b, tallies, m, now); wait > 0 {
-		var err error = rateLimited(wait)
-		if m.UserID != "" {
-			err = s.refund(ctx, now, hits[0], err)
-		}
-		return s.refund(ctx, now, hits[b.first+b.shard], err)
+		return s.refund(ctx, now, rateLimited(wait), applied(hits, tallies)...)
 	}
 	return nil
 }

@@ -125,7 +125,16 @@ func (s *Service) shardTag(scope string) string {
 // share the tag, so a store can check a code and move its counters in one
 // atomic step (see CodeCheck), on one Redis Cluster slot.
 func (s *Service) destKey(dest, kind string, parts ...string) string {
-	return s.shardTag("dest\x00"+dest) + "." + s.key(kind, parts...)
+	return s.taggedKey(s.destTag(dest), kind, parts...)
+}
+
+// destTag is the shard tag of dest (see destKey). A flow that makes
+// several keys of one destination derives it once.
+func (s *Service) destTag(dest string) string { return s.shardTag("dest\x00" + dest) }
+
+// taggedKey is key(kind, parts...) behind the shard tag tag.
+func (s *Service) taggedKey(tag, kind string, parts ...string) string {
+	return tag + "." + s.key(kind, parts...)
 }
 
 // tagOf returns the shard tag of a ticket ID or scope made by the Service,

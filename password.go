@@ -282,7 +282,7 @@ func (s *Service) clearPasswordLocks(ctx context.Context, userID string) {
 	if d, ok := s.deviceOf(ctx, userID); ok {
 		locks = append(locks, lockKey{s.devicePasswordKey(userID, d), s.lim.deviceLockout()})
 	}
-	if err := s.clearLocks(ctx, locks...); err != nil {
+	if err := s.reset(ctx, lockResets(locks...)); err != nil {
 		s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
 	}
 }

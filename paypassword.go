@@ -399,7 +399,7 @@ func (s *Service) ResetPayPassword(ctx context.Context, r ResetPayPasswordReques
 	if err != nil {
 		return err
 	}
-	if err := s.clearLocks(ctx, lockKey{s.payKey(userID), s.lim.payLockout()}); err != nil {
+	if err := s.reset(ctx, lockResets(lockKey{s.payKey(userID), s.lim.payLockout()})); err != nil {
 		// The PIN is reset; a lock left behind ends on its own or with Unlock.
 		s.log.ErrorContext(ctx, "security: could not lift the pay-password lock after a reset", "error", err.Error())
 	}

@@ -152,8 +152,11 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requeste
 	if rq.owner {
 		destKey = "send-dest-owner"
 	}
+	// One MAC for the destination's caps; each window is a counter of its
+	// own under it.
+	dk := s.key(destKey, req.To)
 	for _, w := range s.lim.destinationSends() {
-		add(capHit(s.key(destKey, req.To, w.name), w.period, w.max), "destination")
+		add(capHit(dk+"/"+w.name, w.period, w.max), "destination")
 	}
 	var b budget
 	sms := req.Channel == ChannelSMS
@@ -191,20 +194,18 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requeste
 	}
 	// Take back what the refused send added to the destination and the
 	// budget.
-	var back []Hit
-	for i := own; i < len(hits); i++ {
-		if hits[i].Add > 0 && tallies[i].Applied {
-			h := hits[i]
-			h.Add, h.Max = -1, 0
-			back = append(back, h)
+	return s.refund(ctx, now, rateLimited(wait), applied(hits[own:], tallies[own:])...)
+}
+
+// applied returns the hits that added events and were applied.
+func applied(hits []Hit, tallies []Tally) []Hit {
+	var out []Hit
+	for i, h := range hits {
+		if h.Add > 0 && tallies[i].Applied {
+			out = append(out, h)
 		}
 	}
-	if len(back) > 0 {
-		if _, err := s.store.Count(ctx, now, back); err != nil {
-			return s.storeErr(err)
-		}
-	}
-	return rateLimited(wait)
+	return out
 }
 
 // sendWindow is one of a destination's send caps.
@@ -233,15 +234,16 @@ func (l Limits) destinationSends() []sendWindow {
 // (when it has an identity) and the strangers' (unless it is the owner), or
 // the shadow count for a code that was never sent.
 func (s *Service) failKeys(dest string, rq requester, sent bool) []string {
+	tag := s.destTag(dest)
 	keys := make([]string, 0, 2)
 	if rq.kind != "" {
-		keys = append(keys, s.failKey(dest, rq))
+		keys = append(keys, s.failKey(tag, dest, rq))
 	}
 	switch {
 	case !sent:
-		keys = append(keys, s.destKey(dest, "fail-shadow", dest))
+		keys = append(keys, s.taggedKey(tag, "fail-shadow", dest))
 	case !rq.owner:
-		keys = append(keys, s.strangersFailKey(dest))
+		keys = append(keys, s.strangersFailKey(tag, dest))
 	}
 	return keys
 }
@@ -261,14 +263,21 @@ func (s *Service) failHits(dest string, rq requester, sent bool) []Hit {
 	return hits
 }
 
-// resetFailures forgets the failure counts at keys.
-func (s *Service) resetFailures(ctx context.Context, keys ...string) error {
+// failureResets are the hits that forget the failure counts at keys.
+func (s *Service) failureResets(keys ...string) []Hit {
 	hits := make([]Hit, len(keys))
 	for i, k := range keys {
 		hits[i] = Hit{Key: k, Window: s.lim.DestinationFailureWindow, Reset: true}
 	}
-	_, err := s.store.Count(ctx, s.now(), hits)
-	return err
+	return hits
+}
+
+// reset applies resets, in one store call.
+func (s *Service) reset(ctx context.Context, resets []Hit) error {
+	if _, err := s.store.Count(ctx, s.now(), resets); err != nil {
+		return s.storeErr(err)
+	}
+	return nil
 }
 
 // chargeMiss spends one of the requester's misses: submissions that
@@ -288,11 +297,17 @@ func (s *Service) chargeMiss(ctx context.Context, c codeCheck, now time.Time) er
 	return nil
 }
 
-// refund takes back the event h added at now, and returns cause (or the
-// store's error).
-func (s *Service) refund(ctx context.Context, now time.Time, h Hit, cause error) error {
-	h.Add, h.Max = -1, 0
-	if _, err := s.store.Count(ctx, now, []Hit{h}); err != nil {
+// refund takes back, in one store call, the events that hits added at
+// now, and returns cause (or the store's error).
+func (s *Service) refund(ctx context.Context, now time.Time, cause error, hits ...Hit) error {
+	if len(hits) == 0 {
+		return cause
+	}
+	back := make([]Hit, len(hits))
+	for i, h := range hits {
+		back[i] = Hit{Key: h.Key, Window: h.Window, Add: -h.Add}
+	}
+	if _, err := s.store.Count(ctx, now, back); err != nil {
 		return s.storeErr(err)
 	}
 	return cause

@@ -92,15 +92,16 @@ func ipBucket(ip string) (string, error) {
 	return p.String(), nil
 }
 
-// failKey counts the failed verifications of requester r against dest.
-func (s *Service) failKey(dest string, r requester) string {
-	return s.destKey(dest, "fail", dest, r.kind, r.id)
+// failKey counts the failed verifications of requester r against dest,
+// whose shard tag is tag.
+func (s *Service) failKey(tag, dest string, r requester) string {
+	return s.taggedKey(tag, "fail", dest, r.kind, r.id)
 }
 
 // strangersFailKey counts the failed verifications against dest of every
 // requester but its owner.
-func (s *Service) strangersFailKey(dest string) string {
-	return s.destKey(dest, "fail-strangers", dest)
+func (s *Service) strangersFailKey(tag, dest string) string {
+	return s.taggedKey(tag, "fail-strangers", dest)
 }
 
 // missKey counts r's submissions that met no live code.
