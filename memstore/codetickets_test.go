@@ -72,13 +72,7 @@ func TestCodeTicketsAcrossShards(t *testing.T) {
 				assert.NoError(t, err)
 			})
 		}
-		done := make(chan struct{})
-		go func() { wg.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Fatal("deadlock")
-		}
+		waitNoDeadlock(t, &wg)
 
 		matched := -1
 		for i := range n {

@@ -152,13 +152,7 @@ func TestVerifyCodeAcrossShards(t *testing.T) {
 			assert.NoError(t, err)
 		})
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("deadlock")
-	}
+	waitNoDeadlock(t, &wg)
 	wrong := 0
 	for i := range n {
 		require.NoError(t, errs[i])
@@ -171,4 +165,17 @@ func TestVerifyCodeAcrossShards(t *testing.T) {
 	require.Equal(t, maxFails, wrong)
 	require.Equal(t, maxFails, add(t, s, b, now, window, 0).Count, "the other key moved only with the admitted")
 	requireExact(t, s)
+}
+
+// waitNoDeadlock waits for wg, failing the test if it has not finished
+// after 30 s: a hang guard, far beyond any real run, not a timing bound.
+func waitNoDeadlock(t *testing.T, wg *sync.WaitGroup) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("deadlock")
+	}
 }
