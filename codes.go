@@ -94,7 +94,13 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 	if !validCodeFormat(c.code) {
 		mac = s.codeMAC(c.scope, c.dest, "malformed")
 	}
-	fails := s.failHits(c.dest, c.rq, c.sent)
+	// A code scope carries its destination's tag (destKey), so the tag
+	// need not be derived again; a scope from before tags has none.
+	tag := tagOf(c.scope)
+	if tag == "" {
+		tag = s.destTag(c.dest)
+	}
+	fails := s.failHits(tag, c.dest, c.rq, c.sent)
 	res, tallies, err := s.store.VerifyCode(ctx, now, CodeCheck{Scope: c.scope, MAC: mac, MaxTries: s.lim.CodeTries, Failures: fails, OnMatch: c.onMatch})
 	if err != nil {
 		return s.storeErr(err)

@@ -145,7 +145,7 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requeste
 		add(capHit(s.key("send-account", rq.id), time.Hour, s.lim.SendsPerAccountHour), "account")
 	}
 	own := len(hits) // hits before this index stay spent on refusal
-	for _, k := range s.failKeys(req.To, rq, true) {
+	for _, k := range s.failKeys(s.destTag(req.To), req.To, rq, true) {
 		add(Hit{Key: k, Window: s.lim.DestinationFailureWindow}, "destination_failures")
 	}
 	destKey := "send-dest"
@@ -230,11 +230,11 @@ func (l Limits) destinationSends() []sendWindow {
 	}
 }
 
-// failKeys are the failure counts of dest that rq's guesses move: its own
-// (when it has an identity) and the strangers' (unless it is the owner), or
-// the shadow count for a code that was never sent.
-func (s *Service) failKeys(dest string, rq requester, sent bool) []string {
-	tag := s.destTag(dest)
+// failKeys are the failure counts of dest (whose shard tag is tag) that
+// rq's guesses move: its own (when it has an identity) and the strangers'
+// (unless it is the owner), or the shadow count for a code that was never
+// sent.
+func (s *Service) failKeys(tag, dest string, rq requester, sent bool) []string {
 	keys := make([]string, 0, 2)
 	if rq.kind != "" {
 		keys = append(keys, s.failKey(tag, dest, rq))
@@ -251,8 +251,8 @@ func (s *Service) failKeys(dest string, rq requester, sent bool) []string {
 // failHits are the counters a wrong guess at a code of dest moves (see
 // failKeys). The requester's and the strangers' counts block at
 // Limits.DestinationFailures; the shadow count blocks nothing.
-func (s *Service) failHits(dest string, rq requester, sent bool) []Hit {
-	keys := s.failKeys(dest, rq, sent)
+func (s *Service) failHits(tag, dest string, rq requester, sent bool) []Hit {
+	keys := s.failKeys(tag, dest, rq, sent)
 	hits := make([]Hit, len(keys))
 	for i, k := range keys {
 		hits[i] = Hit{Key: k, Window: s.lim.DestinationFailureWindow, Add: 1, Max: s.lim.DestinationFailures}
