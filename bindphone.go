@@ -141,11 +141,8 @@ func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err 
 		purpose = PurposeConfirmPhone
 	}
 	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: purpose, UserID: userID, ClientIP: ClientFrom(ctx).IP}
-	if err := s.throttleSend(ctx, req, memberFor(userID, purpose == PurposeConfirmPhone)); err != nil {
-		return err
-	}
 	scope := s.memberCodeScope(userID, p.E164)
-	code, err := s.issueCode(ctx, scope, p.E164, nil)
+	code, err := s.issueCode(ctx, req, memberFor(userID, purpose == PurposeConfirmPhone), scope, nil)
 	if err != nil {
 		return err
 	}

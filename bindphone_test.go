@@ -296,6 +296,26 @@ func TestSMSBudgetAndVeto(t *testing.T) {
 	require.ErrorIs(t, e.svc.BindPhone(bg, "u1", "+8613900000009", "123456"), security.ErrInvalidCode, "no usable code when the budget refused")
 }
 
+// TestBudgetRefusalVoidsItsCode: the budget is a sum over counters that no
+// store gate can check, so a send it refuses has stored its code in the
+// same call as its caps; the code is voided again, and what the send
+// added to the destination and the budget taken back.
+func TestBudgetRefusalVoidsItsCode(t *testing.T) {
+	e := newEnv(t, func(c *security.Config) { c.Limits.SMSBudgetPerHour = 1 })
+	rec := &recordingStore{Store: e.store}
+	svc, err := security.New(rec, e.out, security.Config{Secret: testSecret, Now: e.clock.Now, Limits: security.Limits{SMSBudgetPerHour: 1}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Close(bg) })
+	require.NoError(t, svc.CreateAccount(bg, security.NewAccount{UserID: "u1", Password: goodPass}))
+	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneA))
+	n := len(rec.calls())
+	requireRateLimited(t, svc.SendPhoneCode(bg, "u1", phoneB))
+	assert.Equal(t, []string{"GetAccount", "PutCode", "DeleteCode", "Count"}, rec.calls()[n:],
+		"the refused send's code is deleted and its destination caps refunded")
+	e.clock.Advance(time.Hour + 6*time.Minute) // the budget's hour, counted in twelfths
+	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneB), "the refund left phoneB's cooldown unspent")
+}
+
 func TestCountryAllowList(t *testing.T) {
 	e := newEnv(t, func(c *security.Config) { c.AllowedCallingCodes = []string{"86", "852"} })
 	e.register(t, "u1", "")

@@ -11,17 +11,35 @@ import (
 // one atomic step together with the failure counters a wrong guess moves
 // (CodeCheck), so a verification is one round trip whatever the policy.
 
-// issueCode stores a new code for scope and destination, voiding the
-// previous one of the scope, and returns its digits. A ticket t (a flow or
-// a link that the code belongs to) is stored in the same write.
-func (s *Service) issueCode(ctx context.Context, scope, dest string, t *Ticket) (string, error) {
+// issueCode decides whether a code may be sent to req.To (see sendGates)
+// and stores a new one for scope in the same store call, voiding the
+// previous code of the scope, and returns its digits. A ticket t (a flow
+// or a link that the code belongs to) is stored in the same write. A send
+// that a gate refuses stores nothing; one that the SMS budget refuses (the
+// budget is a sum the store cannot gate) has its code voided again.
+func (s *Service) issueCode(ctx context.Context, req SendRequest, rq requester, scope string, t *Ticket) (string, error) {
+	sb, err := s.sendGates(ctx, req, rq)
+	if err != nil {
+		return "", err
+	}
 	code, err := s.newCode()
 	if err != nil {
 		return "", err
 	}
-	c := Code{Scope: scope, MAC: s.codeMAC(scope, dest, code), ExpiresAt: s.now().Add(s.lim.CodeTTL), Ticket: t}
-	if err := s.store.PutCode(ctx, c); err != nil {
+	now := s.now()
+	c := Code{Scope: scope, MAC: s.codeMAC(scope, req.To, code), ExpiresAt: now.Add(s.lim.CodeTTL), Ticket: t}
+	stored, tallies, err := s.store.PutCode(ctx, now, c, sb.hits)
+	if err != nil {
 		return "", s.storeErr(err)
+	}
+	if err := s.judgeSend(ctx, req, sb, tallies, now); err != nil {
+		if stored {
+			s.voidCode(ctx, scope)
+		}
+		return "", s.refundSend(ctx, now, err, sb, tallies)
+	}
+	if !stored {
+		return "", fmt.Errorf("security: the store kept no code although every gate had room")
 	}
 	return code, nil
 }

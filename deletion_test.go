@@ -31,15 +31,15 @@ func newLedger(s security.Store) *ledgerStore {
 		counters: map[string]bool{}}
 }
 
-func (l *ledgerStore) PutCode(ctx context.Context, c security.Code) error {
-	err := l.Store.PutCode(ctx, c)
+func (l *ledgerStore) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
+	stored, tallies, err := l.Store.PutCode(ctx, now, c, gates)
 	l.mu.Lock()
 	l.codes[c.Scope] = true
 	if c.Ticket != nil {
 		l.noteTicket(*c.Ticket)
 	}
 	l.mu.Unlock()
-	return err
+	return stored, tallies, err
 }
 
 func (l *ledgerStore) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {

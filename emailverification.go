@@ -96,9 +96,6 @@ func (s *Service) sendEmailVerification(ctx context.Context, userID, email strin
 		}
 	}
 	req := SendRequest{Channel: ChannelEmail, To: addr, Purpose: PurposeVerifyEmail, UserID: userID, ClientIP: ClientFrom(ctx).IP}
-	if err := s.throttleSend(ctx, req, rq); err != nil {
-		return err
-	}
 	links := s.linkScope(addr, userID) // the scope of the requester's links to addr
 	token, err := s.newTicketHandle(tagOf(links))
 	if err != nil {
@@ -107,7 +104,7 @@ func (s *Service) sendEmailVerification(ctx context.Context, userID, email strin
 	scope := s.emailCodeScope(addr, owner)
 	now := s.now()
 	t := Ticket{ID: s.linkID(token), Scope: links, UserID: userID, Destination: addr, ExpiresAt: now.Add(s.lim.LinkTTL)}
-	code, err := s.issueCode(ctx, scope, addr, &t)
+	code, err := s.issueCode(ctx, req, rq, scope, &t)
 	if err != nil {
 		return err
 	}

@@ -60,9 +60,6 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ stri
 		return "", err
 	}
 	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: PurposeForgotPassword, ClientIP: ClientFrom(ctx).IP}
-	if err := s.throttleSend(ctx, req, rq); err != nil {
-		return "", err
-	}
 	flows := s.flowScope(p.E164) // the scope of the phone's flows
 	handle, err := s.newTicketHandle(tagOf(flows))
 	if err != nil {
@@ -74,7 +71,7 @@ func (s *Service) StartForgotPassword(ctx context.Context, phone string) (_ stri
 	scope := s.flowCodeScope(id, p.E164)
 	now := s.now()
 	t := Ticket{ID: id, Scope: flows, UserID: userID, Destination: p.E164, ExpiresAt: now.Add(s.lim.FlowTTL)}
-	code, err := s.issueCode(ctx, scope, p.E164, &t)
+	code, err := s.issueCode(ctx, req, rq, scope, &t)
 	if err != nil {
 		return "", err
 	}

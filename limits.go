@@ -19,7 +19,7 @@ type Limits struct {
 	// DestinationFailures is how many failed verifications per phone or
 	// address within DestinationFailureWindow block sending to and verifying
 	// for it, until the oldest of them leaves the window. Default 10 per
-	// 24h, 1..20. Like every window here, it is counted in twelfths (see
+	// 24h, 2..20. Like every window here, it is counted in twelfths (see
 	// CounterBuckets), so a failure may count up to a twelfth longer.
 	DestinationFailures      int
 	DestinationFailureWindow time.Duration
@@ -115,7 +115,7 @@ func (l Limits) withDefaults() (Limits, error) {
 	}
 	dur("CodeTTL", &l.CodeTTL, 5*time.Minute, time.Minute, 10*time.Minute)
 	num("CodeTries", &l.CodeTries, 5, 3, 10)
-	num("DestinationFailures", &l.DestinationFailures, 10, 1, 20)
+	num("DestinationFailures", &l.DestinationFailures, 10, 2, 20)
 	dur("DestinationFailureWindow", &l.DestinationFailureWindow, 24*time.Hour, time.Hour, 7*24*time.Hour)
 	dur("SendCooldown", &l.SendCooldown, time.Minute, 30*time.Second, 5*time.Minute)
 	num("SendsPerHour", &l.SendsPerHour, 5, 1, 10)

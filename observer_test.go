@@ -89,11 +89,11 @@ func (m markCheckingStore) GetAccount(ctx context.Context, id string) (*security
 	return m.Store.GetAccount(ctx, id)
 }
 
-func (m markCheckingStore) PutCode(ctx context.Context, c security.Code) error {
+func (m markCheckingStore) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	if ctx.Value(flowMark{}) == nil {
 		m.t.Errorf("PutCode on a context without the observer's mark")
 	}
-	return m.Store.PutCode(ctx, c)
+	return m.Store.PutCode(ctx, now, c, gates)
 }
 
 // Every exported method of Service but Close and Stats is a flow: it opens

@@ -11,7 +11,8 @@ import (
 // Every limit of the Service is a counter in the store (see CounterStore)
 // with its policy here: which counters a request moves, which caps refuse
 // it and what a refusal takes back. A send's caps, the destination's
-// failure counts and the SMS budget are one Count call.
+// failure counts and the SMS budget are the gates of the PutCode that
+// stores its code: one store call.
 
 // budgetShards is how many counters one SMS budget is spread over: each
 // send adds to one at random and reads them all, so no single key (a hot
@@ -103,37 +104,40 @@ func (s *Service) checkBudget(ctx context.Context, b budget, tallies []Tally, m 
 	return 0
 }
 
-// throttleSend decides whether a code may be sent: the host's veto first,
-// then, in one store call, the per-IP and per-account caps, the
-// requester's failure block for the destination, the destination's caps
-// and, for an SMS, the code budget. A refused send takes back what it
-// added to the destination and the budget, so refused sends never spend a
-// victim's codes; what it added to its own IP and account stays spent, so
-// probing costs the prober. The destination's caps are split: sends the
-// owner asks for (rq.owner) have caps of their own, which requests from
-// anyone else cannot spend. Every send passes here, so this is also where
-// Config.RequireClientIP refuses a context without a client IP.
-//
-// On success an SMS has spent its budget: deliver does not spend it again.
-func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requester) error {
+// sendBatch is a send's part of the store call that stores its code: the
+// gates that must all have room, and what is needed to judge the answer.
+type sendBatch struct {
+	hits    []Hit
+	reasons []string // why each hit would refuse the send
+	own     int      // hits before this index stay spent on refusal
+	sms     bool
+	b       budget
+}
+
+// sendGates builds the gates of a send: the host's veto first, then the
+// per-IP and per-account caps, the requester's failure block for the
+// destination, the destination's caps and, for an SMS, the code budget.
+// The destination's caps are split: sends the owner asks for (rq.owner)
+// have caps of their own, which requests from anyone else cannot spend.
+// Every send passes here, so this is also where Config.RequireClientIP
+// refuses a context without a client IP.
+func (s *Service) sendGates(ctx context.Context, req SendRequest, rq requester) (sendBatch, error) {
 	if err := s.checkClientIP(ctx); err != nil {
-		return err
+		return sendBatch{}, err
 	}
 	ip, err := s.public(ctx)
 	if err != nil {
-		return err
+		return sendBatch{}, err
 	}
 	if s.cfg.SendVeto != nil {
 		if err := s.cfg.SendVeto(ctx, req); err != nil {
-			return err
+			return sendBatch{}, err
 		}
 	}
-	now := s.now()
-	hits := make([]Hit, 0, 16)
-	reasons := make([]string, 0, 16)
+	sb := sendBatch{hits: make([]Hit, 0, 16), reasons: make([]string, 0, 8), sms: req.Channel == ChannelSMS}
 	add := func(h Hit, reason string) {
-		hits = append(hits, h)
-		reasons = append(reasons, reason)
+		sb.hits = append(sb.hits, h)
+		sb.reasons = append(sb.reasons, reason)
 	}
 	// No client IP (a Go API call without WithClient, a unix socket): one
 	// shared bucket would let anyone exhaust it for everyone, so there is
@@ -144,9 +148,10 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requeste
 	if rq.kind == "account" {
 		add(capHit(s.key("send-account", rq.id), time.Hour, s.lim.SendsPerAccountHour), "account")
 	}
-	own := len(hits) // hits before this index stay spent on refusal
+	sb.own = len(sb.hits)
+	// A read with room below DestinationFailures: blocked at that many.
 	for _, k := range s.failKeys(s.destTag(req.To), req.To, rq, true) {
-		add(Hit{Key: k, Window: s.lim.DestinationFailureWindow}, "destination_failures")
+		add(Hit{Key: k, Window: s.lim.DestinationFailureWindow, Max: s.lim.DestinationFailures - 1}, "destination_failures")
 	}
 	destKey := "send-dest"
 	if rq.owner {
@@ -158,43 +163,48 @@ func (s *Service) throttleSend(ctx context.Context, req SendRequest, rq requeste
 	for _, w := range s.lim.destinationSends() {
 		add(capHit(dk+"/"+w.name, w.period, w.max), "destination")
 	}
-	var b budget
-	sms := req.Channel == ChannelSMS
-	if sms {
-		hits, b = s.addBudget(hits, false)
+	if sb.sms {
+		sb.hits, sb.b = s.addBudget(sb.hits, false)
 	}
-	tallies, err := s.store.Count(ctx, now, hits)
-	if err != nil {
-		return s.storeErr(err)
-	}
+	return sb, nil
+}
+
+// judgeSend reads the answer to a send's gates: nil when the send may go,
+// else the refusal (an event emitted), which the caller returns after
+// taking back, with refund, what the send added to the destination and
+// the budget. So refused sends never spend a victim's codes; what a
+// refused send added to its own IP and account stays spent, so probing
+// costs the prober. On success an SMS has spent its budget: deliver does
+// not spend it again.
+func (s *Service) judgeSend(ctx context.Context, req SendRequest, sb sendBatch, tallies []Tally, now time.Time) error {
 	var wait time.Duration
 	reason := ""
-	for i, r := range reasons {
-		t := tallies[i]
-		refused := !t.Applied
-		if r == "destination_failures" {
-			refused = t.Count >= s.lim.DestinationFailures
-		}
-		if refused {
-			wait, reason = waitFor(t, now), r
+	for i, r := range sb.reasons {
+		if !tallies[i].Applied {
+			wait, reason = waitFor(tallies[i], now), r
 			break
 		}
 	}
 	m := Message{Channel: req.Channel, To: req.To, Purpose: req.Purpose, UserID: req.UserID}
-	if reason == "" && sms {
-		if wait = s.checkBudget(ctx, b, tallies, m, now); wait > 0 {
+	if reason == "" && sb.sms {
+		if wait = s.checkBudget(ctx, sb.b, tallies, m, now); wait > 0 {
 			reason = "budget"
 		}
 	}
-	if reason == "" {
+	switch reason {
+	case "":
 		return nil
-	}
-	if reason != "budget" {
+	case "budget":
+	default:
 		s.emit(ctx, Event{Type: EventSendThrottled, UserID: req.UserID, Destination: Mask(req.To), Purpose: req.Purpose, Reason: reason})
 	}
-	// Take back what the refused send added to the destination and the
-	// budget.
-	return s.refund(ctx, now, rateLimited(wait), applied(hits[own:], tallies[own:])...)
+	return rateLimited(wait)
+}
+
+// refundSend takes back what a refused send added to the destination and
+// the budget, and returns cause.
+func (s *Service) refundSend(ctx context.Context, now time.Time, cause error, sb sendBatch, tallies []Tally) error {
+	return s.refund(ctx, now, cause, applied(sb.hits[sb.own:], tallies[sb.own:])...)
 }
 
 // applied returns the hits that added events and were applied.

@@ -48,9 +48,9 @@ func (r *recordingStore) UpdateAccount(ctx context.Context, a *security.Account)
 	return r.Store.UpdateAccount(ctx, a)
 }
 
-func (r *recordingStore) PutCode(ctx context.Context, c security.Code) error {
+func (r *recordingStore) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	r.rec("PutCode")
-	return r.Store.PutCode(ctx, c)
+	return r.Store.PutCode(ctx, now, c, gates)
 }
 
 func (r *recordingStore) VerifyCode(ctx context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
@@ -61,6 +61,11 @@ func (r *recordingStore) VerifyCode(ctx context.Context, now time.Time, c securi
 func (r *recordingStore) PutTicket(ctx context.Context, t security.Ticket) error {
 	r.rec("PutTicket")
 	return r.Store.PutTicket(ctx, t)
+}
+
+func (r *recordingStore) DeleteCode(ctx context.Context, scope string) error {
+	r.rec("DeleteCode")
+	return r.Store.DeleteCode(ctx, scope)
 }
 
 func (r *recordingStore) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {

@@ -30,13 +30,13 @@ func (r *ticketRecorder) PutTicket(ctx context.Context, t security.Ticket) error
 }
 
 // PutCode records the ticket a code carries.
-func (r *ticketRecorder) PutCode(ctx context.Context, c security.Code) error {
+func (r *ticketRecorder) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	if c.Ticket != nil {
 		r.mu.Lock()
 		r.put = append(r.put, *c.Ticket)
 		r.mu.Unlock()
 	}
-	return r.Store.PutCode(ctx, c)
+	return r.Store.PutCode(ctx, now, c, gates)
 }
 
 // VerifyCode records the ticket a matching check puts.
@@ -163,7 +163,7 @@ func TestForgotPasswordFlowOfBeforeTags(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, e.store.PutTicket(bg, security.Ticket{ID: id, Scope: strings.TrimPrefix(flowScopeA, "qtVn."),
 		UserID: "u1", Destination: phoneA, ExpiresAt: now.Add(15 * time.Minute)}))
-	require.NoError(t, e.store.PutCode(bg, security.Code{Scope: codeScope, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}))
+	require.NoError(t, storeCode(bg, e.store, security.Code{Scope: codeScope, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}))
 
 	next, err := svc.VerifyForgotPassword(bg, handle, "123456")
 	require.NoError(t, err)

@@ -43,11 +43,8 @@ func (s *Service) SendLoginCode(ctx context.Context, phone string) (err error) {
 		return err
 	}
 	req := SendRequest{Channel: ChannelSMS, To: p.E164, Purpose: PurposeLoginCode, ClientIP: ClientFrom(ctx).IP}
-	if err := s.throttleSend(ctx, req, rq); err != nil {
-		return err
-	}
 	scope := s.loginCodeScope(p.E164, userID)
-	code, err := s.issueCode(ctx, scope, p.E164, nil)
+	code, err := s.issueCode(ctx, req, rq, scope, nil)
 	if err != nil {
 		return err
 	}

@@ -144,14 +144,22 @@ type CodeCheck struct {
 // operation and, on a networked backend, one round trip.
 //
 // Errors: ErrInvalidArgument for a malformed argument (an empty scope, a
-// hit a CounterStore would refuse, a ticket PutTicket would refuse);
+// hit a CounterStore would refuse, a ticket PutTicket would refuse), and
+// then nothing is applied;
 // anything else is a system failure. A missing code is not an error:
 // VerifyCode answers CodeMissing. Code.Ticket and CodeCheck.OnMatch store
 // tickets, so the CodeStore and TicketStore of a StateStore are one
 // backend.
 type CodeStore interface {
-	// PutCode stores c, replacing (voiding) any code in the same scope.
-	PutCode(ctx context.Context, c Code) error
+	// PutCode applies gates at now as Count applies hits and then, in the
+	// same call, stores c, replacing (voiding) any code in the same scope,
+	// when and only when every gate with a Max was applied: a send's caps
+	// and its code are one round trip, and a refused send leaves the code
+	// it would have replaced alone. It reports whether c was stored, and
+	// the gates' tallies in order. With no gates, c is stored. Like a Count
+	// batch, the gates are each atomic on their own key, not one
+	// transaction with the code.
+	PutCode(ctx context.Context, now time.Time, c Code, gates []Hit) (bool, []Tally, error)
 	// VerifyCode checks c.MAC against the live code of c.Scope at now and,
 	// in the same atomic step, consumes it on a match or counts the wrong
 	// try (deleting the code when the count reaches c.MaxTries) and applies

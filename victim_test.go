@@ -41,12 +41,12 @@ func (k *keyCountingStore) count() int {
 	return len(k.keys)
 }
 
-func (k *keyCountingStore) PutCode(ctx context.Context, c security.Code) error {
+func (k *keyCountingStore) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	k.note("code " + c.Scope)
 	if c.Ticket != nil {
 		k.note("ticket " + c.Ticket.ID)
 	}
-	return k.Store.PutCode(ctx, c)
+	return k.Store.PutCode(ctx, now, c, gates)
 }
 
 func (k *keyCountingStore) PutTicket(ctx context.Context, t security.Ticket) error {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,9 +26,9 @@ type countingStore struct {
 	codes atomic.Int32
 }
 
-func (s *countingStore) PutCode(ctx context.Context, c security.Code) error {
+func (s *countingStore) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	s.codes.Add(1)
-	return s.Store.PutCode(ctx, c)
+	return s.Store.PutCode(ctx, now, c, gates)
 }
 
 // world is a Service whose SendVeto is a captcha veto on a fake provider,

@@ -80,6 +80,12 @@ func (brokenStore) GetTicket(context.Context, string, time.Time) (*security.Tick
 func (brokenStore) Count(context.Context, time.Time, []security.Hit) ([]security.Tally, error) {
 	return nil, errBroken
 }
+func (brokenStore) TakeTicket(context.Context, string, time.Time, bool) (*security.Ticket, error) {
+	return nil, errBroken
+}
+func (brokenStore) PutCode(context.Context, time.Time, security.Code, []security.Hit) (bool, []security.Tally, error) {
+	return false, nil, errBroken
+}
 
 // TestEveryRouteRefusals drives, on every route the adapter serves, the
 // answers every route (or every member or state-changing route) gives, in

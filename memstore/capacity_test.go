@@ -170,26 +170,26 @@ func TestCapPutCode(t *testing.T) {
 	}
 
 	for i := range testCap {
-		require.NoError(t, s.PutCode(ctx, code("c"+strconv.Itoa(i))))
+		require.NoError(t, storeCode(ctx, s, code("c"+strconv.Itoa(i))))
 	}
-	requireFull(t, s.PutCode(ctx, code("new")))
+	requireFull(t, storeCode(ctx, s, code("new")))
 	res, _ := verify(t, s, t0, security.CodeCheck{Scope: "new", MAC: []byte("m"), MaxTries: 5})
 	require.Equal(t, security.CodeMissing, res, "the refused code was not stored")
 
 	// Replacing an existing code never fails.
 	c := code("c3")
 	c.MAC = []byte("n")
-	require.NoError(t, s.PutCode(ctx, c))
+	require.NoError(t, storeCode(ctx, s, c))
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "c3", MAC: []byte("n"), MaxTries: 5})
 	require.Equal(t, security.CodeMatched, res)
 	// Consuming c3 freed a slot.
-	require.NoError(t, s.PutCode(ctx, code("new")))
-	require.ErrorIs(t, s.PutCode(ctx, code("new2")), security.ErrBusy)
+	require.NoError(t, storeCode(ctx, s, code("new")))
+	require.ErrorIs(t, storeCode(ctx, s, code("new2")), security.ErrBusy)
 	requireExact(t, s)
 
 	// After expiry by the Store's clock, the refusal's sweep makes room.
 	clock.Store(t0.Add(5 * time.Minute).UnixNano())
-	require.NoError(t, s.PutCode(ctx, code("new2")))
+	require.NoError(t, storeCode(ctx, s, code("new2")))
 	require.Equal(t, 1, s.counts()["codes"])
 	requireExact(t, s)
 }
@@ -213,7 +213,7 @@ func TestCapVerifyCode(t *testing.T) {
 		return add(t, s, key, t0, window, 0).Count
 	}
 
-	require.NoError(t, s.PutCode(ctx, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
 	add(t, s, "x.old", t0, window, 1)
 	for i := range testCap - 2 {
 		add(t, s, "k"+strconv.Itoa(i), t0, window, 1)
@@ -232,7 +232,7 @@ func TestCapVerifyCode(t *testing.T) {
 	// A match, a miss and a block need no slot.
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("m"), MaxTries: 2, Failures: fail("x.new")})
 	require.Equal(t, security.CodeMatched, res)
-	require.NoError(t, s.PutCode(ctx, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.none", MAC: []byte("m"), MaxTries: 2, Failures: fail("x.new")})
 	require.Equal(t, security.CodeMissing, res)
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("m"), MaxTries: 2,
@@ -262,7 +262,7 @@ func TestCapEntriesReturnToZero(t *testing.T) {
 		k := strconv.Itoa(i)
 		add(t, s, "l"+k, t0, capWindow, 1)
 		add(t, s, "d"+k, t0, day, 1)
-		require.NoError(t, s.PutCode(ctx, security.Code{Scope: "c" + k, MAC: []byte("m"), ExpiresAt: t0.Add(time.Minute)}))
+		require.NoError(t, storeCode(ctx, s, security.Code{Scope: "c" + k, MAC: []byte("m"), ExpiresAt: t0.Add(time.Minute)}))
 		require.NoError(t, s.PutTicket(ctx, security.Ticket{ID: "t" + k, Scope: "s" + k, ExpiresAt: t0.Add(time.Minute)}))
 	}
 	require.Equal(t, int64(80), s.entries.Load())
@@ -332,7 +332,7 @@ func TestCapConcurrent(t *testing.T) {
 				case 0:
 					_, err = s.Count(ctx, t0, []security.Hit{hit("l"+k, capWindow)})
 				case 1:
-					err = s.PutCode(ctx, security.Code{Scope: "c" + k, ExpiresAt: t0.Add(time.Hour)})
+					err = storeCode(ctx, s, security.Code{Scope: "c" + k, ExpiresAt: t0.Add(time.Hour)})
 				case 2:
 					err = s.PutTicket(ctx, security.Ticket{ID: "t" + k, Scope: "s" + k, ExpiresAt: t0.Add(time.Hour)})
 				case 3:

@@ -17,16 +17,28 @@ type codeEntry struct {
 	tries   int
 }
 
-// PutCode stores a copy of c, replacing any code of the same scope, and
-// with it, in the same step, a copy of c.Ticket when set, as PutTicket
-// stores it. An empty scope is an error wrapping
-// security.ErrInvalidArgument. When the Store is full and the code or the
-// ticket needs a new slot, it sweeps the entries expired by the Store's
-// clock (see WithClock), at most once a second, and if that frees too few
-// slots stores nothing and returns an error wrapping security.ErrBusy.
-func (s *Store) PutCode(_ context.Context, c security.Code) error {
+// PutCode applies gates at now as Count does and then, when every gate
+// with a Max was applied, stores a copy of c, replacing any code of the
+// same scope, and with it, in the same step, a copy of c.Ticket when set,
+// as PutTicket stores it. It reports whether it stored c. An empty scope
+// or an invalid gate is an error wrapping security.ErrInvalidArgument, and
+// nothing is applied. When the Store is full and the code or the ticket
+// needs a new slot, it sweeps the entries expired by the Store's clock
+// (see WithClock), at most once a second, and if that frees too few slots
+// stores nothing and returns an error wrapping security.ErrBusy (the gates
+// stay applied, as a Count's hits do).
+func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	if c.Scope == "" {
-		return errEmptyScope
+		return false, nil, errEmptyScope
+	}
+	tallies, err := s.Count(ctx, now, gates)
+	if err != nil {
+		return false, nil, err
+	}
+	for i, g := range gates {
+		if g.Max > 0 && !tallies[i].Applied {
+			return false, tallies, nil
+		}
 	}
 	e := codeEntry{mac: bytes.Clone(c.MAC), expires: c.ExpiresAt.UnixNano(), tries: c.Tries}
 	var t *security.Ticket
@@ -36,12 +48,12 @@ func (s *Store) PutCode(_ context.Context, c security.Code) error {
 	}
 	sh := s.shard(c.Scope)
 	if s.putCode(sh, c.Scope, e, t) {
-		return nil
+		return true, tallies, nil
 	}
 	if s.sweepIfDue(s.now().UnixNano()) && s.putCode(sh, c.Scope, e, t) {
-		return nil
+		return true, tallies, nil
 	}
-	return errFull
+	return false, tallies, errFull
 }
 
 var errEmptyScope = fmt.Errorf("memstore: empty code scope: %w", security.ErrInvalidArgument)

@@ -32,8 +32,8 @@ func WithSweepInterval(d time.Duration) Option {
 }
 
 // WithClock sets the clock the sweeper uses to decide what has expired
-// (default time.Now). Store methods use the time they are passed; only
-// PutCode and PutTicket, which are passed none, read this clock when the
+// (default time.Now). Store methods use the time they are passed for
+// what they count and check; PutCode and PutTicket read this clock when the
 // Store is full, to sweep before refusing. Set it to the clock given to the
 // Service when that clock is not the wall clock, so the sweeper agrees with
 // it.

@@ -126,7 +126,7 @@ func TestVerifyCodeAcrossShards(t *testing.T) {
 	keys := distinctShards(s, 4)
 	scope, other, a, b := keys[0], keys[1], keys[2], keys[3]
 	for _, sc := range []string{scope, other} {
-		require.NoError(t, s.PutCode(ctx, security.Code{Scope: sc, MAC: []byte("m"), ExpiresAt: now.Add(time.Hour)}))
+		require.NoError(t, storeCode(ctx, s, security.Code{Scope: sc, MAC: []byte("m"), ExpiresAt: now.Add(time.Hour)}))
 	}
 	gate := security.Hit{Key: a, Window: window, Add: 1, Max: maxFails}
 	move := security.Hit{Key: b, Window: window, Add: 1}

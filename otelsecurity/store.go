@@ -121,10 +121,10 @@ func (s *store) DeleteAccount(ctx context.Context, userID string) (err error) {
 	return s.next.DeleteAccount(ctx, userID)
 }
 
-func (s *store) PutCode(ctx context.Context, c security.Code) (err error) {
+func (s *store) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (_ bool, _ []security.Tally, err error) {
 	ctx, span, t := s.start(ctx, "PutCode")
 	defer func() { s.end(ctx, span, "PutCode", t, err) }()
-	return s.next.PutCode(ctx, c)
+	return s.next.PutCode(ctx, now, c, gates)
 }
 
 // codeResults names the CodeResult values for the span.

@@ -8,19 +8,40 @@ import (
 	"github.com/acctsec/security"
 )
 
-// PutCode stores c, replacing (voiding) any code in the same scope, and
-// c.Ticket when set, as PutTicket stores it, in one statement (a call of the
-// put_code function, which stores the ticket with put_ticket), atomically.
-// An empty scope is an error wrapping security.ErrInvalidArgument.
-func (s *Store) PutCode(ctx context.Context, c security.Code) error {
+// PutCode applies gates at now as Count does and then, when every gate
+// with a Max was applied, stores c, replacing (voiding) any code in the
+// same scope, and c.Ticket when set, as PutTicket stores it: one statement
+// (count_hits, then the put_code function, which stores the ticket with
+// put_ticket), so one transaction, and an error applies nothing. An empty
+// scope or a gate Count would refuse is an error wrapping
+// security.ErrInvalidArgument.
+func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	if c.Scope == "" {
-		return fmt.Errorf("pgstore: put code: empty scope: %w", security.ErrInvalidArgument)
+		return false, nil, fmt.Errorf("pgstore: put code: empty scope: %w", security.ErrInvalidArgument)
 	}
 	args := append([]any{c.Scope, c.MAC, toNS(c.ExpiresAt), c.Tries}, ticketArgs(c.Ticket)...)
-	if _, err := s.pool.Exec(ctx, s.q.putCode, args...); err != nil {
-		return wrap("put code", err)
+	if len(gates) == 0 {
+		if _, err := s.pool.Exec(ctx, s.q.putCode, args...); err != nil {
+			return false, nil, wrap("put code", err)
+		}
+		return true, []security.Tally{}, nil
 	}
-	return nil
+	a, err := newHitArgs(now, gates)
+	if err != nil {
+		return false, nil, err
+	}
+	var (
+		counts  []int64
+		applied []bool
+		oldest  []*int64
+		stored  bool
+	)
+	args = append(args, a.keys, a.widths, a.buckets, a.adds, a.maxes, a.resets)
+	if err := s.pool.QueryRow(ctx, s.q.putCodeGated, args...).Scan(&counts, &applied, &oldest, &stored); err != nil {
+		return false, nil, wrap("put code", err)
+	}
+	tallies, err := a.tallies(counts, applied, oldest)
+	return stored && err == nil, tallies, err
 }
 
 // VerifyCode checks c.MAC against the live code of c.Scope at now in one

@@ -9,7 +9,7 @@ type queries struct {
 	updateAccount, accountExists                              string
 	deleteAccount                                             string
 
-	putCode, verifyCode, deleteCode string
+	putCode, putCodeGated, verifyCode, deleteCode string
 
 	putTicket, getTicket, takeTicket, deleteTicketScope string
 
@@ -40,6 +40,16 @@ func newQueries(schema string) queries {
 		deleteAccount: sql(`DELETE FROM {{schema}}.accounts WHERE user_id = $1`),
 
 		putCode: sql(`SELECT {{schema}}.put_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
+		// The gates are counted first; the code is put only when every
+		// gate with a Max ($15) was applied. One statement, so one
+		// transaction: an error applies nothing.
+		putCodeGated: sql(`WITH g AS MATERIALIZED (
+				SELECT counts, applied, oldest FROM {{schema}}.count_hits($11, $12, $13, $14, $15, $16)
+			), p AS MATERIALIZED (
+				SELECT {{schema}}.put_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) FROM g
+				WHERE NOT EXISTS (SELECT FROM unnest(g.applied, $15::bigint[]) AS x(ok, mx) WHERE mx > 0 AND NOT ok)
+			)
+			SELECT counts, applied, oldest, (SELECT count(*) FROM p) = 1 FROM g`),
 		verifyCode: sql(`SELECT result, counts, applied, oldest
 			FROM {{schema}}.verify_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`),
 		deleteCode: sql(`DELETE FROM {{schema}}.codes WHERE scope = $1`),

@@ -146,7 +146,7 @@ func TestCountBatchesDoNotDeadlock(t *testing.T) {
 	pool := newPool(t, func(c *pgxpool.Config) { c.MaxConns = 16 })
 	st := newStore(t, pool, pgstore.Config{})
 	keys := []string{"a", "b", "c", "d"}
-	require.NoError(t, st.PutCode(ctx, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Hour)}))
+	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Hour)}))
 	const workers, rounds = 12, 20
 	var wg sync.WaitGroup
 	for i := range workers {

@@ -80,30 +80,106 @@ return out
 
 func (s *Store) codeKey(scope string) string { return s.place("code", scope) }
 
-// PutCode stores c, replacing (voiding) any code in the same scope, and
-// c.Ticket, when set, as PutTicket stores it, in the same script. The
-// ticket is validated as PutTicket validates it; on any client but a
-// single-node (or Sentinel) one it must also share the code's hash tag
-// (the Service gives the scope and the ticket one shard prefix), or the
-// call is security.ErrInvalidArgument. Nothing is sent when it fails.
-func (s *Store) PutCode(ctx context.Context, c security.Code) error {
+// putCodeGatedScript applies gates as countScript applies hits and then,
+// when every gate with a Max was applied, stores the code as putCodeScript
+// does. KEYS[1] code, KEYS[1+i] gate i (i = 1..ng), then (Code.Ticket) the
+// ticket and, when it has a scope, its scope pointer; ARGV mac, expiry ms,
+// tries, ttl ms, ng, then five per gate as countScript takes per hit, then
+// the ticket's nine putTicket arguments.
+// Returns {stored (1/0), then per gate: count, applied, oldest age}.
+var putCodeGatedScript = redis.NewScript(counterLua + ticketLua + `
+local ng = tonumber(ARGV[5])
+local out, ok = {0}, true
+for i = 1, ng do
+  local j, k = 5 * i + 1, 3 * i - 1
+  local mx = tonumber(ARGV[j + 2])
+  out[k], out[k + 1], out[k + 2] = hit(KEYS[i + 1], ARGV[j], tonumber(ARGV[j + 1]), mx, ARGV[j + 3] == '1', tonumber(ARGV[j + 4]))
+  if mx > 0 and out[k + 1] == 0 then ok = false end
+end
+if ok then
+  redis.call('HSET', KEYS[1], 'm', ARGV[1], 'x', ARGV[2], 't', ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  if #KEYS > ng + 1 then
+    local j = 5 * ng + 6
+    putTicket(KEYS[ng + 2], KEYS[ng + 3], unpack(ARGV, j, j + 8))
+  end
+  out[1] = 1
+end
+return out
+`)
+
+// PutCode applies gates at now as Count does and then, when every gate
+// with a Max was applied, stores c, replacing (voiding) any code in the
+// same scope, and c.Ticket, when set, as PutTicket stores it. On a
+// single-node (or Sentinel) client that is one script, so one round trip.
+// On a Cluster (or Ring) client the gates lie on other slots than the
+// code, so they are one Count and the code one script after it, two round
+// trips. The ticket is validated as PutTicket validates it; on any client
+// but a single-node one it must also share the code's hash tag (the
+// Service gives the scope and the ticket one shard prefix). An empty
+// scope or MAC, a gate Count would refuse or such a ticket is
+// security.ErrInvalidArgument, and nothing is sent.
+func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	if c.Scope == "" || len(c.MAC) == 0 {
-		return fmt.Errorf("redisstore: put code: empty scope or MAC: %w", security.ErrInvalidArgument)
+		return false, nil, fmt.Errorf("redisstore: put code: empty scope or MAC: %w", security.ErrInvalidArgument)
 	}
-	keys := []string{s.codeKey(c.Scope)}
-	args := []any{c.MAC, ms(c.ExpiresAt), c.Tries, s.putTTL(c.ExpiresAt).Milliseconds()}
-	if c.Ticket != nil {
-		tp, err := s.withTicket("put code", keys[0], *c.Ticket)
+	cs := make([]counter, len(gates))
+	for i, h := range gates {
+		cn, err := s.counter("put code", now, h)
 		if err != nil {
-			return err
+			return false, nil, err
 		}
-		keys = append(keys, tp.keys...)
-		args = append(args, tp.args...)
+		cs[i] = cn
 	}
-	if err := putCodeScript.Run(ctx, s.client, keys, args...).Err(); err != nil {
-		return fail(ctx, "put code", err)
+	code := s.codeKey(c.Scope)
+	var tp ticketPut
+	if c.Ticket != nil {
+		var err error
+		if tp, err = s.withTicket("put code", code, *c.Ticket); err != nil {
+			return false, nil, err
+		}
 	}
-	return nil
+	args := []any{c.MAC, ms(c.ExpiresAt), c.Tries, s.putTTL(c.ExpiresAt).Milliseconds()}
+	tallies := make([]security.Tally, len(gates))
+	if len(gates) > 0 && (!s.oneNode || s.perHit || len(gates) > maxCallHits) {
+		var err error
+		if tallies, err = s.Count(ctx, now, gates); err != nil {
+			return false, nil, err
+		}
+		for i, g := range gates {
+			if g.Max > 0 && !tallies[i].Applied {
+				return false, tallies, nil
+			}
+		}
+		gates, cs = nil, nil
+	}
+	if len(gates) == 0 {
+		keys := append([]string{code}, tp.keys...)
+		if err := putCodeScript.Run(ctx, s.client, keys, append(args, tp.args...)...).Err(); err != nil {
+			return false, nil, fail(ctx, "put code", err)
+		}
+		return true, tallies, nil
+	}
+	keys := make([]string, 1, 1+len(cs)+len(tp.keys))
+	keys[0] = code
+	args = append(args, len(cs))
+	for _, cn := range cs {
+		keys = append(keys, cn.key)
+		args = append(args, cn.args...)
+	}
+	keys = append(keys, tp.keys...)
+	args = append(args, tp.args...)
+	v, err := putCodeGatedScript.Run(ctx, s.client, keys, args...).Int64Slice()
+	if err != nil {
+		return false, nil, fail(ctx, "put code", err)
+	}
+	if len(v) != 1+3*len(cs) {
+		return false, nil, fmt.Errorf("redisstore: put code: malformed script result")
+	}
+	for i, cn := range cs {
+		tallies[i] = cn.tally(v[1+3*i], v[2+3*i], v[3+3*i])
+	}
+	return v[0] == 1, tallies, nil
 }
 
 // VerifyCode checks c.MAC against the live code of c.Scope at now in one

@@ -35,7 +35,7 @@ func TestVerifyCodeMaxTries(t *testing.T) {
 			ctx := t.Context()
 			now := time.Now()
 			mac := randomMAC()
-			require.NoError(t, e.store.PutCode(ctx, security.Code{Scope: "s", MAC: mac, ExpiresAt: now.Add(time.Hour)}))
+			require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "s", MAC: mac, ExpiresAt: now.Add(time.Hour)}))
 
 			tries := tt.wrong
 			if tries < 0 {

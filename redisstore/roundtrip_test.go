@@ -50,7 +50,7 @@ func ops(tag string, now time.Time) []op {
 	}
 	return []op{
 		{"PutCode", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			return s.PutCode(ctx, security.Code{Scope: "code" + tag, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
+			return storeCode(ctx, s, security.Code{Scope: "code" + tag, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
 		}},
 		{"VerifyCode(wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			r, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: "code" + tag, MAC: randomMAC(), MaxTries: 5})
@@ -64,7 +64,7 @@ func ops(tag string, now time.Time) []op {
 			return s.DeleteCode(ctx, "code"+tag)
 		}},
 		{"PutCode(shard prefix)", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			return s.PutCode(ctx, security.Code{Scope: shard + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
+			return storeCode(ctx, s, security.Code{Scope: shard + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
 		}},
 		{"VerifyCode(failures, wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			r, tl, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: shard + ".code", MAC: randomMAC(), MaxTries: 5, Failures: failures})
@@ -75,7 +75,7 @@ func ops(tag string, now time.Time) []op {
 			return expect(err, r == security.CodeMatched && !tl[0].Applied)
 		}},
 		{"PutCode(ticket)", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			return s.PutCode(ctx, security.Code{Scope: flow + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute), Ticket: flowTicket("t1", false)})
+			return storeCode(ctx, s, security.Code{Scope: flow + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute), Ticket: flowTicket("t1", false)})
 		}},
 		{"VerifyCode(OnMatch, wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			r, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: flow + ".code", MAC: randomMAC(), MaxTries: 5,

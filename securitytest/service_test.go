@@ -76,9 +76,9 @@ type countingStore struct {
 	codes atomic.Int32
 }
 
-func (s *countingStore) PutCode(ctx context.Context, c security.Code) error {
+func (s *countingStore) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	s.codes.Add(1)
-	return s.Store.PutCode(ctx, c)
+	return s.Store.PutCode(ctx, now, c, gates)
 }
 
 func TestWithStoreAndClock(t *testing.T) {

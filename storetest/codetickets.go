@@ -16,6 +16,7 @@ import (
 // the Service's do.
 var codeTicketTests = []roleTest[security.StateStore]{
 	{"PutCodeWithTicket", testPutCodeWithTicket},
+	{"RefusedPutStoresNoTicket", testRefusedPutStoresNoTicket},
 	{"OnMatchStoredOnMatchOnly", testOnMatchStoredOnMatchOnly},
 	{"OnMatchNotStoredWhenBlocked", testOnMatchNotStoredWhenBlocked},
 	{"ConcurrentOnMatch", testConcurrentOnMatch},
@@ -38,7 +39,7 @@ func testPutCodeWithTicket(t *testing.T, s security.StateStore) {
 	putTicket(t, s, old)
 	next := flowTicket(t, now, tag, scope, false)
 	code, mac := tagged(tag, "code"), randomMAC()
-	require.NoError(t, s.PutCode(ctx, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &next}))
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &next}))
 	requireLive(t, s, next, now)
 	requireGone(t, s, old.ID, now, "the ticket put with a code voids the others of its scope")
 	res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: code, MAC: mac, MaxTries: 5})
@@ -49,12 +50,28 @@ func testPutCodeWithTicket(t *testing.T, s security.StateStore) {
 	requireLive(t, s, want, now) // the store keeps its own copy
 }
 
+func testRefusedPutStoresNoTicket(t *testing.T, s security.StateStore) {
+	ctx, now, tag := t.Context(), start(), newTag()
+	scope := tagged(tag, "flows")
+	old := flowTicket(t, now, tag, scope, false)
+	putTicket(t, s, old)
+	next := flowTicket(t, now, tag, scope, false)
+	gate := tagged(tag, "gate")
+	one(t, s, now, security.Hit{Key: gate, Window: time.Hour, Add: 1})
+	stored, _, err := s.PutCode(ctx, now, security.Code{Scope: tagged(tag, "code"), MAC: randomMAC(), ExpiresAt: now.Add(codeTTL), Ticket: &next},
+		[]security.Hit{{Key: gate, Window: time.Hour, Add: 1, Max: 1}})
+	require.NoError(t, err)
+	require.False(t, stored)
+	requireGone(t, s, next.ID, now, "a refused put stores no ticket")
+	requireLive(t, s, old, now) // and voids none
+}
+
 func testOnMatchStoredOnMatchOnly(t *testing.T, s security.StateStore) {
 	ctx, now, tag := t.Context(), start(), newTag()
 	scope := tagged(tag, "flows")
 	flow := flowTicket(t, now, tag, scope, false)
 	code, mac := tagged(tag, "code"), randomMAC()
-	require.NoError(t, s.PutCode(ctx, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
 	verified := flowTicket(t, now, tag, scope, true)
 	for _, m := range [][]byte{randomMAC(), randomMAC()} {
 		res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: code, MAC: m, MaxTries: 5, OnMatch: &verified})
@@ -79,7 +96,7 @@ func testOnMatchStoredOnMatchOnly(t *testing.T, s security.StateStore) {
 func testOnMatchNotStoredWhenBlocked(t *testing.T, s security.StateStore) {
 	ctx, now, tag := t.Context(), start(), newTag()
 	code, mac, fail := tagged(tag, "code"), randomMAC(), tagged(tag, "fail")
-	require.NoError(t, s.PutCode(ctx, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
 	one(t, s, now, security.Hit{Key: fail, Window: failWindow, Add: 2})
 	verified := flowTicket(t, now, tag, tagged(tag, "flows"), true)
 	res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: code, MAC: mac, MaxTries: 5, OnMatch: &verified,
@@ -95,7 +112,7 @@ func testConcurrentOnMatch(t *testing.T, s security.StateStore) {
 	scope := tagged(tag, "flows")
 	flow := flowTicket(t, now, tag, scope, false)
 	code, mac := tagged(tag, "code"), randomMAC()
-	require.NoError(t, s.PutCode(ctx, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
 	tickets := make([]security.Ticket, n)
 	for i := range tickets {
 		tickets[i] = flowTicket(t, now, tag, scope, true)

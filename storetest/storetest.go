@@ -59,6 +59,7 @@ func RunCodes[S CodeAndCounterStore](t *testing.T, newStore func(t *testing.T) S
 	t.Helper()
 	runGroup(t, "Codes", codeTests, newStore)
 	runGroup(t, "CodeFailures", codeFailureTests, newStore)
+	runGroup(t, "CodeGates", codeGateTests, newStore)
 }
 
 // RunTickets runs the TicketStore tests against the store returned by

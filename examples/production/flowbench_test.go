@@ -875,9 +875,9 @@ func (t *flowTimed) UpdateAccount(ctx context.Context, a *security.Account) erro
 	return t.Store.UpdateAccount(ctx, a)
 }
 
-func (t *flowTimed) PutCode(ctx context.Context, c security.Code) error {
+func (t *flowTimed) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
 	defer t.rec("PutCode", time.Now())
-	return t.Store.PutCode(ctx, c)
+	return t.Store.PutCode(ctx, now, c, gates)
 }
 
 func (t *flowTimed) VerifyCode(ctx context.Context, now time.Time, cc security.CodeCheck) (security.CodeResult, []security.Tally, error) {
