@@ -276,7 +276,15 @@ func (s *Service) Unlock(ctx context.Context, userID string) (err error) {
 	if userID == "" {
 		return fmt.Errorf("%w: user required", ErrInvalidArgument)
 	}
-	if err := s.reset(ctx, lockResets(lockKey{s.passwordKey(userID), s.lim.passwordLockout()}, lockKey{s.payKey(userID), s.lim.payLockout()})); err != nil {
+	// The password's counters are those of its epoch (see passwordKey).
+	var set time.Time
+	switch a, err := s.store.GetAccount(ctx, userID); {
+	case err == nil:
+		set = a.PasswordChangedAt
+	case !errors.Is(err, ErrNotFound):
+		return s.storeErr(err)
+	}
+	if err := s.reset(ctx, lockResets(lockKey{s.passwordKey(userID, set), s.lim.passwordLockout()}, lockKey{s.payKey(userID), s.lim.payLockout()})); err != nil {
 		return err
 	}
 	s.emit(ctx, Event{Type: EventUnlocked, UserID: userID, Reason: "account"})

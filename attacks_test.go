@@ -153,6 +153,21 @@ func TestStoreFailureLeavesNothingHalfApplied(t *testing.T) {
 	a, _ := fs.GetAccount(bg, "u1")
 	assert.Equal(t, phoneA, a.Phone, "the old phone is still bound")
 
+	// A forgot-password step 2 whose write fails gives the flow back: the
+	// old password still works, and the same handle finishes the flow.
+	handle, err := svc.StartForgotPassword(bg, phoneA)
+	require.NoError(t, err)
+	forgot, err := out.WaitFunc(t.Context(), 1, func(m security.Message) bool { return m.Purpose == security.PurposeForgotPassword })
+	require.NoError(t, err)
+	verified, err := svc.VerifyForgotPassword(bg, handle, forgot[0].Code)
+	require.NoError(t, err)
+	fs.set("UpdateAccount", true)
+	require.ErrorIs(t, svc.CompleteForgotPassword(bg, verified, phoneA, goodPass2), errStoreDown)
+	fs.set("UpdateAccount", false)
+	require.NoError(t, svc.VerifyPassword(bg, "u1", goodPass))
+	require.NoError(t, svc.CompleteForgotPassword(bg, verified, phoneA, goodPass2))
+	require.NoError(t, svc.VerifyPassword(bg, "u1", goodPass2))
+
 	// A code that could not be stored is never sent.
 	fs.set("PutCode", true)
 	clk.Advance(time.Hour)

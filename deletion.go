@@ -93,6 +93,6 @@ func (s *Service) eraseState(ctx context.Context, a *Account) error {
 		}
 	}
 	// The lockouts and the failure counts, in one store call.
-	resets := lockResets(lockKey{s.passwordKey(uid), s.lim.passwordLockout()}, lockKey{s.payKey(uid), s.lim.payLockout()})
+	resets := lockResets(lockKey{s.passwordKey(uid, a.PasswordChangedAt), s.lim.passwordLockout()}, lockKey{s.payKey(uid), s.lim.payLockout()})
 	return s.reset(ctx, append(resets, s.failureResets(fails...)...))
 }

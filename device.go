@@ -81,7 +81,11 @@ func (s *Service) deviceMAC(userID, body string) []byte {
 	return append([]byte(nil), st.mac()[:16]...)
 }
 
-// devicePasswordKey counts the wrong passwords typed on one known device.
-func (s *Service) devicePasswordKey(userID string, d device) string {
-	return s.key("pw-device", userID, d.id)
+// devicePasswordKey counts the wrong passwords typed on one known device
+// for the password of userID set at set (see passwordKey).
+func (s *Service) devicePasswordKey(userID string, set time.Time, d device) string {
+	if set.IsZero() {
+		return s.key("pw-device", userID, d.id)
+	}
+	return s.key("pw-device", userID, d.id, passwordEpoch(set))
 }

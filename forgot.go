@@ -181,9 +181,10 @@ func (s *Service) VerifyForgotPassword(ctx context.Context, handle, code string)
 // CompleteForgotPassword is step 2: with the verified flow of handle and
 // the same phone, it sets the new password (policy applied, and it must
 // differ from the current one). The flow ends, password checks are
-// unlocked, EventPasswordReset is emitted (end every session of the user on
-// it) and a notice is sent. Errors: ErrFlowRequired (no verified flow),
-// ErrPhoneMismatch, *PolicyError.
+// unlocked (the new password's counters start empty), EventPasswordReset
+// is emitted (end every session of the user on it) and a notice is sent.
+// Errors: ErrFlowRequired (no verified flow), ErrPhoneMismatch,
+// *PolicyError; after any of them but the first the flow still works.
 //
 // The context carries the deadline, which also bounds the wait for a hashing
 // slot (ErrBusy). Its Client's locale is the notice's language.
@@ -197,47 +198,45 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 	if newPassword == "" {
 		return fmt.Errorf("%w: password required", ErrInvalidArgument)
 	}
-	t, err := s.flow(ctx, handle)
-	if err != nil {
-		return err
-	}
-	if !t.Verified || t.UserID == "" {
+	if handle == "" || len(handle) > 128 {
 		return ErrFlowRequired
 	}
-	if t.Destination != p.E164 {
-		return ErrPhoneMismatch
-	}
-	a, err := s.account(ctx, t.UserID)
-	if err != nil {
-		return err
-	}
-	if a.Phone != t.Destination {
-		return ErrFlowRequired
-	}
-	n, err := s.checkNewPassword(ctx, newPassword, a)
-	if err != nil {
-		return err
-	}
-	ctx, release, err := s.holdSlot(ctx) // compare with the current, hash the new
-	if err != nil {
-		return err
-	}
-	defer release()
-	if match, _, err := s.checkPasswordHash(ctx, newPassword, n, a.PasswordHash); err != nil && !errors.Is(err, errBadHash) {
-		return err
-	} else if match {
-		return weakPassword("same_as_current")
-	}
-	h, err := s.hashSecret(ctx, n)
-	if err != nil {
-		return err
-	}
-	release()
-	// Single use: of concurrent completions exactly one takes the flow.
-	if _, err := s.store.TakeTicket(ctx, t.ID, s.now(), true); errors.Is(err, ErrNotFound) {
+	// Single use: of concurrent completions exactly one takes the flow. It
+	// is taken first, so the step reads it and ends it in one store call,
+	// and given back (restore) when the step fails for a reason the user
+	// can mend: a mistyped phone, a weak password, a store failure.
+	t, err := s.store.TakeTicket(ctx, s.flowID(handle), s.now(), true)
+	if errors.Is(err, ErrNotFound) {
 		return ErrFlowRequired
 	} else if err != nil {
 		return s.storeErr(err)
+	}
+	if t.UserID == "" {
+		return ErrFlowRequired
+	}
+	restore := func(err error) error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if perr := s.store.PutTicket(ctx, *t); perr != nil {
+			s.log.WarnContext(ctx, "security: could not give a forgot-password flow back after a failed step 2", "error", perr.Error())
+		}
+		return err
+	}
+	if t.Destination != p.E164 {
+		return restore(ErrPhoneMismatch)
+	}
+	a, err := s.account(ctx, t.UserID)
+	if errors.Is(err, ErrAccountNotFound) {
+		return ErrFlowRequired
+	} else if err != nil {
+		return restore(err)
+	}
+	if a.Phone != t.Destination {
+		return ErrFlowRequired // the phone moved: the flow proves nothing any more
+	}
+	h, err := s.newResetHash(ctx, newPassword, a)
+	if err != nil {
+		return restore(err)
 	}
 	_, after, err := s.updateLoaded(ctx, a, func(cur *Account) error {
 		if cur.Phone != t.Destination {
@@ -247,14 +246,37 @@ func (s *Service) CompleteForgotPassword(ctx context.Context, handle, phone, new
 		cur.PasswordChangedAt = s.now().UTC()
 		return nil
 	})
-	if err != nil {
-		return err
+	switch {
+	case errors.Is(err, ErrFlowRequired), errors.Is(err, ErrAccountNotFound):
+		return ErrFlowRequired
+	case err != nil:
+		return restore(err)
 	}
-	s.clearPasswordLocks(ctx, t.UserID)
-	// No other flow of the phone to void: a scope holds one ticket, so the
-	// verified flow just taken was the phone's only one, and a flow started
-	// since is the user's own and stays.
+	// No lock to clear: the new password's failure counters are new (see
+	// passwordKey). No other flow of the phone to void: a scope holds one
+	// ticket, so the verified flow just taken was the phone's only one,
+	// and a flow started since is the user's own and stays.
 	s.emit(ctx, Event{Type: EventPasswordReset, UserID: t.UserID, Destination: Mask(t.Destination)})
 	s.notify(ctx, after, PurposePasswordReset, time.Time{})
 	return nil
+}
+
+// newResetHash checks a new password for a (policy, and it must differ
+// from the current one) and returns its hash.
+func (s *Service) newResetHash(ctx context.Context, newPassword string, a *Account) (string, error) {
+	n, err := s.checkNewPassword(ctx, newPassword, a)
+	if err != nil {
+		return "", err
+	}
+	ctx, release, err := s.holdSlot(ctx) // compare with the current, hash the new
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	if match, _, err := s.checkPasswordHash(ctx, newPassword, n, a.PasswordHash); err != nil && !errors.Is(err, errBadHash) {
+		return "", err
+	} else if match {
+		return "", weakPassword("same_as_current")
+	}
+	return s.hashSecret(ctx, n)
 }

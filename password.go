@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -121,7 +122,21 @@ func (s *Service) hookPolicy(ctx context.Context, n string) error {
 	return nil
 }
 
-func (s *Service) passwordKey(userID string) string { return s.key("pw", userID) }
+// passwordKey counts the wrong passwords unknown clients type for the
+// password of userID set at set (the account's PasswordChangedAt). Each
+// password has counters of its own, so a new password (a reset, a change)
+// starts with no failures and no lock, and no store call ends the old
+// ones. The zero time (no password, or one from before the field was kept)
+// names the key without an epoch.
+func (s *Service) passwordKey(userID string, set time.Time) string {
+	if set.IsZero() {
+		return s.key("pw", userID)
+	}
+	return s.key("pw", userID, passwordEpoch(set))
+}
+
+// passwordEpoch names the password set at set in its counters' keys.
+func passwordEpoch(set time.Time) string { return strconv.FormatInt(set.UnixMicro(), 36) }
 
 // VerifyPassword checks a login password for userID: the host's login calls
 // it, since the library owns the hash. It returns nil on a match,
@@ -217,13 +232,17 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) (*
 // hash is legacy or has outdated parameters: the caller replaces it, in its
 // own update if it makes one (a password change) or by rehash.
 func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a *Account, upgrade bool, err error) {
-	key, lo := s.passwordKey(userID), s.lim.passwordLockout()
-	if d, ok := s.deviceOf(ctx, userID); ok {
-		key, lo = s.devicePasswordKey(userID, d), s.lim.deviceLockout()
-	}
 	a, err = s.store.GetAccount(ctx, userID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, false, s.storeErr(err)
+	}
+	var set time.Time
+	if a != nil {
+		set = a.PasswordChangedAt
+	}
+	key, lo := s.passwordKey(userID, set), s.lim.passwordLockout()
+	if d, ok := s.deviceOf(ctx, userID); ok {
+		key, lo = s.devicePasswordKey(userID, set, d), s.lim.deviceLockout()
 	}
 	// No account, or one without a password: there is nothing to guess, so
 	// a try counts against nobody (counting would only let strangers lock
@@ -275,27 +294,16 @@ func (s *Service) checkNormalized(ctx context.Context, userID, raw, n string) (a
 	return a, upgrade, nil
 }
 
-// clearPasswordLocks lifts the lock of unknown clients on userID's
-// password, and that of the device the request comes from, after a reset.
-func (s *Service) clearPasswordLocks(ctx context.Context, userID string) {
-	locks := []lockKey{{s.passwordKey(userID), s.lim.passwordLockout()}}
-	if d, ok := s.deviceOf(ctx, userID); ok {
-		locks = append(locks, lockKey{s.devicePasswordKey(userID, d), s.lim.deviceLockout()})
-	}
-	if err := s.reset(ctx, lockResets(locks...)); err != nil {
-		s.log.WarnContext(ctx, "security: could not clear the password lock", "error", err.Error())
-	}
-}
-
-// passwordCounter is the failure counter a password check of ctx's client
-// moves: its known device's, or the one all unknown clients share. Checks
-// take turns per counter, so a flood of guesses from unknown clients never
-// queues the owner's known device behind it.
+// passwordCounter names the turn a password check of ctx's client takes:
+// its known device's, or the one all unknown clients share. Checks take
+// turns per counter, so a flood of guesses from unknown clients never
+// queues the owner's known device behind it. (The counters themselves are
+// per password too; see passwordKey.)
 func (s *Service) passwordCounter(ctx context.Context, userID string) string {
 	if d, ok := s.deviceOf(ctx, userID); ok {
-		return s.devicePasswordKey(userID, d)
+		return s.devicePasswordKey(userID, time.Time{}, d)
 	}
-	return s.passwordKey(userID)
+	return s.passwordKey(userID, time.Time{})
 }
 
 // ChangePassword changes userID's login password after checking the old

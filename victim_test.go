@@ -255,6 +255,37 @@ func TestPasswordLockoutSparesKnownDevices(t *testing.T) {
 	requireLocked(t, e.svc.VerifyPassword(dev, "alice", goodPass))
 }
 
+// TestResetUnlocksEveryDevice: a password's failure counters belong to
+// that password, so a reset lifts the locks of every known device and of
+// unknown clients at once, not only those of the device it came from.
+func TestResetUnlocksEveryDevice(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "alice", phoneA)
+	var devs []context.Context
+	for i := range 2 {
+		tok, err := e.svc.SignIn(bg, "alice", goodPass)
+		require.NoError(t, err)
+		devs = append(devs, security.WithClient(context.Background(), security.Client{IP: fmt.Sprintf("192.0.2.%d", i+1), DeviceToken: tok}))
+	}
+	for _, ctx := range append(devs, bg) {
+		for range 5 {
+			require.ErrorIs(t, e.svc.VerifyPassword(ctx, "alice", "wrong password"), security.ErrWrongPassword)
+		}
+		requireLocked(t, e.svc.VerifyPassword(ctx, "alice", goodPass))
+	}
+	handle := e.forgotVerified(t, phoneA)
+	require.NoError(t, e.svc.CompleteForgotPassword(bg, handle, phoneA, goodPass2))
+	for i, ctx := range append(devs, bg) {
+		require.NoError(t, e.svc.VerifyPassword(ctx, "alice", goodPass2), "client %d", i)
+	}
+	// The old password's failures are not the new one's: four more wrong
+	// tries leave it open, the fifth locks.
+	for range 4 {
+		require.ErrorIs(t, e.svc.VerifyPassword(bg, "alice", "wrong password"), security.ErrWrongPassword)
+	}
+	require.NoError(t, e.svc.VerifyPassword(bg, "alice", goodPass2))
+}
+
 // TestConcurrentRightPasswordsNeverLock: with more hashing slots than the
 // lockout allows failures, simultaneous right passwords all succeed (before,
 // 8 gave 5 successes and 3 LockedError).

@@ -110,7 +110,7 @@ var Steps = []FlowStep{
 	{Name: "bind phone", Max: 3},
 	{Name: "forgot start", Max: 2},
 	{Name: "forgot verify", Max: 2},
-	{Name: "forgot complete", Max: 5},
+	{Name: "forgot complete", Max: 3},
 	{Name: "email send (member)", Max: 2},
 	{Name: "email verify (member)", Max: 5},
 	{Name: "status", Max: 1},
