@@ -59,8 +59,9 @@
 // a counter returns an error wrapping [security.ErrBusy] (the hits of the
 // batch before it were applied, it and those after it not); VerifyCode of a
 // wrong code whose failure hits would create a counter changes nothing, not
-// even the code's tries, and returns such an error; and PutCode and
-// PutTicket for a new scope or ID return one too (PutCode with a ticket
+// even the code's tries, and returns such an error; and PutCode (its gates
+// applied, as a Count's hits) and PutTicket for a new scope or ID return
+// one too (PutCode with a ticket
 // when the code and the ticket together need more slots than are free). Reads, refused hits,
 // refunds and resets, and checks that match, miss or are blocked, need no
 // slot and are unaffected: a match's OnMatch ticket takes the slot of the

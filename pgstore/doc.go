@@ -16,7 +16,8 @@
 //
 // Every hot operation (Count, VerifyCode, PutCode, PutTicket, TakeTicket)
 // is one SQL statement, hence one round trip once pgx has prepared it, also
-// when PutCode or VerifyCode stores a ticket with the code; the
+// when PutCode counts its gates first or stores a ticket with the code, or
+// VerifyCode stores one; the
 // read-modify-write ones call plpgsql functions created by the migration,
 // which lock only the rows and counters they change. Times are
 // always passed in by the caller: no statement reads the database clock for

@@ -13,8 +13,9 @@
 // number per bucket, at most 13 counted, so a hit costs the same whatever
 // the number of events. VerifyCode checks and moves a code's failure
 // counters, and stores its OnMatch ticket on a match, in the script that
-// checks the code; PutCode stores a Code.Ticket in the script that stores
-// the code, with the Lua PutTicket uses. Scripts never read the server
+// checks the code; PutCode applies its gates and stores a Code.Ticket in
+// the script that stores the code, with the Lua PutTicket uses (on a
+// Cluster the gates, on other slots, are a Count before it). Scripts never read the server
 // clock: the caller's now is passed in and compared with the expiry
 // timestamps and bucket numbers stored with the data; Redis TTLs only
 // collect garbage. All keys one script touches share a hash tag (a code, its

@@ -93,6 +93,34 @@ func TestCountClockBehind(t *testing.T) {
 	assert.EqualValues(t, 1, n)
 }
 
+// TestCountTTL: an add sets the counter's TTL to the end of its bucket
+// plus the window plus a minute, relative to the add's now, and never
+// shortens a TTL set before.
+func TestCountTTL(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	const window = 12 * time.Hour // buckets of an hour
+	bucket := time.Now().UTC().Truncate(time.Hour)
+	ttl := func() time.Duration {
+		t.Helper()
+		d, err := e.client.PTTL(ctx, e.prefix+"cnt:{k}").Result()
+		require.NoError(t, err)
+		return d
+	}
+	add := func(at time.Time) {
+		t.Helper()
+		_, err := e.store.Count(ctx, at, []security.Hit{{Key: "k", Window: window, Add: 1}})
+		require.NoError(t, err)
+	}
+	add(bucket.Add(time.Minute))
+	want := 59*time.Minute + window + time.Minute
+	require.InDelta(t, want.Seconds(), ttl().Seconds(), 5, "the TTL of a new counter")
+	add(bucket.Add(50 * time.Minute)) // its own TTL would be 10 min + window + 1 min
+	require.InDelta(t, want.Seconds(), ttl().Seconds(), 5, "a later add never shortens it")
+	add(bucket.Add(time.Hour + time.Minute))
+	require.InDelta(t, want.Seconds(), ttl().Seconds(), 5, "the next bucket's add sets it again")
+}
+
 // TestCountTinyWindow: a window of 12 ns has buckets of a nanosecond,
 // whose indexes (about 2^60 today) exceed what Lua's doubles hold exactly;
 // bucket numbers modulo 2^52 keep them exact.
