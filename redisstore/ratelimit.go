@@ -26,8 +26,6 @@ import (
 //
 // The TTL is relative, set when events are added: the end of the bucket of
 // now, plus the window, plus a minute, minus now; it is never shortened.
-// An add to a counter that did not exist sets it without reading it first;
-// any other add reads it (PTTL), since callers' clocks may differ.
 
 // counterLua defines scan and hit, shared by countScript and
 // verifyCodeScript.
@@ -48,14 +46,14 @@ local function scan(k, c)
     end
   end
   if #drop > 0 then redis.call('HDEL', k, unpack(drop)) end
-  return n, cv, old, #f == 0
+  return n, cv, old
 end
 local function hit(k, cs, add, mx, reset, ttl)
-  local n, cv, old, fresh = scan(k, tonumber(cs))
+  local n, cv, old = scan(k, tonumber(cs))
   if mx > 0 and (reset and 0 or n) + add > mx then return n, 0, old end
   if reset then
     redis.call('DEL', k)
-    n, cv, old, fresh = 0, 0, -1, true
+    n, cv, old = 0, 0, -1
   end
   if add ~= 0 then
     local v = cv + add
@@ -64,7 +62,7 @@ local function hit(k, cs, add, mx, reset, ttl)
     if v > 0 then
       redis.call('HSET', k, cs, v)
       if old < 0 then old = 0 end
-      if add > 0 and (fresh or redis.call('PTTL', k) < ttl) then redis.call('PEXPIRE', k, ttl) end
+      if add > 0 and redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) end
     else
       redis.call('HDEL', k, cs)
       if old == 0 then old = -1 end
