@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/memstore"
+	"github.com/acctsec/security/securitytest"
 )
 
 func TestBindPhone(t *testing.T) {
@@ -297,23 +299,43 @@ func TestSMSBudgetAndVeto(t *testing.T) {
 }
 
 // TestBudgetRefusalVoidsItsCode: the budget is a sum over counters that no
-// store gate can check, so a send it refuses has stored its code in the
-// same call as its caps; the code is voided again, and what the send
-// added to the destination and the budget taken back.
+// store gate can check, so the send that finds it spent has stored its
+// code in the same call as its caps; the code is voided again, and what
+// the send added to the destination and the budget taken back. Until the
+// budget can have room again the replica refuses SMS sends before any
+// store call, so a pending code survives and a flood costs the store
+// nothing.
 func TestBudgetRefusalVoidsItsCode(t *testing.T) {
-	e := newEnv(t, func(c *security.Config) { c.Limits.SMSBudgetPerHour = 1 })
-	rec := &recordingStore{Store: e.store}
-	svc, err := security.New(rec, e.out, security.Config{Secret: testSecret, Now: e.clock.Now, Limits: security.Limits{SMSBudgetPerHour: 1}})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = svc.Close(bg) })
-	require.NoError(t, svc.CreateAccount(bg, security.NewAccount{UserID: "u1", Password: goodPass}))
+	var rec *recordingStore
+	s := securitytest.NewService(t,
+		securitytest.WithConfig(func(c *security.Config) { c.Secret, c.Limits.SMSBudgetPerHour = testSecret, 2 }),
+		securitytest.WithStore(func(m *memstore.Store) security.Store {
+			rec = &recordingStore{Store: m}
+			return rec
+		}))
+	e := &env{svc: s.Service, store: s.Store, clock: s.Clock, out: s.Outbox, events: s.Events, logs: s.Logs}
+	svc := e.svc
+	for _, u := range []string{"u1", "u2"} {
+		require.NoError(t, svc.CreateAccount(bg, security.NewAccount{UserID: u, Password: goodPass}))
+	}
 	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneA))
+	pending := e.out.LastCode(t, phoneA)
+	require.NoError(t, svc.SendPhoneCode(bg, "u2", phoneB))
+	e.clock.Advance(2 * time.Minute) // past the cooldowns
 	n := len(rec.calls())
-	requireRateLimited(t, svc.SendPhoneCode(bg, "u1", phoneB))
+	requireRateLimited(t, svc.SendPhoneCode(bg, "u2", phoneB))
 	assert.Equal(t, []string{"GetAccount", "PutCode", "DeleteCode", "Count"}, rec.calls()[n:],
 		"the refused send's code is deleted and its destination caps refunded")
+	n = len(rec.calls())
+	for range 10 {
+		requireRateLimited(t, svc.SendPhoneCode(bg, "u1", phoneA))
+	}
+	assert.Equal(t, []string{"GetAccount"}, rec.calls()[n:n+1])
+	assert.Len(t, rec.calls(), n+10, "a spent budget refuses before any state call")
+	assert.Equal(t, 11, e.events.Count(security.EventSMSBudgetExhausted))
+	require.NoError(t, svc.BindPhone(bg, "u1", phoneA, pending), "the pending code survived")
 	e.clock.Advance(time.Hour + 6*time.Minute) // the budget's hour, counted in twelfths
-	require.NoError(t, svc.SendPhoneCode(bg, "u1", phoneB), "the refund left phoneB's cooldown unspent")
+	require.NoError(t, svc.SendPhoneCode(bg, "u2", phoneB), "the budget has room again, and the refund left phoneB's cooldown unspent")
 }
 
 func TestCountryAllowList(t *testing.T) {

@@ -2,6 +2,7 @@ package security
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -15,25 +16,37 @@ import (
 // and stores a new one for scope in the same store call, voiding the
 // previous code of the scope, and returns its digits. A ticket t (a flow
 // or a link that the code belongs to) is stored in the same write. A send
-// that a gate refuses stores nothing; one that the SMS budget refuses (the
-// budget is a sum the store cannot gate) has its code voided again.
+// that a gate refuses stores nothing. The SMS budget is a sum the store
+// cannot gate: a send it refuses has its code voided again, and the
+// replica then refuses SMS sends without a store call until the budget's
+// oldest hour leaves it (the count cannot fall before, since refused sends
+// take their add back), so while the budget is spent a pending code is
+// voided at most once per replica, and a flood costs the store nothing.
 func (s *Service) issueCode(ctx context.Context, req SendRequest, rq requester, scope string, t *Ticket) (string, error) {
 	sb, err := s.sendGates(ctx, req, rq)
 	if err != nil {
 		return "", err
 	}
+	now := s.now()
+	if until := s.budgetFull.Load(); sb.sms && now.UnixNano() < until {
+		s.budgetDrop(ctx, sb.b.name, Message{Channel: req.Channel, To: req.To, Purpose: req.Purpose, UserID: req.UserID})
+		return "", rateLimited(time.Duration(until - now.UnixNano()))
+	}
 	code, err := s.newCode()
 	if err != nil {
 		return "", err
 	}
-	now := s.now()
 	c := Code{Scope: scope, MAC: s.codeMAC(scope, req.To, code), ExpiresAt: now.Add(s.lim.CodeTTL), Ticket: t}
 	stored, tallies, err := s.store.PutCode(ctx, now, c, sb.hits)
 	if err != nil {
 		return "", s.storeErr(err)
 	}
 	if err := s.judgeSend(ctx, req, sb, tallies, now); err != nil {
-		if stored {
+		if stored { // only the budget refuses a stored code
+			var rl *RateLimitError
+			if errors.As(err, &rl) {
+				s.budgetFull.Store(now.Add(rl.RetryAfter).UnixNano())
+			}
 			s.voidCode(ctx, scope)
 		}
 		return "", s.refundSend(ctx, now, err, sb, tallies)

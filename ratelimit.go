@@ -94,14 +94,19 @@ func (b budget) spent(tallies []Tally) (n int, next time.Time) {
 func (s *Service) checkBudget(ctx context.Context, b budget, tallies []Tally, m Message, now time.Time) time.Duration {
 	n, next := b.spent(tallies)
 	if n > s.lim.SMSBudgetPerHour {
-		s.log.WarnContext(ctx, "security: SMS budget spent, message dropped", slog.String("purpose", string(m.Purpose)), slog.String("to", Mask(m.To)))
-		s.emit(ctx, Event{Type: EventSMSBudgetExhausted, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: b.name})
+		s.budgetDrop(ctx, b.name, m)
 		return waitFor(Tally{Next: next}, now)
 	}
 	if mark := s.lim.SMSBudgetPerHour * 8 / 10; mark >= 2 && n >= mark {
 		s.emit(ctx, Event{Type: EventSMSBudgetWarning, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: b.name})
 	}
 	return 0
+}
+
+// budgetDrop logs and emits an SMS that budget name has no room for.
+func (s *Service) budgetDrop(ctx context.Context, name string, m Message) {
+	s.log.WarnContext(ctx, "security: SMS budget spent, message dropped", slog.String("purpose", string(m.Purpose)), slog.String("to", Mask(m.To)))
+	s.emit(ctx, Event{Type: EventSMSBudgetExhausted, UserID: m.UserID, Destination: Mask(m.To), Purpose: m.Purpose, Reason: name})
 }
 
 // sendBatch is a send's part of the store call that stores its code: the

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/acctsec/security/passhash"
@@ -165,17 +166,20 @@ type Service struct {
 	hash     HashParams
 	keys     keyring
 	budget   budgetKeys
-	phones   PhoneNormalizer
-	allowCC  map[string]bool
-	log      *slog.Logger
-	now      func() time.Time
-	rand     io.Reader
-	link     *url.URL
-	hashSem  chan struct{}
-	legacy   *passhash.Schemes
-	locks    keyLocks
-	decoy    string
-	obs      *Observer
+	// budgetFull is when, as far as this replica has seen, the code SMS
+	// budget has room again (unix ns; see issueCode).
+	budgetFull atomic.Int64
+	phones     PhoneNormalizer
+	allowCC    map[string]bool
+	log        *slog.Logger
+	now        func() time.Time
+	rand       io.Reader
+	link       *url.URL
+	hashSem    chan struct{}
+	legacy     *passhash.Schemes
+	locks      keyLocks
+	decoy      string
+	obs        *Observer
 
 	queue    chan job
 	wg       sync.WaitGroup
