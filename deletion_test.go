@@ -157,6 +157,7 @@ func untagged(scope string) string {
 // exceptions are checked to be the only ones left); throttle windows,
 // which are kept on purpose, are the only other keys.
 func TestDeleteAccountLeavesNothingNamingTheUser(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t)
 	l := newLedger(e.store)
 	svc, err := security.New(l, e.out, security.Config{Secret: testSecret, Now: e.clock.Now,

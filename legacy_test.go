@@ -33,6 +33,7 @@ func storedHash(t *testing.T, e *env, userID string) *security.Account {
 // password as the old system did, a wrong one changes nothing, and the first
 // success replaces it with argon2id.
 func TestLegacyPasswordIsVerifiedThenUpgraded(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	for _, tc := range []struct{ name, hash, salt, scheme, password, prefix string }{
 		{"htpasswd bcrypt", htpasswdBcrypt, "", "", "pässwörd密码", "$2y$"},
 		{"Spring {bcrypt}", springBcrypt, "", "", "password", "{bcrypt}"},
@@ -75,6 +76,7 @@ func TestLegacyPasswordChangeIsOneUpdate(t *testing.T) {
 // checked once under its scheme, keeps the lockout, then becomes a peppered
 // argon2id hash.
 func TestLegacyPINIsVerifiedThenRepeppered(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t)
 	require.NoError(t, e.svc.CreateAccount(bg, security.NewAccount{UserID: "u1", Password: goodPass,
 		PayPasswordHash: discuzPIN, PayPasswordSalt: discuzSalt, PayPasswordScheme: "md5-md5pass-salt"}))

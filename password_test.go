@@ -149,6 +149,7 @@ func TestPasswordLockout(t *testing.T) {
 }
 
 func TestPasswordLockoutAfter100UntilReset(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t, func(c *security.Config) {
 		c.Limits.PasswordFailures = 10
 		c.Limits.PasswordLockFor = time.Minute

@@ -168,6 +168,7 @@ func TestSetPasswordRefusesOtherCodes(t *testing.T) {
 // TestPasswordlessGuessesDoNotLockTheFirstPassword: strangers guessing at
 // an account that has no password cannot lock the one it sets later.
 func TestPasswordlessGuessesDoNotLockTheFirstPassword(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t)
 	e.passwordless(t, "sms1", phoneA)
 	for range 20 {

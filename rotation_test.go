@@ -85,6 +85,7 @@ func pinKeyID(t *testing.T, e *env, userID string) string {
 // still hold. Codes sent before a rotation are void after it, as
 // documented.
 func TestSecretRotationTwice(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t) // e.svc runs on testSecret: secret A
 	keyA, keyB, keyC := testSecret, newSecret(t), newSecret(t)
 	svcA := e.svc
@@ -260,6 +261,7 @@ func TestRotationConfigRefused(t *testing.T) {
 // pepper with A (but know B) and replicas that pepper with B (and know A)
 // verify each other's PINs, and keep every lock.
 func TestRotationRollout(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t)
 	keyA, keyB := testSecret, newSecret(t)
 	e.register(t, "u1", "")

@@ -220,6 +220,7 @@ func TestOwnerSendsHaveTheirOwnBudget(t *testing.T) {
 // clients lock unknown clients until a reset; the owner's known device signs
 // in all the same, and its own failures lock only itself.
 func TestPasswordLockoutSparesKnownDevices(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t)
 	e.register(t, "alice", phoneA)
 	tok, err := e.svc.SignIn(bg, "alice", goodPass)
@@ -259,6 +260,7 @@ func TestPasswordLockoutSparesKnownDevices(t *testing.T) {
 // that password, so a reset lifts the locks of every known device and of
 // unknown clients at once, not only those of the device it came from.
 func TestResetUnlocksEveryDevice(t *testing.T) {
+	t.Parallel() // argon2-bound: its own Service and store
 	e := newEnv(t)
 	e.register(t, "alice", phoneA)
 	var devs []context.Context

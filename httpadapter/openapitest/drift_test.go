@@ -118,6 +118,7 @@ func TestValidationCatchesDrift(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each case validates every recorded exchange: CPU-bound
 			var raw map[string]any
 			if err := json.Unmarshal(httpadapter.OpenAPI(), &raw); err != nil {
 				t.Fatal(err)
