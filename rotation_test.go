@@ -85,7 +85,7 @@ func pinKeyID(t *testing.T, e *env, userID string) string {
 // still hold. Codes sent before a rotation are void after it, as
 // documented.
 func TestSecretRotationTwice(t *testing.T) {
-	t.Parallel() // argon2-bound: its own Service and store
+	t.Parallel()   // argon2-bound: its own Service and store
 	e := newEnv(t) // e.svc runs on testSecret: secret A
 	keyA, keyB, keyC := testSecret, newSecret(t), newSecret(t)
 	svcA := e.svc
