@@ -20,12 +20,6 @@ func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gat
 		return false, nil, fmt.Errorf("pgstore: put code: empty scope: %w", security.ErrInvalidArgument)
 	}
 	args := append([]any{c.Scope, c.MAC, toNS(c.ExpiresAt), c.Tries}, ticketArgs(c.Ticket)...)
-	if len(gates) == 0 {
-		if _, err := s.pool.Exec(ctx, s.q.putCode, args...); err != nil {
-			return false, nil, wrap("put code", err)
-		}
-		return true, []security.Tally{}, nil
-	}
 	a, err := newHitArgs(now, gates)
 	if err != nil {
 		return false, nil, err
@@ -37,7 +31,7 @@ func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gat
 		stored  bool
 	)
 	args = append(args, a.keys, a.widths, a.buckets, a.adds, a.maxes, a.resets)
-	if err := s.pool.QueryRow(ctx, s.q.putCodeGated, args...).Scan(&counts, &applied, &oldest, &stored); err != nil {
+	if err := s.pool.QueryRow(ctx, s.q.putCode, args...).Scan(&counts, &applied, &oldest, &stored); err != nil {
 		return false, nil, wrap("put code", err)
 	}
 	tallies, err := a.tallies(counts, applied, oldest)

@@ -9,7 +9,7 @@ type queries struct {
 	updateAccount, accountExists                              string
 	deleteAccount                                             string
 
-	putCode, putCodeGated, verifyCode, deleteCode string
+	putCode, verifyCode, deleteCode string
 
 	putTicket, getTicket, takeTicket, deleteTicketScope string
 
@@ -39,11 +39,10 @@ func newQueries(schema string) queries {
 		accountExists: sql(`SELECT EXISTS (SELECT 1 FROM {{schema}}.accounts WHERE user_id = $1)`),
 		deleteAccount: sql(`DELETE FROM {{schema}}.accounts WHERE user_id = $1`),
 
-		putCode: sql(`SELECT {{schema}}.put_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 		// The gates are counted first; the code is put only when every
 		// gate with a Max ($15) was applied. One statement, so one
 		// transaction: an error applies nothing.
-		putCodeGated: sql(`WITH g AS MATERIALIZED (
+		putCode: sql(`WITH g AS MATERIALIZED (
 				SELECT counts, applied, oldest FROM {{schema}}.count_hits($11, $12, $13, $14, $15, $16)
 			), p AS MATERIALIZED (
 				SELECT {{schema}}.put_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) FROM g

@@ -14,18 +14,6 @@ import (
 // place), with fields m (the MAC), x (expiry, unix ms) and t (wrong tries
 // so far).
 
-// putCodeScript stores a code, replacing every field of an earlier one,
-// and with it, when given, a ticket (putTicket, see ticketLua).
-// KEYS[1] code, then (Code.Ticket) the ticket and, when it has a scope, its
-// scope pointer; ARGV mac, expiry ms, tries, ttl ms, then the ticket's
-// nine putTicket arguments.
-var putCodeScript = redis.NewScript(ticketLua + `
-redis.call('HSET', KEYS[1], 'm', ARGV[1], 'x', ARGV[2], 't', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-if #KEYS > 1 then putTicket(KEYS[2], KEYS[3], unpack(ARGV, 5, 13)) end
-return 1
-`)
-
 // verifyCodeScript checks the failure counters, then a MAC against the live
 // code, which it consumes (storing the OnMatch ticket, if any, with
 // putTicket), or counts the wrong try and deletes the code at the last
@@ -80,14 +68,15 @@ return out
 
 func (s *Store) codeKey(scope string) string { return s.place("code", scope) }
 
-// putCodeGatedScript applies gates as countScript applies hits and then,
-// when every gate with a Max was applied, stores the code as putCodeScript
-// does. KEYS[1] code, KEYS[1+i] gate i (i = 1..ng), then (Code.Ticket) the
-// ticket and, when it has a scope, its scope pointer; ARGV mac, expiry ms,
-// tries, ttl ms, ng, then five per gate as countScript takes per hit, then
-// the ticket's nine putTicket arguments.
+// putCodeScript applies gates as countScript applies hits and then, when
+// every gate with a Max was applied, stores a code, replacing every field
+// of an earlier one, and with it, when given, a ticket (putTicket, see
+// ticketLua). KEYS[1] code, KEYS[1+i] gate i (i = 1..ng), then
+// (Code.Ticket) the ticket and, when it has a scope, its scope pointer;
+// ARGV mac, expiry ms, tries, ttl ms, ng, then five per gate as
+// countScript takes per hit, then the ticket's nine putTicket arguments.
 // Returns {stored (1/0), then per gate: count, applied, oldest age}.
-var putCodeGatedScript = redis.NewScript(counterLua + ticketLua + `
+var putCodeScript = redis.NewScript(counterLua + ticketLua + `
 local ng = tonumber(ARGV[5])
 local out, ok = {0}, true
 for i = 1, ng do
@@ -151,14 +140,7 @@ func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gat
 				return false, tallies, nil
 			}
 		}
-		gates, cs = nil, nil
-	}
-	if len(gates) == 0 {
-		keys := append([]string{code}, tp.keys...)
-		if err := putCodeScript.Run(ctx, s.client, keys, append(args, tp.args...)...).Err(); err != nil {
-			return false, nil, fail(ctx, "put code", err)
-		}
-		return true, tallies, nil
+		cs = nil // counted: the script stores the code only
 	}
 	keys := make([]string, 1, 1+len(cs)+len(tp.keys))
 	keys[0] = code
@@ -169,7 +151,7 @@ func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gat
 	}
 	keys = append(keys, tp.keys...)
 	args = append(args, tp.args...)
-	v, err := putCodeGatedScript.Run(ctx, s.client, keys, args...).Int64Slice()
+	v, err := putCodeScript.Run(ctx, s.client, keys, args...).Int64Slice()
 	if err != nil {
 		return false, nil, fail(ctx, "put code", err)
 	}
