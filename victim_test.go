@@ -421,20 +421,29 @@ func TestVetoedSendsSpendNoDestinationBudget(t *testing.T) {
 func TestRefusedSendsSpendNoDestinationBudget(t *testing.T) {
 	e := newEnv(t, func(c *security.Config) {
 		c.Limits.SendsPerIPHour = 1
-		c.Limits.SMSBudgetPerHour = 3
+		c.Limits.SMSBudgetPerHour = 4
 	})
 	e.register(t, "alice", phoneA)
+	// Alice's own flow, pending while mallory is refused.
+	flow, err := e.svc.StartForgotPassword(ctxFrom("192.0.2.43"), phoneA)
+	require.NoError(t, err)
+	e.waitFor(t, phoneA, 1)
+	code := e.out.LastCode(t, phoneA)
 	mallory := ctxFrom("198.51.100.7")
-	_, err := e.svc.StartForgotPassword(mallory, phoneB) // spends mallory's one send
+	_, err = e.svc.StartForgotPassword(mallory, phoneB) // spends mallory's one send
 	require.NoError(t, err)
 	for range 20 {
 		_, err := e.svc.StartForgotPassword(mallory, phoneA)
 		requireRateLimited(t, err)
 	}
 	assert.Equal(t, 20, e.events.Reasons(security.EventSendThrottled)["ip"])
-	// No cooldown, no hourly send and no budget was spent on phoneA.
+	_, err = e.svc.VerifyForgotPassword(ctxFrom("192.0.2.43"), flow, code)
+	require.NoError(t, err, "a refused send stores no flow and no code, so it voids neither of alice's")
+	// No hourly send and no budget was spent on phoneA (past the cooldown
+	// of alice's own send).
+	e.clock.Advance(time.Minute)
 	_, err = e.svc.StartForgotPassword(ctxFrom("192.0.2.44"), phoneA)
 	require.NoError(t, err, "a stranger's first send")
-	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA), "the owner's, on the third unit of the budget")
-	e.waitFor(t, phoneA, 2)
+	require.NoError(t, e.svc.SendPhoneCode(bg, "alice", phoneA), "the owner's, on the last unit of the budget")
+	e.waitFor(t, phoneA, 3)
 }
