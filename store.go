@@ -246,7 +246,9 @@ type Hit struct {
 	// below zero.
 	Add int
 	// Max, when above zero, makes the hit conditional: Add is applied only
-	// if Count+Add <= Max. Zero applies it unconditionally.
+	// if Count+Add <= Max. Zero applies it unconditionally. A hit with no
+	// Add and a Max is a check: Applied reports Count <= Max (the Service
+	// gates a send on failure counts so).
 	Max int
 	// Reset empties the counter before Add and Max are considered; a hit
 	// that Max refuses applies neither.
