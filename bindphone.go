@@ -156,6 +156,9 @@ func (s *Service) SendPhoneCode(ctx context.Context, userID, phone string) (err 
 	return nil
 }
 
+// memberCodeScope is where a signed-in user's code for phone e164 lives.
+// It carries the phone's shard tag, as the phone's failure counters do, so
+// a store can check the code and move them in one step on one slot.
 func (s *Service) memberCodeScope(userID, e164 string) string {
-	return s.key("code-member", userID, e164)
+	return s.destKey(e164, "code-member", userID, e164)
 }

@@ -217,3 +217,21 @@ func TestClusterForgotPasswordFlow(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterBindPhoneFlow binds a phone end to end on the cluster: a wrong
+// code, then the right one. The bind code's scope carries the phone's
+// shard tag, as its failure counters do, so the check is one script on
+// one slot.
+func TestClusterBindPhoneFlow(t *testing.T) {
+	client := newCluster(t)
+	svc, box, _ := clusterService(t, client, &testClock{t: time.Now()})
+	ctx := t.Context()
+	const phone = "+8613800138001"
+	require.NoError(t, svc.CreateAccount(ctx, security.NewAccount{UserID: "u1", Password: "correct horse battery"}))
+	require.NoError(t, svc.SendPhoneCode(ctx, "u1", phone))
+	code := box.code(t, phone)
+	wrong := []byte(code)
+	wrong[0] = '0' + (wrong[0]-'0'+1)%10
+	require.ErrorIs(t, svc.BindPhone(ctx, "u1", phone, string(wrong)), security.ErrInvalidCode)
+	require.NoError(t, svc.BindPhone(ctx, "u1", phone, code))
+}

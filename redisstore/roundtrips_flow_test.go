@@ -19,3 +19,14 @@ func TestRoundTripsPerFlow(t *testing.T) {
 	steps := securitytest.RoundTrips(t, security.Compose(accounts, e.store))
 	t.Log("store round trips per step:\n" + securitytest.FormatSteps(steps))
 }
+
+// TestClusterRoundTripsPerFlow runs the same code flows with their state on
+// the 3-master cluster: every step must work there (each check's code and
+// counters on one slot) within the same store calls.
+func TestClusterRoundTripsPerFlow(t *testing.T) {
+	rs, _ := clusterStore(t, newCluster(t))
+	accounts := memstore.New()
+	t.Cleanup(func() { _ = accounts.Close() })
+	steps := securitytest.RoundTrips(t, security.Compose(accounts, rs))
+	t.Log("store round trips per step:\n" + securitytest.FormatSteps(steps))
+}
