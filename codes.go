@@ -23,7 +23,7 @@ import (
 // take their add back), so while the budget is spent a pending code is
 // voided at most once per replica, and a flood costs the store nothing.
 func (s *Service) issueCode(ctx context.Context, req SendRequest, rq requester, scope string, t *Ticket) (string, error) {
-	sb, err := s.sendGates(ctx, req, rq)
+	sb, err := s.sendGates(ctx, req, rq, s.scopeTag(scope, req.To))
 	if err != nil {
 		return "", err
 	}
@@ -55,6 +55,16 @@ func (s *Service) issueCode(ctx context.Context, req SendRequest, rq requester, 
 		return "", fmt.Errorf("security: the store kept no code although every gate had room")
 	}
 	return code, nil
+}
+
+// scopeTag is the shard tag of dest, read off the code scope that carries
+// it (destKey) rather than derived again; a scope from before tags has
+// none.
+func (s *Service) scopeTag(scope, dest string) string {
+	if tag := tagOf(scope); tag != "" {
+		return tag
+	}
+	return s.destTag(dest)
 }
 
 // voidCode deletes a code whose message could not be delivered. It uses a
@@ -125,13 +135,7 @@ func (s *Service) verifyCode(ctx context.Context, c codeCheck) error {
 	if !validCodeFormat(c.code) {
 		mac = s.codeMAC(c.scope, c.dest, "malformed")
 	}
-	// A code scope carries its destination's tag (destKey), so the tag
-	// need not be derived again; a scope from before tags has none.
-	tag := tagOf(c.scope)
-	if tag == "" {
-		tag = s.destTag(c.dest)
-	}
-	fails := s.failHits(tag, c.dest, c.rq, c.sent)
+	fails := s.failHits(s.scopeTag(c.scope, c.dest), c.dest, c.rq, c.sent)
 	res, tallies, err := s.store.VerifyCode(ctx, now, CodeCheck{Scope: c.scope, MAC: mac, MaxTries: s.lim.CodeTries, Failures: fails, OnMatch: c.onMatch})
 	if err != nil {
 		return s.storeErr(err)

@@ -125,8 +125,8 @@ type sendBatch struct {
 // The destination's caps are split: sends the owner asks for (rq.owner)
 // have caps of their own, which requests from anyone else cannot spend.
 // Every send passes here, so this is also where Config.RequireClientIP
-// refuses a context without a client IP.
-func (s *Service) sendGates(ctx context.Context, req SendRequest, rq requester) (sendBatch, error) {
+// refuses a context without a client IP. tag is the shard tag of req.To.
+func (s *Service) sendGates(ctx context.Context, req SendRequest, rq requester, tag string) (sendBatch, error) {
 	if err := s.checkClientIP(ctx); err != nil {
 		return sendBatch{}, err
 	}
@@ -155,7 +155,7 @@ func (s *Service) sendGates(ctx context.Context, req SendRequest, rq requester) 
 	}
 	sb.own = len(sb.hits)
 	// A read with room below DestinationFailures: blocked at that many.
-	for _, k := range s.failKeys(s.destTag(req.To), req.To, rq, true) {
+	for _, k := range s.failKeys(tag, req.To, rq, true) {
 		add(Hit{Key: k, Window: s.lim.DestinationFailureWindow, Max: s.lim.DestinationFailures - 1}, "destination_failures")
 	}
 	destKey := "send-dest"
