@@ -241,3 +241,37 @@ func TestVerifyCodeInvalid(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, security.CodeMatched, got, "no try was counted on the code")
 }
+
+// TestPutCodeAndVerifyCodeTakeLocksInOneOrder: a PutCode whose gate adds to
+// a counter and a wrong check moving the same counter, on the same code,
+// run concurrently: both take the counter's lock before the code row, so
+// neither waits on the other in a circle (PostgreSQL would abort one with
+// "deadlock detected").
+func TestPutCodeAndVerifyCodeTakeLocksInOneOrder(t *testing.T) {
+	st := newStore(t, newPool(t, nil), pgstore.Config{})
+	ctx := context.Background()
+	shared := security.Hit{Key: "t.shared", Window: time.Hour, Add: 1}
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for i := range 200 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, _, err := st.PutCode(ctx, base, security.Code{Scope: "t.code", MAC: macRight, ExpiresAt: base.Add(time.Hour)}, []security.Hit{shared})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, _, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "t.code", MAC: macWrong, MaxTries: 1000, Failures: []security.Hit{shared}})
+			errs <- err
+		}()
+		if i%20 == 19 {
+			wg.Wait()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}

@@ -15,8 +15,11 @@ DROP FUNCTION {{schema}}.verify_code(text, bytea, bigint, int, text[], bigint[],
 
 -- put_code stores the code of p_scope, replacing (voiding) any code of that
 -- scope, and, when p_t_id is not NULL, the ticket p_t_* as put_ticket does.
--- The code row is written before the ticket rows, the order verify_code
--- locks them in.
+-- The code row is written before the ticket rows. A PutCode counts its
+-- gates (count_hits, which locks their counters) before it calls put_code,
+-- so every statement takes counters, then the code row, then tickets: the
+-- order verify_code takes them in too, and none waits on another in a
+-- circle.
 CREATE FUNCTION {{schema}}.put_code(p_scope text, p_mac bytea, p_expires bigint, p_tries int,
         p_t_id text DEFAULT NULL, p_t_scope text DEFAULT NULL, p_t_user text DEFAULT NULL,
         p_t_dest text DEFAULT NULL, p_t_verified boolean DEFAULT NULL, p_t_expires bigint DEFAULT NULL)
@@ -36,10 +39,10 @@ $fn$;
 -- stored as put_ticket stores it when the result is 1 (matched), after the
 -- code is consumed and in the same transaction:
 --
---  1. It locks the code row, then the failure counters a wrong try moves
---     (ascending, as count_hits does). Concurrent checks of one scope take
---     turns on the code row; checks sharing a failure counter take turns on
---     its lock.
+--  1. It locks the failure counters a wrong try moves (ascending, as
+--     count_hits does), then the code row: the order a PutCode takes them
+--     in. Checks sharing a failure counter take turns on its lock;
+--     concurrent checks of one scope take turns on the code row.
 --  2. If any failure hit with a Max has no room (count + add > max) the
 --     result is 4 (blocked) and nothing changes; the code is not looked at.
 --  3. Otherwise the code is checked: 0 missing (none, or expired), 1
@@ -68,11 +71,11 @@ DECLARE
     n int := coalesce(cardinality(p_keys), 0);
 BEGIN
     counts := '{}'; applied := '{}'; oldest := '{}';
-    SELECT k.mac, k.expires_ns, k.tries INTO c
-      FROM {{schema}}.codes k WHERE k.scope = p_scope FOR UPDATE;
     IF n > 0 THEN
         PERFORM {{schema}}.counter_lock(p_keys, p_widths, ARRAY(SELECT a <> 0 FROM unnest(p_adds) AS a));
     END IF;
+    SELECT k.mac, k.expires_ns, k.tries INTO c
+      FROM {{schema}}.codes k WHERE k.scope = p_scope FOR UPDATE;
     result := -1;
     FOR i IN 1 .. n LOOP
         r := {{schema}}.counter_hit(p_keys[i], p_widths[i], p_buckets[i], 0, 0, false);
