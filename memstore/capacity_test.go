@@ -195,8 +195,9 @@ func TestCapPutCode(t *testing.T) {
 }
 
 // TestCapVerifyCode: a wrong code on a full Store that would create a
-// failure counter changes nothing, neither the code's tries nor the
-// counters it already has; checks that create no counter are unaffected.
+// failure counter moves none of its counters but counts its try on the
+// code (a try needs no slot); checks that create no counter are
+// unaffected.
 func TestCapVerifyCode(t *testing.T) {
 	ctx := t.Context()
 	t0 := capT0
@@ -224,10 +225,11 @@ func TestCapVerifyCode(t *testing.T) {
 	requireFull(t, err)
 	require.Equal(t, 1, count("x.old"), "a refused check moves no counter")
 	require.Zero(t, count("x.new"))
-	// The refused check counted no try: the code survives a wrong one.
+	// The refused check counted its try: one more wrong one voids the code.
 	res, tallies := verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("wrong"), MaxTries: 2, Failures: fail("x.old")})
-	require.Equal(t, security.CodeWrong, res)
+	require.Equal(t, security.CodeVoided, res)
 	require.Equal(t, 2, tallies[0].Count)
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
 
 	// A match, a miss and a block need no slot.
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("m"), MaxTries: 2, Failures: fail("x.new")})
@@ -247,6 +249,35 @@ func TestCapVerifyCode(t *testing.T) {
 	require.Equal(t, security.CodeWrong, res)
 	require.Equal(t, []int{1, 2}, []int{tallies[0].Count, tallies[1].Count}, "a key twice in Failures needs one slot")
 	require.Equal(t, int64(testCap), s.entries.Load())
+	requireExact(t, s)
+}
+
+// TestCapFullStoreBoundsGuesses: on a full Store a wrong guess whose
+// failure counter cannot be created is refused, but still counts its try,
+// so a code cannot be guessed past MaxTries while the Store stays full.
+func TestCapFullStoreBoundsGuesses(t *testing.T) {
+	ctx := t.Context()
+	t0 := capT0
+	s, _ := capStore(t)
+	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("right"), ExpiresAt: t0.Add(time.Hour)}))
+	for i := range testCap - 1 {
+		add(t, s, "k"+strconv.Itoa(i), t0, time.Hour, 1)
+	}
+	guess := func(i int) (security.CodeResult, error) {
+		res, _, err := s.VerifyCode(ctx, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("wrong"), MaxTries: 3,
+			Failures: []security.Hit{{Key: "x.attacker" + strconv.Itoa(i), Window: time.Hour, Add: 1, Max: 10}}})
+		return res, err
+	}
+	for i := range 2 {
+		_, err := guess(i)
+		requireFull(t, err)
+	}
+	// The third voids the code, whose slot then takes the counter.
+	res, err := guess(2)
+	require.NoError(t, err)
+	require.Equal(t, security.CodeVoided, res)
+	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("right"), MaxTries: 3})
+	require.Equal(t, security.CodeMissing, res, "the right code comes too late")
 	requireExact(t, s)
 }
 

@@ -93,10 +93,12 @@ func (s *Store) putCode(sh *shard, scope string, e codeEntry, t *security.Ticket
 // slot; a wrong try is counted, and the code deleted when the tries reach
 // c.MaxTries, or 1 when it is below 1); on a wrong try every failure hit is applied without
 // its Max. An empty scope or an invalid hit is an error wrapping
-// security.ErrInvalidArgument. When a wrong try would create a failure
-// counter and the Store is full, it sweeps expired entries, at most once
-// a second, and if that frees too few slots changes nothing and returns an
-// error wrapping security.ErrBusy.
+// security.ErrInvalidArgument. A wrong try always counts on the code,
+// which needs no slot, so a full Store never lets a code be guessed past
+// its tries. When its failure counters would need new slots and the Store
+// is full, it sweeps expired entries, at most once a second, and if that
+// frees too few slots applies none of them and returns an error wrapping
+// security.ErrBusy.
 func (s *Store) VerifyCode(_ context.Context, now time.Time, c security.CodeCheck) (security.CodeResult, []security.Tally, error) {
 	if c.Scope == "" {
 		return security.CodeMissing, nil, errEmptyScope
@@ -109,17 +111,17 @@ func (s *Store) VerifyCode(_ context.Context, now time.Time, c security.CodeChec
 	n := now.UnixNano()
 	res, tallies, full := s.verifyCode(n, c)
 	if full && s.sweepIfDue(n) {
-		res, tallies, full = s.verifyCode(n, c)
+		tallies, full = s.lockedFailures(c.Failures, n)
 	}
 	if full {
-		return security.CodeMissing, nil, fmt.Errorf("memstore: full (see WithMaxEntries): no room for the failure counters of a wrong code, so nothing changed: %w", security.ErrBusy)
+		return security.CodeMissing, nil, fmt.Errorf("memstore: full (see WithMaxEntries): the wrong try counted on the code, but there was no room for its failure counters: %w", security.ErrBusy)
 	}
 	return res, tallies, nil
 }
 
 // verifyCode is VerifyCode with its arguments checked: it reports full,
-// having changed nothing, when a wrong try needs more new counters than
-// the Store has free slots.
+// having counted the wrong try on the code but applied no failure hit,
+// when the hits need more new counters than the Store has free slots.
 func (s *Store) verifyCode(n int64, c security.CodeCheck) (security.CodeResult, []security.Tally, bool) {
 	keys := make([]string, 0, 1+len(c.Failures))
 	keys = append(keys, c.Scope)
@@ -156,12 +158,6 @@ func (s *Store) verifyCode(n int64, c security.CodeCheck) (security.CodeResult, 
 		return security.CodeMatched, tallies, false
 	}
 
-	// A wrong try: take the slots of the counters it creates first, so
-	// that a full Store changes nothing.
-	prepaid := s.newCounters(c.Failures)
-	if !s.reserveN(prepaid) {
-		return security.CodeMissing, nil, true
-	}
 	res := security.CodeWrong
 	if e.tries++; e.tries >= max(c.MaxTries, 1) {
 		s.deleteCode(sh, c.Scope)
@@ -169,11 +165,36 @@ func (s *Store) verifyCode(n int64, c security.CodeCheck) (security.CodeResult, 
 	} else {
 		sh.codes[c.Scope] = e
 	}
-	for i, h := range c.Failures {
+	tallies, full := s.addFailures(c.Failures, n)
+	return res, tallies, full
+}
+
+// addFailures applies the failure hits of a wrong try without their Max,
+// all or none: it takes the slots of the counters they create first, and
+// reports full, applying nothing, when there are too few. The caller holds
+// the shard locks of their keys.
+func (s *Store) addFailures(hits []security.Hit, n int64) ([]security.Tally, bool) {
+	prepaid := s.newCounters(hits)
+	if !s.reserveN(prepaid) {
+		return nil, true
+	}
+	tallies := make([]security.Tally, len(hits))
+	for i, h := range hits {
 		tallies[i], _ = s.hit(s.shard(h.Key), h, n, false, &prepaid)
 	}
 	s.release(prepaid)
-	return res, tallies, false
+	return tallies, false
+}
+
+// lockedFailures is addFailures under the locks of the hits' shards.
+func (s *Store) lockedFailures(hits []security.Hit, n int64) ([]security.Tally, bool) {
+	keys := make([]string, len(hits))
+	for i, h := range hits {
+		keys[i] = h.Key
+	}
+	locked := s.lockShards(keys)
+	defer s.unlockShards(locked)
+	return s.addFailures(hits, n)
 }
 
 // consumeCodeFor deletes the code of scope, which exists, and stores t as

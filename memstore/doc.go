@@ -58,8 +58,10 @@
 // reached by stale entries frees itself. Then a Count hit that would create
 // a counter returns an error wrapping [security.ErrBusy] (the hits of the
 // batch before it were applied, it and those after it not); VerifyCode of a
-// wrong code whose failure hits would create a counter changes nothing, not
-// even the code's tries, and returns such an error; and PutCode (its gates
+// wrong code whose failure hits would create a counter counts its try on
+// the code (which needs no slot, so a full Store never lets a code be
+// guessed past its tries), applies none of the hits, and returns such an
+// error; and PutCode (its gates
 // applied, as a Count's hits) and PutTicket for a new scope or ID return
 // one too (PutCode with a ticket
 // when the code and the ticket together need more slots than are free). Reads, refused hits,
