@@ -141,9 +141,11 @@ type CodeCheck struct {
 }
 
 // CodeStore keeps pending one-time codes. Every method is one atomic
-// operation and, on a networked backend, one round trip.
+// operation and, on a networked backend, one round trip (a sharded store
+// whose PutCode gates lie on other shards than the code may take two).
 //
-// Errors: ErrInvalidArgument for a malformed argument (an empty scope, a
+// Errors: ErrInvalidArgument for a malformed argument (an empty scope or
+// MAC, a
 // hit a CounterStore would refuse, a ticket PutTicket would refuse), and
 // then nothing is applied;
 // anything else is a system failure. A missing code is not an error:
@@ -158,7 +160,10 @@ type CodeStore interface {
 	// it would have replaced alone. It reports whether c was stored, and
 	// the gates' tallies in order. With no gates, c is stored. Like a Count
 	// batch, the gates are each atomic on their own key, not one
-	// transaction with the code.
+	// transaction with the code; when the code cannot be stored after the
+	// gates were applied (a full store, a lost connection), the store takes
+	// back what they added before it returns the error, so a send that
+	// stored nothing spends none of its caps.
 	PutCode(ctx context.Context, now time.Time, c Code, gates []Hit) (bool, []Tally, error)
 	// VerifyCode checks c.MAC against the live code of c.Scope at now and,
 	// in the same atomic step, consumes it on a match or counts the wrong

@@ -194,6 +194,24 @@ func TestCapPutCode(t *testing.T) {
 	requireExact(t, s)
 }
 
+// TestCapPutCodeTakesBackItsGates: a code refused for want of a slot takes
+// back what its gates added, so the send that stored nothing spends none
+// of its caps.
+func TestCapPutCodeTakesBackItsGates(t *testing.T) {
+	ctx := t.Context()
+	t0 := capT0
+	s, _ := capStore(t)
+	add(t, s, "g", t0, time.Hour, 1)
+	for i := range testCap - 1 {
+		require.NoError(t, storeCode(ctx, s, security.Code{Scope: "c" + strconv.Itoa(i), MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
+	}
+	_, _, err := s.PutCode(ctx, t0, security.Code{Scope: "new", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)},
+		[]security.Hit{{Key: "g", Window: time.Hour, Add: 1, Max: 5}})
+	requireFull(t, err)
+	require.Equal(t, 1, add(t, s, "g", t0, time.Hour, 0).Count, "the gate's event was taken back")
+	requireExact(t, s)
+}
+
 // TestCapVerifyCode: a wrong code on a full Store that would create a
 // failure counter moves none of its counters but counts its try on the
 // code (a try needs no slot); checks that create no counter are
@@ -363,7 +381,7 @@ func TestCapConcurrent(t *testing.T) {
 				case 0:
 					_, err = s.Count(ctx, t0, []security.Hit{hit("l"+k, capWindow)})
 				case 1:
-					err = storeCode(ctx, s, security.Code{Scope: "c" + k, ExpiresAt: t0.Add(time.Hour)})
+					err = storeCode(ctx, s, security.Code{Scope: "c" + k, MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)})
 				case 2:
 					err = s.PutTicket(ctx, security.Ticket{ID: "t" + k, Scope: "s" + k, ExpiresAt: t0.Add(time.Hour)})
 				case 3:

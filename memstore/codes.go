@@ -21,15 +21,15 @@ type codeEntry struct {
 // with a Max was applied, stores a copy of c, replacing any code of the
 // same scope, and with it, in the same step, a copy of c.Ticket when set,
 // as PutTicket stores it. It reports whether it stored c. An empty scope
-// or an invalid gate is an error wrapping security.ErrInvalidArgument, and
+// or MAC, or an invalid gate is an error wrapping security.ErrInvalidArgument, and
 // nothing is applied. When the Store is full and the code or the ticket
 // needs a new slot, it sweeps the entries expired by the Store's clock
 // (see WithClock), at most once a second, and if that frees too few slots
-// stores nothing and returns an error wrapping security.ErrBusy (the gates
-// stay applied, as a Count's hits do).
+// stores nothing, takes back what the gates added, and returns an error
+// wrapping security.ErrBusy.
 func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
-	if c.Scope == "" {
-		return false, nil, errEmptyScope
+	if c.Scope == "" || len(c.MAC) == 0 {
+		return false, nil, fmt.Errorf("memstore: put code: empty scope or MAC: %w", security.ErrInvalidArgument)
 	}
 	tallies, err := s.Count(ctx, now, gates)
 	if err != nil {
@@ -53,7 +53,16 @@ func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gat
 	if s.sweepIfDue(s.now().UnixNano()) && s.putCode(sh, c.Scope, e, t) {
 		return true, tallies, nil
 	}
-	return false, tallies, errFull
+	var back []security.Hit
+	for i, g := range gates {
+		if g.Add > 0 && tallies[i].Applied {
+			back = append(back, security.Hit{Key: g.Key, Window: g.Window, Add: -g.Add})
+		}
+	}
+	if _, err := s.Count(ctx, now, back); err != nil {
+		return false, nil, err
+	}
+	return false, nil, errFull
 }
 
 var errEmptyScope = fmt.Errorf("memstore: empty code scope: %w", security.ErrInvalidArgument)

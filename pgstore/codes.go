@@ -13,11 +13,11 @@ import (
 // same scope, and c.Ticket when set, as PutTicket stores it: one statement
 // (count_hits, then the put_code function, which stores the ticket with
 // put_ticket), so one transaction, and an error applies nothing. An empty
-// scope or a gate Count would refuse is an error wrapping
+// scope or MAC, or a gate Count would refuse is an error wrapping
 // security.ErrInvalidArgument.
 func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gates []security.Hit) (bool, []security.Tally, error) {
-	if c.Scope == "" {
-		return false, nil, fmt.Errorf("pgstore: put code: empty scope: %w", security.ErrInvalidArgument)
+	if c.Scope == "" || len(c.MAC) == 0 {
+		return false, nil, fmt.Errorf("pgstore: put code: empty scope or MAC: %w", security.ErrInvalidArgument)
 	}
 	args := append([]any{c.Scope, c.MAC, toNS(c.ExpiresAt), c.Tries}, ticketArgs(c.Ticket)...)
 	a, err := newHitArgs(now, gates)

@@ -26,7 +26,7 @@ func allOps(st *pgstore.Store) map[string]func(context.Context) error {
 		"AccountByEmail": func(ctx context.Context) error { _, err := st.AccountByEmail(ctx, "a@b.c"); return err },
 		"UpdateAccount":  func(ctx context.Context) error { return st.UpdateAccount(ctx, a) },
 		"DeleteAccount":  func(ctx context.Context) error { return st.DeleteAccount(ctx, "u1") },
-		"PutCode":        func(ctx context.Context) error { return storeCode(ctx, st, security.Code{Scope: "s"}) },
+		"PutCode":        func(ctx context.Context) error { return storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight}) },
 		"VerifyCode": func(ctx context.Context) error {
 			_, _, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, Failures: h})
 			return err

@@ -103,7 +103,7 @@ return out
 // single-node (or Sentinel) client that is one script, so one round trip.
 // On a Cluster (or Ring) client the gates lie on other slots than the
 // code, so they are one Count and the code one script after it, two round
-// trips. The ticket is validated as PutTicket validates it; on any client
+// trips; when that script fails, what the gates added is taken back. The ticket is validated as PutTicket validates it; on any client
 // but a single-node one it must also share the code's hash tag (the
 // Service gives the scope and the ticket one shard prefix). An empty
 // scope or MAC, a gate Count would refuse or such a ticket is
@@ -112,39 +112,32 @@ func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gat
 	if c.Scope == "" || len(c.MAC) == 0 {
 		return false, nil, fmt.Errorf("redisstore: put code: empty scope or MAC: %w", security.ErrInvalidArgument)
 	}
-	cs := make([]counter, len(gates))
-	for i, h := range gates {
-		cn, err := s.counter("put code", now, h)
-		if err != nil {
-			return false, nil, err
-		}
-		cs[i] = cn
+	cs, err := s.counters("put code", now, gates)
+	if err != nil {
+		return false, nil, err
 	}
 	code := s.codeKey(c.Scope)
 	var tp ticketPut
 	if c.Ticket != nil {
-		var err error
 		if tp, err = s.withTicket("put code", code, *c.Ticket); err != nil {
 			return false, nil, err
 		}
 	}
-	args := []any{c.MAC, ms(c.ExpiresAt), c.Tries, s.putTTL(c.ExpiresAt).Milliseconds()}
-	tallies := make([]security.Tally, len(gates))
-	if len(gates) > 0 && (!s.oneNode || s.perHit || len(gates) > maxCallHits) {
-		var err error
-		if tallies, err = s.Count(ctx, now, gates); err != nil {
+	var counted []security.Tally // the gates' tallies, when a Count applied them first
+	if len(cs) > 0 && (!s.oneNode || s.perHit || len(cs) > maxCallHits) {
+		if counted, err = s.count(ctx, cs); err != nil {
 			return false, nil, err
 		}
 		for i, g := range gates {
-			if g.Max > 0 && !tallies[i].Applied {
-				return false, tallies, nil
+			if g.Max > 0 && !counted[i].Applied {
+				return false, counted, nil
 			}
 		}
 		cs = nil // counted: the script stores the code only
 	}
 	keys := make([]string, 1, 1+len(cs)+len(tp.keys))
 	keys[0] = code
-	args = append(args, len(cs))
+	args := []any{c.MAC, ms(c.ExpiresAt), c.Tries, s.putTTL(c.ExpiresAt).Milliseconds(), len(cs)}
 	for _, cn := range cs {
 		keys = append(keys, cn.key)
 		args = append(args, cn.args...)
@@ -152,16 +145,37 @@ func (s *Store) PutCode(ctx context.Context, now time.Time, c security.Code, gat
 	keys = append(keys, tp.keys...)
 	args = append(args, tp.args...)
 	v, err := putCodeScript.Run(ctx, s.client, keys, args...).Int64Slice()
+	if err == nil && len(v) != 1+3*len(cs) {
+		err = fmt.Errorf("malformed script result")
+	}
 	if err != nil {
+		if counted != nil {
+			s.takeBack(ctx, now, gates, counted)
+		}
 		return false, nil, fail(ctx, "put code", err)
 	}
-	if len(v) != 1+3*len(cs) {
-		return false, nil, fmt.Errorf("redisstore: put code: malformed script result")
+	if counted != nil {
+		return v[0] == 1, counted, nil
 	}
-	for i, cn := range cs {
-		tallies[i] = cn.tally(v[1+3*i], v[2+3*i], v[3+3*i])
+	return v[0] == 1, tallies(cs, v, 1), nil
+}
+
+// takeBack takes back, on a context that outlives ctx's cancellation,
+// the events that the applied gates added, when the code they gated could
+// not be stored: a failed send spends none of its caps.
+func (s *Store) takeBack(ctx context.Context, now time.Time, gates []security.Hit, tallies []security.Tally) {
+	var back []security.Hit
+	for i, g := range gates {
+		if g.Add > 0 && tallies[i].Applied {
+			back = append(back, security.Hit{Key: g.Key, Window: g.Window, Add: -g.Add})
+		}
 	}
-	return v[0] == 1, tallies, nil
+	if len(back) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, _ = s.Count(ctx, now, back) // best effort: the caller returns the first failure
 }
 
 // VerifyCode checks c.MAC against the live code of c.Scope at now in one
@@ -192,20 +206,18 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 	if c.Scope == "" {
 		return security.CodeMissing, nil, fmt.Errorf("redisstore: verify code: empty scope: %w", security.ErrInvalidArgument)
 	}
-	keys := make([]string, 1, 3+len(c.Failures))
+	cs, err := s.counters("verify code", now, c.Failures)
+	if err != nil {
+		return security.CodeMissing, nil, err
+	}
+	keys := make([]string, 1, 3+len(cs))
 	keys[0] = s.codeKey(c.Scope)
-	args := make([]any, 4, 4+5*len(c.Failures)+9)
-	args[0], args[1], args[2], args[3] = c.MAC, ms(now), max(c.MaxTries, 1), len(c.Failures)
-	cs := make([]counter, len(c.Failures))
-	for i, h := range c.Failures {
-		ct, err := s.counter("verify code", now, h)
-		if err != nil {
-			return security.CodeMissing, nil, err
-		}
+	args := make([]any, 4, 4+5*len(cs)+9)
+	args[0], args[1], args[2], args[3] = c.MAC, ms(now), max(c.MaxTries, 1), len(cs)
+	for _, ct := range cs {
 		if !s.oneNode && hashTag(ct.key) != hashTag(keys[0]) {
 			return security.CodeMissing, nil, fmt.Errorf("redisstore: verify code: scope and counter keys have different shard prefixes: %w", security.ErrInvalidArgument)
 		}
-		cs[i] = ct
 		keys = append(keys, ct.key)
 		args = append(args, ct.args...)
 	}
@@ -230,11 +242,7 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 	default:
 		return security.CodeMissing, nil, fmt.Errorf("redisstore: verify code: unexpected script result %d", v[0])
 	}
-	tallies := make([]security.Tally, len(cs))
-	for i, ct := range cs {
-		tallies[i] = ct.tally(v[1+3*i], v[2+3*i], v[3+3*i])
-	}
-	return res, tallies, nil
+	return res, tallies(cs, v, 1), nil
 }
 
 // DeleteCode removes the code of scope, if any. It is one DEL.

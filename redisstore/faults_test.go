@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -125,4 +126,46 @@ func TestHangingServer(t *testing.T) {
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
 		})
 	}
+}
+
+// failCodeScript is a hook that fails every script call touching a code
+// key, as a lost connection between a sharded PutCode's Count and its code
+// script would.
+type failCodeScript struct{}
+
+func (failCodeScript) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (failCodeScript) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (failCodeScript) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		for _, a := range cmd.Args() {
+			if s, ok := a.(string); ok && strings.Contains(s, ":code:") {
+				err := errors.New("connection lost")
+				cmd.SetErr(err)
+				return err
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// TestShardedPutCodeFailureTakesBackItsGates: on a sharded client (here a
+// Ring) PutCode applies its gates in a Count, then stores the code in a
+// script. When that script fails, the gates' events are taken back, so a
+// send that stored nothing spends none of its caps.
+func TestShardedPutCodeFailureTakesBackItsGates(t *testing.T) {
+	e := newEnv(t)
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"only": e.client.Options().Addr}, DB: e.client.Options().DB})
+	t.Cleanup(func() { _ = ring.Close() })
+	ring.AddHook(failCodeScript{})
+	s, err := redisstore.New(ring, redisstore.WithPrefix(e.prefix))
+	require.NoError(t, err)
+	now := time.Now()
+	gates := []security.Hit{{Key: "t.cooldown", Window: time.Minute, Add: 1, Max: 1}, {Key: "t.read", Window: time.Hour, Max: 5}}
+	_, _, err = s.PutCode(t.Context(), now, security.Code{Scope: "t.code", MAC: randomMAC(), ExpiresAt: now.Add(time.Minute)}, gates)
+	require.ErrorContains(t, err, "connection lost")
+	got, err := e.store.Count(t.Context(), now, []security.Hit{{Key: "t.cooldown", Window: time.Minute}})
+	require.NoError(t, err)
+	assert.Zero(t, got[0].Count, "the failed send's cooldown was taken back")
 }

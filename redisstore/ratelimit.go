@@ -148,16 +148,42 @@ func (c counter) tally(n, applied, old int64) security.Tally {
 // order. When a server has lost its script cache, the calls that met
 // NOSCRIPT (which applied nothing) are sent again with EVAL.
 func (s *Store) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
+	cs, err := s.counters("count", now, hits)
+	if err != nil {
+		return nil, err
+	}
+	return s.count(ctx, cs)
+}
+
+// counters validates hits and places them at now (see counter); op names
+// the operation in errors.
+func (s *Store) counters(op string, now time.Time, hits []security.Hit) ([]counter, error) {
 	cs := make([]counter, len(hits))
 	for i, h := range hits {
-		c, err := s.counter("count", now, h)
+		c, err := s.counter(op, now, h)
 		if err != nil {
 			return nil, err
 		}
 		cs[i] = c
 	}
-	out := make([]security.Tally, len(hits))
-	if len(hits) == 0 {
+	return cs, nil
+}
+
+// tallies decodes a script's count, applied flag and oldest age per
+// counter of cs, three numbers each from v[from].
+func tallies(cs []counter, v []int64, from int) []security.Tally {
+	out := make([]security.Tally, len(cs))
+	for i, c := range cs {
+		j := from + 3*i
+		out[i] = c.tally(v[j], v[j+1], v[j+2])
+	}
+	return out
+}
+
+// count is Count of hits already validated and placed.
+func (s *Store) count(ctx context.Context, cs []counter) ([]security.Tally, error) {
+	out := make([]security.Tally, len(cs))
+	if len(cs) == 0 {
 		return out, nil
 	}
 	calls := s.batches(cs)

@@ -100,6 +100,7 @@ func testGatesInvalid(t *testing.T, s CodeAndCounterStore) {
 		gates []security.Hit
 	}{
 		"an empty scope":     {security.Code{MAC: randomMAC(), ExpiresAt: now.Add(codeTTL)}, []security.Hit{{Key: key, Window: gateWindow, Add: 1}}},
+		"an empty MAC":       {security.Code{Scope: scope, ExpiresAt: now.Add(codeTTL)}, []security.Hit{{Key: key, Window: gateWindow, Add: 1}}},
 		"an empty gate key":  {security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(codeTTL)}, []security.Hit{{Key: key, Window: gateWindow, Add: 1}, {Window: gateWindow, Add: 1}}},
 		"a window too short": {security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(codeTTL)}, []security.Hit{{Key: key, Window: gateWindow, Add: 1}, {Key: unique("gate"), Window: security.CounterBuckets - 1, Add: 1}}},
 	} {
