@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/storetest"
 )
 
 // ticketRecorder is a Store that remembers every ticket put.
@@ -163,7 +164,7 @@ func TestForgotPasswordFlowOfBeforeTags(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, e.store.PutTicket(bg, security.Ticket{ID: id, Scope: strings.TrimPrefix(flowScopeA, "qtVn."),
 		UserID: "u1", Destination: phoneA, ExpiresAt: now.Add(15 * time.Minute)}))
-	require.NoError(t, storeCode(bg, e.store, security.Code{Scope: codeScope, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}))
+	require.NoError(t, storetest.StoreCode(bg, e.store, security.Code{Scope: codeScope, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}))
 
 	next, err := svc.VerifyForgotPassword(bg, handle, "123456")
 	require.NoError(t, err)

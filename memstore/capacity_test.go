@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/storetest"
 )
 
 const testCap = 100
@@ -170,26 +171,26 @@ func TestCapPutCode(t *testing.T) {
 	}
 
 	for i := range testCap {
-		require.NoError(t, storeCode(ctx, s, code("c"+strconv.Itoa(i))))
+		require.NoError(t, storetest.StoreCode(ctx, s, code("c"+strconv.Itoa(i))))
 	}
-	requireFull(t, storeCode(ctx, s, code("new")))
+	requireFull(t, storetest.StoreCode(ctx, s, code("new")))
 	res, _ := verify(t, s, t0, security.CodeCheck{Scope: "new", MAC: []byte("m"), MaxTries: 5})
 	require.Equal(t, security.CodeMissing, res, "the refused code was not stored")
 
 	// Replacing an existing code never fails.
 	c := code("c3")
 	c.MAC = []byte("n")
-	require.NoError(t, storeCode(ctx, s, c))
+	require.NoError(t, storetest.StoreCode(ctx, s, c))
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "c3", MAC: []byte("n"), MaxTries: 5})
 	require.Equal(t, security.CodeMatched, res)
 	// Consuming c3 freed a slot.
-	require.NoError(t, storeCode(ctx, s, code("new")))
-	require.ErrorIs(t, storeCode(ctx, s, code("new2")), security.ErrBusy)
+	require.NoError(t, storetest.StoreCode(ctx, s, code("new")))
+	require.ErrorIs(t, storetest.StoreCode(ctx, s, code("new2")), security.ErrBusy)
 	requireExact(t, s)
 
 	// After expiry by the Store's clock, the refusal's sweep makes room.
 	clock.Store(t0.Add(5 * time.Minute).UnixNano())
-	require.NoError(t, storeCode(ctx, s, code("new2")))
+	require.NoError(t, storetest.StoreCode(ctx, s, code("new2")))
 	require.Equal(t, 1, s.counts()["codes"])
 	requireExact(t, s)
 }
@@ -203,7 +204,7 @@ func TestCapPutCodeTakesBackItsGates(t *testing.T) {
 	s, _ := capStore(t)
 	add(t, s, "g", t0, time.Hour, 1)
 	for i := range testCap - 1 {
-		require.NoError(t, storeCode(ctx, s, security.Code{Scope: "c" + strconv.Itoa(i), MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
+		require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "c" + strconv.Itoa(i), MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
 	}
 	_, _, err := s.PutCode(ctx, t0, security.Code{Scope: "new", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)},
 		[]security.Hit{{Key: "g", Window: time.Hour, Add: 1, Max: 5}})
@@ -232,7 +233,7 @@ func TestCapVerifyCode(t *testing.T) {
 		return add(t, s, key, t0, window, 0).Count
 	}
 
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
+	require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
 	add(t, s, "x.old", t0, window, 1)
 	for i := range testCap - 2 {
 		add(t, s, "k"+strconv.Itoa(i), t0, window, 1)
@@ -247,12 +248,12 @@ func TestCapVerifyCode(t *testing.T) {
 	res, tallies := verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("wrong"), MaxTries: 2, Failures: fail("x.old")})
 	require.Equal(t, security.CodeVoided, res)
 	require.Equal(t, 2, tallies[0].Count)
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
+	require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
 
 	// A match, a miss and a block need no slot.
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("m"), MaxTries: 2, Failures: fail("x.new")})
 	require.Equal(t, security.CodeMatched, res)
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
+	require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)}))
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.none", MAC: []byte("m"), MaxTries: 2, Failures: fail("x.new")})
 	require.Equal(t, security.CodeMissing, res)
 	res, _ = verify(t, s, t0, security.CodeCheck{Scope: "x.code", MAC: []byte("m"), MaxTries: 2,
@@ -277,7 +278,7 @@ func TestCapFullStoreBoundsGuesses(t *testing.T) {
 	ctx := t.Context()
 	t0 := capT0
 	s, _ := capStore(t)
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("right"), ExpiresAt: t0.Add(time.Hour)}))
+	require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "x.code", MAC: []byte("right"), ExpiresAt: t0.Add(time.Hour)}))
 	for i := range testCap - 1 {
 		add(t, s, "k"+strconv.Itoa(i), t0, time.Hour, 1)
 	}
@@ -311,7 +312,7 @@ func TestCapEntriesReturnToZero(t *testing.T) {
 		k := strconv.Itoa(i)
 		add(t, s, "l"+k, t0, capWindow, 1)
 		add(t, s, "d"+k, t0, day, 1)
-		require.NoError(t, storeCode(ctx, s, security.Code{Scope: "c" + k, MAC: []byte("m"), ExpiresAt: t0.Add(time.Minute)}))
+		require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "c" + k, MAC: []byte("m"), ExpiresAt: t0.Add(time.Minute)}))
 		require.NoError(t, s.PutTicket(ctx, security.Ticket{ID: "t" + k, Scope: "s" + k, ExpiresAt: t0.Add(time.Minute)}))
 	}
 	require.Equal(t, int64(80), s.entries.Load())
@@ -381,7 +382,7 @@ func TestCapConcurrent(t *testing.T) {
 				case 0:
 					_, err = s.Count(ctx, t0, []security.Hit{hit("l"+k, capWindow)})
 				case 1:
-					err = storeCode(ctx, s, security.Code{Scope: "c" + k, MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)})
+					err = storetest.StoreCode(ctx, s, security.Code{Scope: "c" + k, MAC: []byte("m"), ExpiresAt: t0.Add(time.Hour)})
 				case 2:
 					err = s.PutTicket(ctx, security.Ticket{ID: "t" + k, Scope: "s" + k, ExpiresAt: t0.Add(time.Hour)})
 				case 3:

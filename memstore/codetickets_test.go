@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/storetest"
 )
 
 // TestCodeTicketsAcrossShards: a code whose Ticket and OnMatch tickets
@@ -33,7 +34,7 @@ func TestCodeTicketsAcrossShards(t *testing.T) {
 	for r := range rounds {
 		round := strconv.Itoa(r)
 		flow := ticket(tid+".flow"+round, tscope, false)
-		require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: []byte("m"), ExpiresAt: now.Add(time.Hour), Ticket: &flow}))
+		require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: code, MAC: []byte("m"), ExpiresAt: now.Add(time.Hour), Ticket: &flow}))
 
 		onMatch := make([]security.Ticket, n)
 		results := make([]security.CodeResult, n)
@@ -58,7 +59,7 @@ func TestCodeTicketsAcrossShards(t *testing.T) {
 			other := tscope + ".code" + k
 			wg.Go(func() {
 				tk := ticket(code+".t"+k, fail+".s"+k, false)
-				assert.NoError(t, storeCode(ctx, s, security.Code{Scope: other, MAC: []byte("o"), ExpiresAt: now.Add(time.Hour), Ticket: &tk}))
+				assert.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: other, MAC: []byte("o"), ExpiresAt: now.Add(time.Hour), Ticket: &tk}))
 				res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: other, MAC: []byte("o"), MaxTries: 1,
 					OnMatch:  &security.Ticket{ID: fail + ".t" + k, Scope: code + ".s" + k, ExpiresAt: now.Add(time.Hour)},
 					Failures: []security.Hit{{Key: code + ".fail", Window: window, Add: 1}, {Key: tid + ".fail", Window: window, Add: 1}}})
@@ -129,22 +130,22 @@ func TestCapCodeTickets(t *testing.T) {
 	}
 
 	for i := range testCap - 1 {
-		require.NoError(t, storeCode(ctx, s, code("c"+strconv.Itoa(i), nil)))
+		require.NoError(t, storetest.StoreCode(ctx, s, code("c"+strconv.Itoa(i), nil)))
 	}
-	requireFull(t, storeCode(ctx, s, code("new", ticket("a", "flows"))))
+	requireFull(t, storetest.StoreCode(ctx, s, code("new", ticket("a", "flows"))))
 	requireTicket("a", false)
 	res, _ := verify(t, s, t0, security.CodeCheck{Scope: "new", MAC: []byte("m"), MaxTries: 5})
 	require.Equal(t, security.CodeMissing, res, "a refused code with its ticket stores neither")
 	requireExact(t, s)
 
 	// Replacing a code leaves the last slot to its ticket.
-	require.NoError(t, storeCode(ctx, s, code("c0", ticket("a", "flows"))))
+	require.NoError(t, storetest.StoreCode(ctx, s, code("c0", ticket("a", "flows"))))
 	requireTicket("a", true)
 	require.Equal(t, int64(testCap), s.entries.Load())
-	requireFull(t, storeCode(ctx, s, code("c1", ticket("b", ""))))
+	requireFull(t, storetest.StoreCode(ctx, s, code("c1", ticket("b", ""))))
 	requireTicket("b", false)
 	// A ticket replacing its scope's needs no slot.
-	require.NoError(t, storeCode(ctx, s, code("c1", ticket("b", "flows"))))
+	require.NoError(t, storetest.StoreCode(ctx, s, code("c1", ticket("b", "flows"))))
 	requireTicket("a", false)
 	requireTicket("b", true)
 	requireExact(t, s)

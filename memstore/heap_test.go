@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/storetest"
 )
 
 // heapPerEntry bounds the heap one entry of any kind holds, as the Service
@@ -43,7 +44,7 @@ func TestHeapPerEntryKind(t *testing.T) {
 			require.NoError(t, err)
 		}},
 		{"code", func(s *Store, i int) {
-			require.NoError(t, storeCode(ctx, s, security.Code{Scope: key("code-member", i), MAC: make([]byte, 32), ExpiresAt: now.Add(5 * time.Minute)}))
+			require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: key("code-member", i), MAC: make([]byte, 32), ExpiresAt: now.Add(5 * time.Minute)}))
 		}},
 		{"ticket", func(s *Store, i int) {
 			require.NoError(t, s.PutTicket(ctx, security.Ticket{ID: key("", i) + "AAAAAAAAAAAAAAAAAAAAA", Scope: key("forgot", i),

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/storetest"
 )
 
 func TestCounterEntrySize(t *testing.T) {
@@ -126,7 +127,7 @@ func TestVerifyCodeAcrossShards(t *testing.T) {
 	keys := distinctShards(s, 4)
 	scope, other, a, b := keys[0], keys[1], keys[2], keys[3]
 	for _, sc := range []string{scope, other} {
-		require.NoError(t, storeCode(ctx, s, security.Code{Scope: sc, MAC: []byte("m"), ExpiresAt: now.Add(time.Hour)}))
+		require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: sc, MAC: []byte("m"), ExpiresAt: now.Add(time.Hour)}))
 	}
 	gate := security.Hit{Key: a, Window: window, Add: 1, Max: maxFails}
 	move := security.Hit{Key: b, Window: window, Add: 1}

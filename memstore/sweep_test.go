@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/storetest"
 )
 
 // counts returns how many entries each map of s holds.
@@ -96,7 +97,7 @@ func TestSweep(t *testing.T) {
 		gone time.Time
 	}{
 		{"Code", func(t *testing.T, s *Store) {
-			require.NoError(t, storeCode(t.Context(), s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now.Add(5 * time.Minute)}))
+			require.NoError(t, storetest.StoreCode(t.Context(), s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now.Add(5 * time.Minute)}))
 		}, now.Add(5 * time.Minute)},
 		{"Ticket", func(t *testing.T, s *Store) {
 			require.NoError(t, s.PutTicket(t.Context(), security.Ticket{ID: "t", Scope: "sc", ExpiresAt: now.Add(15 * time.Minute)}))
@@ -112,7 +113,7 @@ func TestSweep(t *testing.T) {
 		{"FailureCounter", func(t *testing.T, s *Store) {
 			// A wrong code moves its failure counters; the code itself
 			// expires long before the day's counter.
-			require.NoError(t, storeCode(t.Context(), s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now.Add(5 * time.Minute)}))
+			require.NoError(t, storetest.StoreCode(t.Context(), s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now.Add(5 * time.Minute)}))
 			res, _, err := s.VerifyCode(t.Context(), now, security.CodeCheck{Scope: "c", MAC: []byte("x"), MaxTries: 1,
 				Failures: []security.Hit{{Key: "f", Window: 24 * time.Hour, Add: 1, Max: 10}}})
 			require.NoError(t, err)
@@ -139,7 +140,7 @@ func TestLazyExpiry(t *testing.T) {
 	s := New(WithSweepInterval(0))
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now}))
+	require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now}))
 	res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: "c", MAC: []byte("m"), MaxTries: 5})
 	require.NoError(t, err)
 	require.Equal(t, security.CodeMissing, res)
@@ -168,7 +169,7 @@ func TestLazyExpiry(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []security.Tally{{Applied: true}, {}, {Applied: true}, {Applied: true}}, got)
 	// Nor do the failure counters of a check that matches or misses.
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now.Add(time.Minute)}))
+	require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now.Add(time.Minute)}))
 	for _, want := range []security.CodeResult{security.CodeMatched, security.CodeMissing} {
 		res, _, err = s.VerifyCode(ctx, now, security.CodeCheck{Scope: "c", MAC: []byte("m"), MaxTries: 5,
 			Failures: []security.Hit{{Key: "f", Window: time.Hour, Add: 1, Max: 3}}})
@@ -191,7 +192,7 @@ func TestSweeperRunsUntilClose(t *testing.T) {
 		return now
 	}
 	s := New(WithSweepInterval(time.Millisecond), WithClock(clock))
-	require.NoError(t, storeCode(t.Context(), s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now}))
+	require.NoError(t, storetest.StoreCode(t.Context(), s, security.Code{Scope: "c", MAC: []byte("m"), ExpiresAt: now}))
 	// The second reading of the clock comes after the first sweep ended.
 	<-calls
 	<-calls

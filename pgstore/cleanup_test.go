@@ -8,6 +8,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
+	"github.com/acctsec/security/storetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,7 +25,7 @@ func TestCleanup(t *testing.T) {
 
 	// Expired at now: 5 codes (more than a batch), 3 tickets, 3 counters.
 	for i := range 5 {
-		require.NoError(t, storeCode(ctx, st, security.Code{Scope: fmt.Sprint("old", i), MAC: macRight, ExpiresAt: now}))
+		require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: fmt.Sprint("old", i), MAC: macRight, ExpiresAt: now}))
 	}
 	for i := range 3 {
 		tk := ticket(fmt.Sprint("old", i), fmt.Sprint("scope", i), false)
@@ -38,7 +39,7 @@ func TestCleanup(t *testing.T) {
 	hit(t, st, now.Add(-expiry), security.Hit{Key: "old3", Window: window, Add: 1})
 
 	// Live at now.
-	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "live", MAC: macRight, ExpiresAt: now.Add(time.Nanosecond)}))
+	require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "live", MAC: macRight, ExpiresAt: now.Add(time.Nanosecond)}))
 	live := ticket("live", "", false)
 	live.ExpiresAt = now.Add(time.Minute)
 	require.NoError(t, st.PutTicket(ctx, live))
@@ -84,7 +85,7 @@ func TestStartCleanup(t *testing.T) {
 			}
 		},
 	})
-	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "old", MAC: macRight, ExpiresAt: base}))
+	require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "old", MAC: macRight, ExpiresAt: base}))
 
 	stop := st.StartCleanup(ctx, time.Millisecond)
 	assert.Equal(t, int64(1), <-reports, "the first run deletes the expired code")

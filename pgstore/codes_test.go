@@ -10,6 +10,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
+	"github.com/acctsec/security/storetest"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,7 +59,7 @@ func TestVerifyCode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			scope := "s:" + tt.name
-			require.NoError(t, storeCode(ctx, st, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp, Tries: tt.tries}))
+			require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp, Tries: tt.tries}))
 			for i, s := range tt.steps {
 				got, err := verifyCode(ctx, st, scope, s.mac, s.now, 3)
 				require.NoError(t, err)
@@ -73,11 +74,11 @@ func TestVerifyCode(t *testing.T) {
 		assert.Equal(t, security.CodeMissing, got)
 	})
 	t.Run("replaced", func(t *testing.T) {
-		require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s:r", MAC: macWrong, ExpiresAt: exp}))
+		require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s:r", MAC: macWrong, ExpiresAt: exp}))
 		got, err := verifyCode(ctx, st, "s:r", macRight, base, 3)
 		require.NoError(t, err)
 		require.Equal(t, security.CodeWrong, got)
-		require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s:r", MAC: macRight, ExpiresAt: exp}))
+		require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s:r", MAC: macRight, ExpiresAt: exp}))
 		// The new code starts with no tries: two wrong ones are still allowed.
 		for _, want := range []security.CodeResult{security.CodeWrong, security.CodeWrong, security.CodeVoided} {
 			got, err = verifyCode(ctx, st, "s:r", macWrong, base, 3)
@@ -86,7 +87,7 @@ func TestVerifyCode(t *testing.T) {
 		}
 	})
 	t.Run("deleted", func(t *testing.T) {
-		require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s:d", MAC: macRight, ExpiresAt: exp}))
+		require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s:d", MAC: macRight, ExpiresAt: exp}))
 		require.NoError(t, st.DeleteCode(ctx, "s:d"))
 		require.NoError(t, st.DeleteCode(ctx, "s:d"), "deleting nothing is fine")
 		got, err := verifyCode(ctx, st, "s:d", macRight, base, 3)
@@ -100,7 +101,7 @@ func TestVerifyCodeConcurrent(t *testing.T) {
 	st := newStore(t, nil, pgstore.Config{})
 
 	t.Run("one match", func(t *testing.T) {
-		require.NoError(t, storeCode(ctx, st, security.Code{Scope: "c", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+		require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "c", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
 		var matched, missing atomic.Int32
 		var wg sync.WaitGroup
 		for range 50 {
@@ -121,7 +122,7 @@ func TestVerifyCodeConcurrent(t *testing.T) {
 	})
 
 	t.Run("wrong tries counted exactly", func(t *testing.T) {
-		require.NoError(t, storeCode(ctx, st, security.Code{Scope: "w", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+		require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "w", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
 		counts := make(map[security.CodeResult]int)
 		var mu sync.Mutex
 		var wg sync.WaitGroup
@@ -150,7 +151,7 @@ func TestVerifyCodeMaxTriesBelowOne(t *testing.T) {
 	for _, maxTries := range []int{1, 0, -1, -1 << 40} {
 		t.Run(fmt.Sprint(maxTries), func(t *testing.T) {
 			scope := fmt.Sprint("max:", maxTries)
-			require.NoError(t, storeCode(ctx, st, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
+			require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
 			got, err := verifyCode(ctx, st, scope, macWrong, base, maxTries)
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeVoided, got, "the first wrong try voids the code")
@@ -158,7 +159,7 @@ func TestVerifyCodeMaxTriesBelowOne(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMissing, got, "a voided code is gone")
 
-			require.NoError(t, storeCode(ctx, st, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
+			require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: scope, MAC: macRight, ExpiresAt: exp}))
 			got, err = verifyCode(ctx, st, scope, macRight, base, maxTries)
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMatched, got)
@@ -179,7 +180,7 @@ func TestVerifyCodeFailuresAcrossScopes(t *testing.T) {
 		{Key: "t.phone", Window: time.Hour, Add: 1},
 	}
 	for i := range n {
-		require.NoError(t, storeCode(ctx, st, security.Code{Scope: fmt.Sprint("t.code", i), MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+		require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: fmt.Sprint("t.code", i), MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
 	}
 	results := make([]security.CodeResult, n)
 	var wg sync.WaitGroup
@@ -209,7 +210,7 @@ func TestVerifyCodeFailuresLeaveNoRows(t *testing.T) {
 	pool := newPool(t, nil)
 	st := newStore(t, pool, pgstore.Config{})
 	fails := []security.Hit{{Key: "f", Window: time.Hour, Add: 1, Max: 3}}
-	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
 	got, tallies, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, Failures: fails})
 	require.NoError(t, err)
 	assert.Equal(t, security.CodeMatched, got)
@@ -224,7 +225,7 @@ func TestVerifyCodeInvalid(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t, nil)
 	st := newStore(t, pool, pgstore.Config{})
-	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
 	for name, c := range map[string]security.CodeCheck{
 		"empty scope": {MAC: macWrong, MaxTries: 3},
 		"empty key": {Scope: "s", MAC: macWrong, MaxTries: 3,
@@ -235,7 +236,7 @@ func TestVerifyCodeInvalid(t *testing.T) {
 		_, _, err := st.VerifyCode(ctx, base, c)
 		assert.ErrorIs(t, err, security.ErrInvalidArgument, name)
 	}
-	assert.ErrorIs(t, storeCode(ctx, st, security.Code{MAC: macRight, ExpiresAt: base.Add(time.Minute)}), security.ErrInvalidArgument)
+	assert.ErrorIs(t, storetest.StoreCode(ctx, st, security.Code{MAC: macRight, ExpiresAt: base.Add(time.Minute)}), security.ErrInvalidArgument)
 	assert.Zero(t, count(t, pool, st, "counters"), "nothing was counted")
 	got, err := verifyCode(ctx, st, "s", macRight, base, 1)
 	require.NoError(t, err)

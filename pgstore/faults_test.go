@@ -8,6 +8,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
+	"github.com/acctsec/security/storetest"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,9 @@ func allOps(st *pgstore.Store) map[string]func(context.Context) error {
 		"AccountByEmail": func(ctx context.Context) error { _, err := st.AccountByEmail(ctx, "a@b.c"); return err },
 		"UpdateAccount":  func(ctx context.Context) error { return st.UpdateAccount(ctx, a) },
 		"DeleteAccount":  func(ctx context.Context) error { return st.DeleteAccount(ctx, "u1") },
-		"PutCode":        func(ctx context.Context) error { return storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight}) },
+		"PutCode": func(ctx context.Context) error {
+			return storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight})
+		},
 		"VerifyCode": func(ctx context.Context) error {
 			_, _, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, Failures: h})
 			return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
+	"github.com/acctsec/security/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
@@ -65,7 +66,7 @@ func TestSchemaQuoting(t *testing.T) {
 	got, err := st.Count(ctx, base, []security.Hit{{Key: "k", Window: time.Hour, Add: 1}})
 	require.NoError(t, err)
 	assert.Equal(t, 1, got[0].Count)
-	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
+	require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)}))
 	res, tallies, err := st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macWrong, MaxTries: 3,
 		Failures: []security.Hit{{Key: "k", Window: time.Hour, Add: 1, Max: 5}}})
 	require.NoError(t, err)
@@ -190,7 +191,7 @@ func TestMigrateUpgradesV3(t *testing.T) {
 	}
 
 	verified := ticket("flow2", "flow", true)
-	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute), Ticket: &flow}))
+	require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute), Ticket: &flow}))
 	res, _, err = st.VerifyCode(ctx, base, security.CodeCheck{Scope: "s", MAC: macRight, MaxTries: 3, OnMatch: &verified})
 	require.NoError(t, err)
 	assert.Equal(t, security.CodeMatched, res)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
+	"github.com/acctsec/security/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
@@ -146,7 +147,7 @@ func TestCountBatchesDoNotDeadlock(t *testing.T) {
 	pool := newPool(t, func(c *pgxpool.Config) { c.MaxConns = 16 })
 	st := newStore(t, pool, pgstore.Config{})
 	keys := []string{"a", "b", "c", "d"}
-	require.NoError(t, storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Hour)}))
+	require.NoError(t, storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Hour)}))
 	const workers, rounds = 12, 20
 	var wg sync.WaitGroup
 	for i := range workers {

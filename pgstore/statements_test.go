@@ -9,6 +9,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/pgstore"
+	"github.com/acctsec/security/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
@@ -88,13 +89,13 @@ func TestHotOperationsAreOneStatement(t *testing.T) {
 			return notFound(st.UpdateAccount(ctx, &security.Account{UserID: "nobody", Version: 1}))
 		}},
 		{"PutCode", func() error {
-			return storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)})
+			return storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)})
 		}},
 		{"VerifyCode wrong", check(macWrong, nil)},
 		{"VerifyCode right", check(macRight, nil)},
 		{"VerifyCode missing", check(macRight, nil)},
 		{"PutCode again", func() error {
-			return storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)})
+			return storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute)})
 		}},
 		{"VerifyCode wrong with failures", check(macWrong, fails)},
 		{"VerifyCode blocked", check(macRight, fails)},
@@ -107,7 +108,7 @@ func TestHotOperationsAreOneStatement(t *testing.T) {
 			return err
 		}},
 		{"PutCode with ticket", func() error {
-			return storeCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute), Ticket: &flow})
+			return storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: macRight, ExpiresAt: base.Add(time.Minute), Ticket: &flow})
 		}},
 		{"VerifyCode wrong with OnMatch", checkOnMatch(macWrong)},
 		{"VerifyCode right with OnMatch", checkOnMatch(macRight)},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acctsec/security"
 	"github.com/acctsec/security/redisstore"
+	"github.com/acctsec/security/storetest"
 )
 
 // The pair below measures issue 5's redisstore target: VerifyCode, a
@@ -87,7 +88,7 @@ func BenchmarkVerifyCode(b *testing.B) {
 	fill := func(n int) {
 		for i := range n {
 			c := security.Code{Scope: "bench-" + strconv.Itoa(i), MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}
-			if err := storeCode(ctx, st, c); err != nil {
+			if err := storetest.StoreCode(ctx, st, c); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -174,7 +175,7 @@ func BenchmarkVerifyCodePaired(b *testing.B) {
 	}
 	for i := range b.N {
 		c := security.Code{Scope: "pair-" + strconv.Itoa(i), MAC: mac, ExpiresAt: now.Add(5 * time.Minute)}
-		if err := storeCode(ctx, st, c); err != nil {
+		if err := storetest.StoreCode(ctx, st, c); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -162,7 +162,7 @@ func TestClusterSpread(t *testing.T) {
 	const n = 32
 	for i := range n {
 		scope := fmt.Sprintf("spread-%d", i)
-		require.NoError(t, storeCode(ctx, s, security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(time.Hour)}))
+		require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(time.Hour)}))
 		require.NoError(t, s.PutTicket(ctx, security.Ticket{ID: "id-" + scope, Scope: scope, ExpiresAt: now.Add(time.Hour)}))
 	}
 	// Replacing each scope's ticket deletes the old one through a key the
@@ -222,7 +222,7 @@ func TestClusterCodeTickets(t *testing.T) {
 		require.NoError(t, s.PutTicket(ctx, old))
 		flow := security.Ticket{ID: tag + ".flow", Scope: scope, UserID: "u" + tag, ExpiresAt: now.Add(time.Hour)}
 		mac := randomMAC()
-		require.NoError(t, storeCode(ctx, s, security.Code{Scope: tag + ".code", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &flow}))
+		require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: tag + ".code", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &flow}))
 		_, err := s.GetTicket(ctx, old.ID, now)
 		require.ErrorIs(t, err, security.ErrNotFound, "%s: the code's ticket voids the scope's other", tag)
 
@@ -268,7 +268,7 @@ func TestClusterCodeTickets(t *testing.T) {
 	// A ticket of another prefix could not share the code's slot.
 	mac := randomMAC()
 	other := security.Ticket{ID: "zzzz.flow", Scope: "zzzz.flows", ExpiresAt: now.Add(time.Hour)}
-	err := storeCode(ctx, s, security.Code{Scope: "f000.split", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &other})
+	err := storetest.StoreCode(ctx, s, security.Code{Scope: "f000.split", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &other})
 	require.ErrorIs(t, err, security.ErrInvalidArgument)
 	_, _, err = s.VerifyCode(ctx, now, security.CodeCheck{Scope: "f000.split", MAC: mac, MaxTries: 5, OnMatch: &other})
 	require.ErrorIs(t, err, security.ErrInvalidArgument)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	security "github.com/acctsec/security"
+	"github.com/acctsec/security/storetest"
 )
 
 // TestVerifyCodeMaxTries checks how maxTries bounds wrong tries on the real
@@ -35,7 +36,7 @@ func TestVerifyCodeMaxTries(t *testing.T) {
 			ctx := t.Context()
 			now := time.Now()
 			mac := randomMAC()
-			require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "s", MAC: mac, ExpiresAt: now.Add(time.Hour)}))
+			require.NoError(t, storetest.StoreCode(ctx, e.store, security.Code{Scope: "s", MAC: mac, ExpiresAt: now.Add(time.Hour)}))
 
 			tries := tt.wrong
 			if tries < 0 {

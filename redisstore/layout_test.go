@@ -12,6 +12,7 @@ import (
 
 	security "github.com/acctsec/security"
 	"github.com/acctsec/security/redisstore"
+	"github.com/acctsec/security/storetest"
 )
 
 // TestPrefixIsolation checks that two stores with different prefixes on one
@@ -56,7 +57,7 @@ func TestFootprint(t *testing.T) {
 		return d
 	}
 
-	require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "s", MAC: randomMAC(), ExpiresAt: now.Add(5 * time.Minute)}))
+	require.NoError(t, storetest.StoreCode(ctx, e.store, security.Code{Scope: "s", MAC: randomMAC(), ExpiresAt: now.Add(5 * time.Minute)}))
 	assert.Equal(t, []string{e.prefix + "code:{s}"}, e.keys(t), "one key per pending code")
 	assert.Positive(t, pttl("code:{s}"))
 	assert.LessOrEqual(t, pttl("code:{s}"), 6*time.Minute, "code TTL: lifetime plus a minute")
@@ -90,7 +91,7 @@ func TestFootprint(t *testing.T) {
 	// Code scopes and counter keys with a shard prefix (up to the first
 	// ".") take it as their hash tag, so a code and its failure counters
 	// share a slot.
-	require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "Ab_-.c", MAC: randomMAC(), ExpiresAt: now.Add(5 * time.Minute)}))
+	require.NoError(t, storetest.StoreCode(ctx, e.store, security.Code{Scope: "Ab_-.c", MAC: randomMAC(), ExpiresAt: now.Add(5 * time.Minute)}))
 	_, err = e.store.Count(ctx, now, []security.Hit{{Key: "Ab_-.f", Window: window, Add: 1}, {Key: ".f", Window: window, Add: 1}})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{e.prefix + "{Ab_-}:code:Ab_-.c", e.prefix + "{Ab_-}:cnt:Ab_-.f", e.prefix + "cnt:{.f}"}, e.keys(t))
@@ -165,7 +166,7 @@ func TestFarTimes(t *testing.T) {
 			e := newEnv(t)
 			ctx := t.Context()
 			mac := randomMAC()
-			require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "s", MAC: mac, ExpiresAt: base.Add(5 * time.Minute)}))
+			require.NoError(t, storetest.StoreCode(ctx, e.store, security.Code{Scope: "s", MAC: mac, ExpiresAt: base.Add(5 * time.Minute)}))
 			r, _, err := e.store.VerifyCode(ctx, base.Add(5*time.Minute), security.CodeCheck{Scope: "s", MAC: mac, MaxTries: 5})
 			require.NoError(t, err)
 			assert.Equal(t, security.CodeMissing, r, "dead at ExpiresAt")
@@ -208,7 +209,7 @@ func TestWithClock(t *testing.T) {
 	base := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 	e := newEnv(t, redisstore.WithClock(func() time.Time { return base }))
 	ctx := t.Context()
-	require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "s", MAC: randomMAC(), ExpiresAt: base.Add(10 * time.Minute)}))
+	require.NoError(t, storetest.StoreCode(ctx, e.store, security.Code{Scope: "s", MAC: randomMAC(), ExpiresAt: base.Add(10 * time.Minute)}))
 	d, err := e.client.PTTL(ctx, e.prefix+"code:{s}").Result()
 	require.NoError(t, err)
 	assert.Greater(t, d, 10*time.Minute, "beyond the one-minute floor: the clock was used")
@@ -224,7 +225,7 @@ func TestCodeTicketFootprint(t *testing.T) {
 	now := time.Now()
 	mac := randomMAC()
 	flow := security.Ticket{ID: "Ab_-.i", Scope: "Ab_-.s", ExpiresAt: now.Add(time.Hour)}
-	require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "Ab_-.c", MAC: mac, ExpiresAt: now.Add(5 * time.Minute), Ticket: &flow}))
+	require.NoError(t, storetest.StoreCode(ctx, e.store, security.Code{Scope: "Ab_-.c", MAC: mac, ExpiresAt: now.Add(5 * time.Minute), Ticket: &flow}))
 	assert.ElementsMatch(t, []string{e.prefix + "{Ab_-}:code:Ab_-.c", e.prefix + "{Ab_-}:t:Ab_-.i", e.prefix + "{Ab_-}:s:Ab_-.s"}, e.keys(t))
 	d, err := e.client.PTTL(ctx, e.prefix+"{Ab_-}:s:Ab_-.s").Result()
 	require.NoError(t, err)
@@ -258,7 +259,7 @@ func TestCodeTicketRefused(t *testing.T) {
 	// ErrInvalidArgument from both.
 	refused := func(t *testing.T, s *redisstore.Store, scope string, tk security.Ticket) {
 		t.Helper()
-		err := storeCode(t.Context(), s, security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(time.Minute), Ticket: &tk})
+		err := storetest.StoreCode(t.Context(), s, security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(time.Minute), Ticket: &tk})
 		require.ErrorIs(t, err, security.ErrInvalidArgument, "PutCode, ticket %+v", tk)
 		_, _, err = s.VerifyCode(t.Context(), now, security.CodeCheck{Scope: scope, MAC: randomMAC(), MaxTries: 5, OnMatch: &tk})
 		require.ErrorIs(t, err, security.ErrInvalidArgument, "VerifyCode, ticket %+v", tk)
@@ -276,7 +277,7 @@ func TestCodeTicketRefused(t *testing.T) {
 		// One node runs a script on any keys: prefixes need not match.
 		mac := randomMAC()
 		tk := security.Ticket{ID: "bbbb.i", Scope: "bbbb.s", ExpiresAt: now.Add(time.Hour)}
-		require.NoError(t, storeCode(ctx, e.store, security.Code{Scope: "aaaa.c", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &tk}))
+		require.NoError(t, storetest.StoreCode(ctx, e.store, security.Code{Scope: "aaaa.c", MAC: mac, ExpiresAt: now.Add(time.Minute), Ticket: &tk}))
 		on := security.Ticket{ID: "v", Scope: "s", Verified: true, ExpiresAt: now.Add(time.Hour)}
 		r, _, err := e.store.VerifyCode(ctx, now, security.CodeCheck{Scope: "aaaa.c", MAC: mac, MaxTries: 5, OnMatch: &on})
 		require.NoError(t, err)

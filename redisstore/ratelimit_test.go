@@ -14,6 +14,7 @@ import (
 
 	security "github.com/acctsec/security"
 	"github.com/acctsec/security/redisstore"
+	"github.com/acctsec/security/storetest"
 )
 
 // TestCountInvalidSendsNothing: a batch with an invalid hit is refused
@@ -153,7 +154,7 @@ func checkSplitKeys(t *testing.T, s security.StateStore, accepted bool) {
 	now := time.Now()
 	for i, scope := range []string{"aaaa.code", "code"} {
 		scope := fmt.Sprint(scope, i)
-		require.NoError(t, storeCode(ctx, s, security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(time.Hour)}))
+		require.NoError(t, storetest.StoreCode(ctx, s, security.Code{Scope: scope, MAC: randomMAC(), ExpiresAt: now.Add(time.Hour)}))
 		for _, key := range []string{"bbbb.fail", "fail"} {
 			c := security.CodeCheck{Scope: scope, MAC: randomMAC(), MaxTries: 5, Failures: []security.Hit{{Key: key, Window: time.Hour, Add: 1}}}
 			r, tl, err := s.VerifyCode(ctx, now, c)

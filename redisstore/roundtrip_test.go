@@ -16,6 +16,7 @@ import (
 
 	security "github.com/acctsec/security"
 	"github.com/acctsec/security/redisstore"
+	"github.com/acctsec/security/storetest"
 )
 
 // op is one StateStore call, with the command it must send.
@@ -50,7 +51,7 @@ func ops(tag string, now time.Time) []op {
 	}
 	return []op{
 		{"PutCode", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			return storeCode(ctx, s, security.Code{Scope: "code" + tag, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
+			return storetest.StoreCode(ctx, s, security.Code{Scope: "code" + tag, MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
 		}},
 		{"VerifyCode(wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			r, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: "code" + tag, MAC: randomMAC(), MaxTries: 5})
@@ -64,7 +65,7 @@ func ops(tag string, now time.Time) []op {
 			return s.DeleteCode(ctx, "code"+tag)
 		}},
 		{"PutCode(shard prefix)", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			return storeCode(ctx, s, security.Code{Scope: shard + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
+			return storetest.StoreCode(ctx, s, security.Code{Scope: shard + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute)})
 		}},
 		{"VerifyCode(failures, wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			r, tl, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: shard + ".code", MAC: randomMAC(), MaxTries: 5, Failures: failures})
@@ -75,7 +76,7 @@ func ops(tag string, now time.Time) []op {
 			return expect(err, r == security.CodeMatched && !tl[0].Applied)
 		}},
 		{"PutCode(ticket)", "evalsha", func(ctx context.Context, s security.StateStore) error {
-			return storeCode(ctx, s, security.Code{Scope: flow + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute), Ticket: flowTicket("t1", false)})
+			return storetest.StoreCode(ctx, s, security.Code{Scope: flow + ".code", MAC: mac, ExpiresAt: now.Add(5 * time.Minute), Ticket: flowTicket("t1", false)})
 		}},
 		{"VerifyCode(OnMatch, wrong)", "evalsha", func(ctx context.Context, s security.StateStore) error {
 			r, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: flow + ".code", MAC: randomMAC(), MaxTries: 5,

@@ -28,7 +28,7 @@ func taggedCode(t *testing.T, s CodeAndCounterStore, now time.Time) (scope strin
 	t.Helper()
 	tag := unique("t")[len("storetest:t:"):][:4]
 	scope, mac = tagged(tag, "code"), randomMAC()
-	require.NoError(t, storeCode(t.Context(), s, security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
+	require.NoError(t, StoreCode(t.Context(), s, security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
 	return scope, mac, tagged(tag, "fail"), tagged(tag, "fail")
 }
 

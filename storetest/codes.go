@@ -32,7 +32,7 @@ const codeTTL = 5 * time.Minute
 func putCode(t *testing.T, s CodeAndCounterStore, now time.Time) (scope string, mac []byte) {
 	t.Helper()
 	scope, mac = unique("code"), randomMAC()
-	require.NoError(t, storeCode(t.Context(), s, security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
+	require.NoError(t, StoreCode(t.Context(), s, security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
 	return scope, mac
 }
 
@@ -123,7 +123,7 @@ func testCodeMaxTriesBelowOne(t *testing.T, s CodeAndCounterStore) {
 func testCodePutKeepsTries(t *testing.T, s CodeAndCounterStore) {
 	now := start()
 	scope, mac := unique("code"), randomMAC()
-	require.NoError(t, storeCode(t.Context(), s, security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL), Tries: 3}))
+	require.NoError(t, StoreCode(t.Context(), s, security.Code{Scope: scope, MAC: mac, ExpiresAt: now.Add(codeTTL), Tries: 3}))
 	verify(t, s, scope, randomMAC(), now, 5, security.CodeWrong, "4th wrong try")
 	verify(t, s, scope, randomMAC(), now, 5, security.CodeVoided, "5th wrong try: the stored Tries counts")
 	verify(t, s, scope, mac, now, 5, security.CodeMissing)
@@ -154,7 +154,7 @@ func testCodeReplace(t *testing.T, s CodeAndCounterStore) {
 
 	later := now.Add(time.Minute)
 	mac := randomMAC()
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: scope, MAC: mac, ExpiresAt: later.Add(codeTTL)}))
+	require.NoError(t, StoreCode(ctx, s, security.Code{Scope: scope, MAC: mac, ExpiresAt: later.Add(codeTTL)}))
 	// The old MAC is now merely wrong, and the count started again.
 	verify(t, s, scope, old, later, 5, security.CodeWrong, "the replaced MAC must not match; tries must restart")
 	for i := range 3 {

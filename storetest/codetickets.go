@@ -39,7 +39,7 @@ func testPutCodeWithTicket(t *testing.T, s security.StateStore) {
 	putTicket(t, s, old)
 	next := flowTicket(t, now, tag, scope, false)
 	code, mac := tagged(tag, "code"), randomMAC()
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &next}))
+	require.NoError(t, StoreCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &next}))
 	requireLive(t, s, next, now)
 	requireGone(t, s, old.ID, now, "the ticket put with a code voids the others of its scope")
 	res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: code, MAC: mac, MaxTries: 5})
@@ -71,7 +71,7 @@ func testOnMatchStoredOnMatchOnly(t *testing.T, s security.StateStore) {
 	scope := tagged(tag, "flows")
 	flow := flowTicket(t, now, tag, scope, false)
 	code, mac := tagged(tag, "code"), randomMAC()
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
+	require.NoError(t, StoreCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
 	verified := flowTicket(t, now, tag, scope, true)
 	for _, m := range [][]byte{randomMAC(), randomMAC()} {
 		res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: code, MAC: m, MaxTries: 5, OnMatch: &verified})
@@ -96,7 +96,7 @@ func testOnMatchStoredOnMatchOnly(t *testing.T, s security.StateStore) {
 func testOnMatchNotStoredWhenBlocked(t *testing.T, s security.StateStore) {
 	ctx, now, tag := t.Context(), start(), newTag()
 	code, mac, fail := tagged(tag, "code"), randomMAC(), tagged(tag, "fail")
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
+	require.NoError(t, StoreCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL)}))
 	one(t, s, now, security.Hit{Key: fail, Window: failWindow, Add: 2})
 	verified := flowTicket(t, now, tag, tagged(tag, "flows"), true)
 	res, _, err := s.VerifyCode(ctx, now, security.CodeCheck{Scope: code, MAC: mac, MaxTries: 5, OnMatch: &verified,
@@ -112,7 +112,7 @@ func testConcurrentOnMatch(t *testing.T, s security.StateStore) {
 	scope := tagged(tag, "flows")
 	flow := flowTicket(t, now, tag, scope, false)
 	code, mac := tagged(tag, "code"), randomMAC()
-	require.NoError(t, storeCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
+	require.NoError(t, StoreCode(ctx, s, security.Code{Scope: code, MAC: mac, ExpiresAt: now.Add(codeTTL), Ticket: &flow}))
 	tickets := make([]security.Ticket, n)
 	for i := range tickets {
 		tickets[i] = flowTicket(t, now, tag, scope, true)

@@ -19,6 +19,7 @@ import (
 	"github.com/acctsec/security/examples/internal/demotest"
 	"github.com/acctsec/security/pgstore"
 	"github.com/acctsec/security/redisstore"
+	"github.com/acctsec/security/storetest"
 )
 
 // storeOps calls every method of a composed Store once.
@@ -32,7 +33,7 @@ func storeOps(st security.Store) map[string]func(context.Context) error {
 		"AccountByEmail": func(ctx context.Context) error { _, err := st.AccountByEmail(ctx, "a@example.com"); return err },
 		"UpdateAccount":  func(ctx context.Context) error { return st.UpdateAccount(ctx, a) },
 		"PutCode": func(ctx context.Context) error {
-			return storeCode(ctx, st, security.Code{Scope: "s", MAC: make([]byte, 32), ExpiresAt: now.Add(time.Minute)})
+			return storetest.StoreCode(ctx, st, security.Code{Scope: "s", MAC: make([]byte, 32), ExpiresAt: now.Add(time.Minute)})
 		},
 		"VerifyCode": func(ctx context.Context) error {
 			_, _, err := st.VerifyCode(ctx, now, security.CodeCheck{Scope: "s", MAC: make([]byte, 32), MaxTries: 5})
