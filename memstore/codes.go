@@ -143,8 +143,9 @@ func (s *Store) verifyCode(n int64, c security.CodeCheck) (security.CodeResult, 
 	tallies := make([]security.Tally, len(c.Failures))
 	blocked := false
 	for i, h := range c.Failures {
-		tallies[i] = peek(s.shard(h.Key), h, n)
-		blocked = blocked || h.Max > 0 && int64(tallies[i].Count)+int64(h.Add) > int64(h.Max)
+		var refused bool
+		tallies[i], refused = peek(s.shard(h.Key), h, n)
+		blocked = blocked || refused
 	}
 	if blocked {
 		return security.CodeBlocked, tallies, false

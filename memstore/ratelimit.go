@@ -151,14 +151,8 @@ func (s *Store) lockedHit(sh *shard, h security.Hit, n int64) (security.Tally, b
 func (s *Store) hit(sh *shard, h security.Hit, n int64, checkMax bool, prepaid *int) (t security.Tally, full bool) {
 	e, ok := sh.counters[h.Key]
 	b := e.prepare(n, int64(h.Window)/security.CounterBuckets)
-	if checkMax && h.Max > 0 {
-		count, _ := e.tally(b)
-		if h.Reset {
-			count = 0
-		}
-		if count+int64(h.Add) > int64(h.Max) {
-			return e.report(b, false), false
-		}
+	if checkMax && e.refuses(h) {
+		return e.report(b, false), false
 	}
 	if h.Reset {
 		e.counts = [ringLen]int32{}
@@ -180,11 +174,29 @@ func (s *Store) hit(sh *shard, h security.Hit, n int64, checkMax bool, prepaid *
 	return e.report(b, true), false
 }
 
+// refuses reports whether h's Max refuses it on e, prepared for it: the
+// count plus Add would pass Max. The count is every event e holds, the
+// buckets ahead of the hit's own included (those of a caller whose clock
+// runs ahead, or whose hit arrived first), so callers out of order never
+// get more past Max than it allows; a Reset counts from zero.
+func (e *counterEntry) refuses(h security.Hit) bool {
+	if h.Max <= 0 {
+		return false
+	}
+	var held int64
+	if !h.Reset {
+		held, _ = e.tally(e.newest)
+	}
+	return held+int64(h.Add) > int64(h.Max)
+}
+
 // peek returns the counter of h.Key in sh at n as a refused hit reports
-// it, changing nothing. The caller holds sh.mu and has checked h.
-func peek(sh *shard, h security.Hit, n int64) security.Tally {
+// it, and whether h's Max refuses h, changing nothing. The caller holds
+// sh.mu and has checked h.
+func peek(sh *shard, h security.Hit, n int64) (security.Tally, bool) {
 	e := sh.counters[h.Key]
-	return e.report(e.prepare(n, int64(h.Window)/security.CounterBuckets), false)
+	b := e.prepare(n, int64(h.Window)/security.CounterBuckets)
+	return e.report(b, false), e.refuses(h)
 }
 
 // report returns the tally of e at bucket b.

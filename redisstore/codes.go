@@ -32,9 +32,8 @@ local nf = tonumber(ARGV[4])
 local out, blocked = {0}, false
 for i = 2, nf + 1 do
   local j, k = 5 * i - 5, 3 * i - 4
-  local n, _, old = scan(KEYS[i], tonumber(ARGV[j]))
-  local mx = tonumber(ARGV[j + 2])
-  if mx > 0 and n + tonumber(ARGV[j + 1]) > mx then blocked = true end
+  local n, _, old, ahead = scan(KEYS[i], tonumber(ARGV[j]))
+  if refuses(n, ahead, tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]), false) then blocked = true end
   out[k], out[k + 1], out[k + 2] = n, 0, old
 end
 if blocked then

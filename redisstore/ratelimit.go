@@ -27,13 +27,16 @@ import (
 // The TTL is relative, set when events are added: the end of the bucket of
 // now, plus the window, plus a minute, minus now; it is never shortened.
 
-// counterLua defines scan and hit, shared by countScript and
-// verifyCodeScript.
+// counterLua defines scan, refuses and hit, shared by countScript,
+// putCodeScript and verifyCodeScript. A Max counts the buckets ahead of
+// the hit's own too (kept but not counted, see above), so callers whose
+// clocks or requests arrive out of order never get more past it than it
+// allows.
 const counterLua = `
 local M = 4503599627370496
 local function scan(k, c)
   local f = redis.call('HGETALL', k)
-  local n, cv, old, drop = 0, 0, -1, {}
+  local n, cv, old, ahead, drop = 0, 0, -1, 0, {}
   for i = 1, #f, 2 do
     local d = (c - tonumber(f[i])) % M
     if d <= 12 then
@@ -43,14 +46,19 @@ local function scan(k, c)
       if d > old then old = d end
     elseif d < M - 12 then
       drop[#drop + 1] = f[i]
+    else
+      ahead = ahead + tonumber(f[i + 1])
     end
   end
   if #drop > 0 then redis.call('HDEL', k, unpack(drop)) end
-  return n, cv, old
+  return n, cv, old, ahead
+end
+local function refuses(n, ahead, add, mx, reset)
+  return mx > 0 and (reset and 0 or n + ahead) + add > mx
 end
 local function hit(k, cs, add, mx, reset, ttl)
-  local n, cv, old = scan(k, tonumber(cs))
-  if mx > 0 and (reset and 0 or n) + add > mx then return n, 0, old end
+  local n, cv, old, ahead = scan(k, tonumber(cs))
+  if refuses(n, ahead, add, mx, reset) then return n, 0, old end
   if reset then
     redis.call('DEL', k)
     n, cv, old = 0, 0, -1
@@ -74,10 +82,11 @@ end
 
 // countScript applies a batch of hits in order, each with hit, and so
 // each atomic on its counter. scan(k, c) returns the count of counter k
-// at bucket number c, the events of bucket c, and the age in buckets of
-// the oldest counted bucket holding events (-1 when none); hit(k, cs, add,
-// max, reset, ttl) empties k when reset and adds add to bucket cs, neither
-// when max > 0 and the count (0 after a reset) plus add would exceed it,
+// at bucket number c, the events of bucket c, the age in buckets of the
+// oldest counted bucket holding events (-1 when none), and the events of
+// the buckets ahead of c; hit(k, cs, add, max, reset, ttl) empties k when
+// reset and adds add to bucket cs, neither when max > 0 and the count with
+// the buckets ahead (0 after a reset) plus add would exceed it,
 // and returns the count after, whether it applied (1/0), and the age of
 // the oldest counted bucket.
 // KEYS[i] the counter of hit i; ARGV five per hit: bucket number, add,

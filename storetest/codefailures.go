@@ -16,6 +16,7 @@ var codeFailureTests = []roleTest[CodeAndCounterStore]{
 	{"WrongAdds", testCodeFailuresWrongAdds},
 	{"MatchAndMissingAddNothing", testCodeFailuresMatchMissing},
 	{"BlockedTouchesNothing", testCodeFailuresBlocked},
+	{"BlockCountsFailuresAhead", testCodeFailuresBlockedAhead},
 	{"VoidedAdds", testCodeFailuresVoided},
 	{"ConcurrentWrong", testCodeFailuresConcurrent},
 }
@@ -87,6 +88,15 @@ func testCodeFailuresBlocked(t *testing.T, s CodeAndCounterStore) {
 	// A blocked check on a scope with no code is blocked too.
 	one(t, s, now, security.Hit{Key: k1, Window: failWindow, Add: 3})
 	check(t, s, now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: 5, Failures: failures(k1, k2, 3)}, security.CodeBlocked, "blocked, no code")
+}
+
+// testCodeFailuresBlockedAhead: a failure counter whose events lie in a
+// bucket after the check's now still blocks it, as Count's Max would.
+func testCodeFailuresBlockedAhead(t *testing.T, s CodeAndCounterStore) {
+	now := start()
+	scope, mac, k1, k2 := taggedCode(t, s, now)
+	one(t, s, now.Add(failWindow/security.CounterBuckets), security.Hit{Key: k1, Window: failWindow, Add: 3})
+	check(t, s, now, security.CodeCheck{Scope: scope, MAC: mac, MaxTries: 5, Failures: failures(k1, k2, 3)}, security.CodeBlocked, "failures a bucket ahead")
 }
 
 func testCodeFailuresVoided(t *testing.T, s CodeAndCounterStore) {

@@ -13,6 +13,7 @@ import (
 var counterTests = []roleTest[security.CounterStore]{
 	{"CountsBuckets", testCounterBuckets},
 	{"MaxRefusesWithoutRecording", testCounterMax},
+	{"MaxCountsEventsAhead", testCounterMaxAhead},
 	{"NegativeAddRefunds", testCounterRefund},
 	{"Reset", testCounterReset},
 	{"BatchInOrder", testCounterBatch},
@@ -58,6 +59,24 @@ func requireTally(t *testing.T, want, got security.Tally, msg string) {
 	require.Equalf(t, want.Count, got.Count, "%s: Count", msg)
 	require.Equalf(t, want.Applied, got.Applied, "%s: Applied", msg)
 	requireTime(t, want.Next, got.Next, msg+": Next")
+}
+
+// testCounterMaxAhead: a conditional hit whose now runs behind the newest
+// event of its counter (another replica's clock, or a concurrent request
+// that reached the store first) counts that event against Max too, so
+// callers out of order never get more past Max than it allows; what it
+// reports is still the count at its own now.
+func testCounterMaxAhead(t *testing.T, s security.CounterStore) {
+	const window = 12 * time.Minute // buckets of a minute
+	key := unique("count")
+	t0 := bucketStart(start(), window).Add(59 * time.Second)
+	t1 := t0.Add(2 * time.Second) // the next bucket
+	capped := security.Hit{Key: key, Window: window, Add: 1, Max: 1}
+	requireTally(t, security.Tally{Count: 1, Applied: true, Next: leaves(t1, window)}, one(t, s, t1, capped), "the first event, in the later bucket")
+	got := one(t, s, t0, capped)
+	require.False(t, got.Applied, "a hit behind it is refused: its Max counts the event ahead")
+	require.Zero(t, got.Count, "the count at its own now leaves the bucket ahead out")
+	requireTally(t, security.Tally{Count: 1, Applied: true, Next: leaves(t1, window)}, one(t, s, t1, security.Hit{Key: key, Window: window}), "one event in all")
 }
 
 func testCounterBuckets(t *testing.T, s security.CounterStore) {

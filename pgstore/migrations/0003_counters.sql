@@ -58,15 +58,18 @@ $fn$;
 -- counter_hit applies one hit to the counter (p_key, p_width) at bucket
 -- p_bucket, exactly as security.Hit describes: Reset empties it, then Add
 -- is added to the bucket (never below zero) unless p_max > 0 and the count
--- plus Add exceeds p_max, in which case nothing changes. It returns the
+-- plus Add exceeds p_max, in which case nothing changes. Max counts every
+-- event the row holds (held), the buckets ahead of p_bucket included (a
+-- caller whose clock runs behind, or whose hit arrived second), so callers
+-- out of order never get more past it than it allows. It returns the
 -- count of buckets p_bucket - 12 .. p_bucket after the hit, whether it was
--- applied, and the oldest of those buckets holding events (NULL when the
--- count is zero). The caller holds the counter's lock (counter_lock) when
+-- applied, the oldest of those buckets holding events (NULL when the count
+-- is zero), and held (0 after a Reset). The caller holds the counter's lock (counter_lock) when
 -- the hit may change it; a read writes nothing. The row is written whole
 -- with an upsert, so a concurrent Cleanup deleting it cannot lose the hit.
 CREATE FUNCTION {{schema}}.counter_hit(p_key text, p_width bigint, p_bucket bigint,
         p_add bigint, p_max bigint, p_reset boolean,
-        OUT n bigint, OUT applied boolean, OUT oldest bigint)
+        OUT n bigint, OUT applied boolean, OUT oldest bigint, OUT held bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
     zero   CONSTANT bigint[] := array_fill(0::bigint, ARRAY[13]);
@@ -93,11 +96,11 @@ BEGIN
     -- the newest is no longer kept, and off stays 13.
     off := least(h - p_bucket, 13)::int;
     nb := CASE WHEN p_reset THEN zero ELSE b END;
-    n := 0;
-    FOR i IN off + 1 .. 13 LOOP
-        n := n + nb[i];
+    held := 0;
+    FOR i IN 1 .. 13 LOOP
+        held := held + nb[i];
     END LOOP;
-    applied := p_max <= 0 OR n + p_add <= p_max;
+    applied := p_max <= 0 OR held + p_add <= p_max;
     IF applied AND (p_add <> 0 OR p_reset) THEN
         IF off < 13 THEN
             nb[off + 1] := greatest(nb[off + 1] + p_add, 0);
@@ -195,7 +198,7 @@ BEGIN
         counts := counts || r.n;
         applied := applied || false;
         oldest := oldest || r.oldest;
-        IF p_maxes[i] > 0 AND r.n + p_adds[i] > p_maxes[i] THEN
+        IF p_maxes[i] > 0 AND r.held + p_adds[i] > p_maxes[i] THEN
             result := 4;
         END IF;
     END LOOP;

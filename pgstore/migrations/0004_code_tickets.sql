@@ -43,7 +43,8 @@ $fn$;
 --     count_hits does), then the code row: the order a PutCode takes them
 --     in. Checks sharing a failure counter take turns on its lock;
 --     concurrent checks of one scope take turns on the code row.
---  2. If any failure hit with a Max has no room (count + add > max) the
+--  2. If any failure hit with a Max has no room (held + add > max, held
+--     counting every event of the counter, as counter_hit's Max does) the
 --     result is 4 (blocked) and nothing changes; the code is not looked at.
 --  3. Otherwise the code is checked: 0 missing (none, or expired), 1
 --     matched (consumed, and the ticket stored), 2 wrong (tries counted) or
@@ -82,7 +83,7 @@ BEGIN
         counts := counts || r.n;
         applied := applied || false;
         oldest := oldest || r.oldest;
-        IF p_maxes[i] > 0 AND r.n + p_adds[i] > p_maxes[i] THEN
+        IF p_maxes[i] > 0 AND r.held + p_adds[i] > p_maxes[i] THEN
             result := 4;
         END IF;
     END LOOP;
