@@ -251,7 +251,11 @@ type Hit struct {
 	// below zero.
 	Add int
 	// Max, when above zero, makes the hit conditional: Add is applied only
-	// if Count+Add <= Max. Zero applies it unconditionally. A hit with no
+	// if Count+Add <= Max, where Count also takes in the events of buckets
+	// after now's that the counter holds (written by a caller whose clock
+	// runs ahead, or that reached the store first), so callers out of
+	// order never get more past Max than it allows. Zero applies it
+	// unconditionally. A hit with no
 	// Add and a Max is a check: Applied reports Count <= Max (the Service
 	// gates a send on failure counts so).
 	Max int
