@@ -62,7 +62,6 @@ local function putTicket(tk, sk, base, id, scope, u, d, v, x, n, ttl)
     end
     redis.call('SET', sk, id, 'PX', ttl)
   end
-  redis.call('DEL', tk)
   redis.call('HSET', tk, 's', scope, 'u', u, 'd', d, 'v', v, 'x', x, 'n', n)
   redis.call('PEXPIRE', tk, ttl)
 end
