@@ -73,9 +73,6 @@ func (s *Store) VerifyCode(ctx context.Context, now time.Time, c security.CodeCh
 	if err != nil {
 		return security.CodeMissing, nil, wrap("verify code", err)
 	}
-	if len(c.Failures) == 0 {
-		return security.CodeResult(res), nil, nil
-	}
 	tallies, err := a.tallies(counts, applied, oldest)
 	if err != nil {
 		return security.CodeMissing, nil, err

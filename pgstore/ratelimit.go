@@ -23,8 +23,11 @@ import (
 // security.ErrInvalidArgument, and nothing of the batch is applied.
 func (s *Store) Count(ctx context.Context, now time.Time, hits []security.Hit) ([]security.Tally, error) {
 	a, err := newHitArgs(now, hits)
-	if err != nil || len(hits) == 0 {
-		return []security.Tally{}, err
+	if err != nil {
+		return nil, err
+	}
+	if len(hits) == 0 {
+		return []security.Tally{}, nil
 	}
 	var (
 		counts  []int64
@@ -79,7 +82,7 @@ func newHitArgs(now time.Time, hits []security.Hit) (hitArgs, error) {
 func (a hitArgs) tallies(counts []int64, applied []bool, oldest []*int64) ([]security.Tally, error) {
 	n := len(a.keys)
 	if len(counts) != n || len(applied) != n || len(oldest) != n {
-		return nil, fmt.Errorf("pgstore: count: %d hits, %d results", n, len(counts))
+		return nil, fmt.Errorf("pgstore: %d hits, %d results", n, len(counts))
 	}
 	t := make([]security.Tally, n)
 	for i := range t {
