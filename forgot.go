@@ -14,8 +14,11 @@ func (s *Service) flowID(handle string) string { return s.ticketID("flow", handl
 // and its code are one write and step 1 is one check.
 func (s *Service) flowScope(e164 string) string { return s.destKey(e164, "forgot", e164) }
 
+// flowCodeScope is where the code of flow flowID lives. The ID carries
+// the phone's shard tag (see ticketID), which the scope takes over rather
+// than deriving it again.
 func (s *Service) flowCodeScope(flowID, e164 string) string {
-	return s.destKey(e164, "code-forgot", flowID)
+	return s.taggedKey(s.scopeTag(flowID, e164), "code-forgot", flowID)
 }
 
 // voidForgotFlows ends every pending forgot-password flow for phone.
