@@ -230,6 +230,18 @@ type flowSide struct {
 	cpu, goCPU time.Duration
 }
 
+// report reports s's throughput, latency, allocations and CPU per flow,
+// each metric's name after prefix.
+func (s *flowSide) report(b *testing.B, prefix string) {
+	per := func(v float64) float64 { return v / float64(s.flows) }
+	b.ReportMetric(median(s.rates), prefix+"flows/s")
+	b.ReportMetric(percentile(s.lat, 50), prefix+"p50-µs")
+	b.ReportMetric(percentile(s.lat, 95), prefix+"p95-µs")
+	b.ReportMetric(per(float64(s.mallocs)), prefix+"allocs/flow")
+	b.ReportMetric(per(float64(s.cpu.Microseconds())), prefix+"cpu-µs/flow")
+	b.ReportMetric(per(float64(s.goCPU.Microseconds())), prefix+"go-cpu-µs/flow")
+}
+
 // slice runs n flows of s from clients goroutines and records them.
 func (s *flowSide) slice(b *testing.B, clients, n int) float64 {
 	ctx := context.Background()
@@ -346,18 +358,8 @@ func runPaired(b *testing.B, clients, perSlice int, measured, floor *flowTarget)
 		ratios = append(ratios, rm/rf)
 	}
 	b.StopTimer()
-	b.ReportMetric(median(m.rates), "flows/s")
-	b.ReportMetric(percentile(m.lat, 50), "p50-µs")
-	b.ReportMetric(percentile(m.lat, 95), "p95-µs")
-	b.ReportMetric(float64(m.mallocs)/float64(m.flows), "allocs/flow")
-	b.ReportMetric(float64(m.cpu.Microseconds())/float64(m.flows), "cpu-µs/flow")
-	b.ReportMetric(float64(m.goCPU.Microseconds())/float64(m.flows), "go-cpu-µs/flow")
-	b.ReportMetric(median(f.rates), "floor-flows/s")
-	b.ReportMetric(percentile(f.lat, 50), "floor-p50-µs")
-	b.ReportMetric(percentile(f.lat, 95), "floor-p95-µs")
-	b.ReportMetric(float64(f.mallocs)/float64(f.flows), "floor-allocs/flow")
-	b.ReportMetric(float64(f.cpu.Microseconds())/float64(f.flows), "floor-cpu-µs/flow")
-	b.ReportMetric(float64(f.goCPU.Microseconds())/float64(f.flows), "floor-go-cpu-µs/flow")
+	m.report(b, "")
+	f.report(b, "floor-")
 	b.ReportMetric(median(ratios), "ratio")
 	b.ReportMetric(slices.Min(ratios), "ratio-min")
 	b.ReportMetric(slices.Max(ratios), "ratio-max")
@@ -541,68 +543,14 @@ type flowServices struct {
 // commit costs).
 func newFlowServices(b *testing.B) *flowServices {
 	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	skip := func(msg string) {
-		if os.Getenv("ACCTSEC_REQUIRE_SERVICES") == "1" {
-			b.Fatal(msg + " (ACCTSEC_REQUIRE_SERVICES=1)")
-		}
-		b.Skip(msg + "; set ACCTSEC_REQUIRE_SERVICES=1 to fail instead")
-	}
-	pcfg, err := pgxpool.ParseConfig(postgresURL())
-	if err != nil {
-		b.Fatal("ACCTSEC_POSTGRES_URL does not parse")
-	}
-	if v := os.Getenv("ACCTSEC_BENCH_SYNCHRONOUS_COMMIT"); v != "" {
-		pcfg.ConnConfig.RuntimeParams["synchronous_commit"] = v
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err == nil {
-		if err = pool.Ping(ctx); err != nil {
-			pool.Close()
-		}
-	}
-	if err != nil {
-		skip("PostgreSQL not reachable at ACCTSEC_POSTGRES_URL (default " + defaultPostgresURL + "): " + err.Error())
-	}
-	opt, err := redis.ParseURL(redisURL())
-	if err != nil {
-		pool.Close()
-		b.Fatal("ACCTSEC_REDIS_URL: " + err.Error())
-	}
-	opt.ContextTimeoutEnabled = true
-	rc := redis.NewClient(opt)
-	if err := rc.Ping(ctx).Err(); err != nil {
-		pool.Close()
-		_ = rc.Close()
-		skip("Redis not reachable at ACCTSEC_REDIS_URL (default " + defaultRedisURL + "): " + err.Error())
-	}
-	s := &flowServices{pool: pool, redis: rc, schema: randomName("acctsec_prod_bench_"), prefix: randomName("acctsec-prod-bench:") + ":"}
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		defer pool.Close()
-		defer rc.Close()
-		if _, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{s.schema}.Sanitize()+" CASCADE"); err != nil {
-			b.Error(err)
-		}
-		iter := rc.Scan(ctx, 0, s.prefix+"*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			b.Error(err)
-		}
-		for len(keys) > 0 {
-			n := min(len(keys), 500)
-			if err := rc.Del(ctx, keys[:n]...).Err(); err != nil {
-				b.Error(err)
-			}
-			keys = keys[n:]
+	requireServices(b)
+	schema, prefix := isolate(b)
+	pool := newPool(b, postgresURL(), func(c *pgxpool.Config) {
+		if v := os.Getenv("ACCTSEC_BENCH_SYNCHRONOUS_COMMIT"); v != "" {
+			c.ConnConfig.RuntimeParams["synchronous_commit"] = v
 		}
 	})
-	return s
+	return &flowServices{pool: pool, redis: newRedis(b, ""), schema: schema, prefix: prefix}
 }
 
 // newFlowApp builds the production app (newApp) on s with max limits and

@@ -56,7 +56,7 @@ var (
 // requireServices skips the test when PostgreSQL or Redis is unreachable,
 // or fails it when ACCTSEC_REQUIRE_SERVICES=1. The servers are probed once
 // per test binary.
-func requireServices(t *testing.T) {
+func requireServices(t testing.TB) {
 	t.Helper()
 	probeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -103,7 +103,7 @@ func randomName(prefix string) string {
 // removal (DROP SCHEMA ... CASCADE; SCAN + DEL of the prefix, never
 // FLUSHDB) through connections of their own, so it works even when the
 // test broke its stores.
-func isolate(t *testing.T) (schema, prefix string) {
+func isolate(t testing.TB) (schema, prefix string) {
 	t.Helper()
 	schema = randomName("acctsec_prod_test_")
 	prefix = randomName("acctsec-prod-test:") + ":"
@@ -136,7 +136,7 @@ func isolate(t *testing.T) (schema, prefix string) {
 }
 
 // newPool opens a pool on url, closed when the test ends.
-func newPool(t *testing.T, url string, tweak func(*pgxpool.Config)) *pgxpool.Pool {
+func newPool(t testing.TB, url string, tweak func(*pgxpool.Config)) *pgxpool.Pool {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
@@ -151,7 +151,7 @@ func newPool(t *testing.T, url string, tweak func(*pgxpool.Config)) *pgxpool.Poo
 
 // newRedis opens a client on addr ("" for the test server), closed when
 // the test ends.
-func newRedis(t *testing.T, addr string) *redis.Client {
+func newRedis(t testing.TB, addr string) *redis.Client {
 	t.Helper()
 	opt, err := redis.ParseURL(redisURL())
 	require.NoError(t, err)
