@@ -73,14 +73,22 @@ func benchClient(b *testing.B) (*redis.Client, string) {
 	return client, prefix
 }
 
-// BenchmarkVerifyCode consumes one live code per operation: b.N codes are
-// stored before the timer starts, and every VerifyCode must match.
-func BenchmarkVerifyCode(b *testing.B) {
+// benchStore is a Store on benchClient's client and prefix, and the
+// client.
+func benchStore(b *testing.B) (*redis.Client, *redisstore.Store) {
+	b.Helper()
 	client, prefix := benchClient(b)
 	st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
 	if err != nil {
 		b.Fatal(err)
 	}
+	return client, st
+}
+
+// BenchmarkVerifyCode consumes one live code per operation: b.N codes are
+// stored before the timer starts, and every VerifyCode must match.
+func BenchmarkVerifyCode(b *testing.B) {
+	_, st := benchStore(b)
 	ctx := context.Background()
 	now := time.Now()
 	mac := make([]byte, 32)
@@ -160,11 +168,7 @@ func BenchmarkBareEvalsha(b *testing.B) {
 // same machine: on a noisy host their ratio is the figure to trust. It
 // reports the time of each and their throughput ratio (bare/verify).
 func BenchmarkVerifyCodePaired(b *testing.B) {
-	client, prefix := benchClient(b)
-	st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
-	if err != nil {
-		b.Fatal(err)
-	}
+	client, st := benchStore(b)
 	ctx := context.Background()
 	now := time.Now()
 	mac := make([]byte, 32)
@@ -211,11 +215,7 @@ func BenchmarkVerifyCodePaired(b *testing.B) {
 //	go test -run '^$' -bench CountHit -benchtime 3s .
 func BenchmarkCountHit(b *testing.B) {
 	const window = 12 * time.Hour // buckets of an hour
-	client, prefix := benchClient(b)
-	st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, st := benchStore(b)
 	ctx := context.Background()
 	now := time.Now()
 	sizes := map[string]int{"small": 10, "large": 1_000_000}
@@ -290,11 +290,7 @@ func sendBatch(op int, shard int) []security.Hit {
 //
 //	go test -run '^$' -bench CountSendBatch -count 4 .
 func BenchmarkCountSendBatch(b *testing.B) {
-	client, prefix := benchClient(b)
-	st, err := redisstore.New(client, redisstore.WithPrefix(prefix))
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, st := benchStore(b)
 	ctx := context.Background()
 	now := time.Now()
 	b.ReportAllocs()
