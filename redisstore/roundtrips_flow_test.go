@@ -13,11 +13,7 @@ import (
 // securitytest.Steps' maxima; TestOneRoundTrip shows each call is one
 // round trip.
 func TestRoundTripsPerFlow(t *testing.T) {
-	e := newEnv(t)
-	accounts := memstore.New()
-	t.Cleanup(func() { _ = accounts.Close() })
-	steps := securitytest.RoundTrips(t, security.Compose(accounts, e.store))
-	t.Log("store round trips per step:\n" + securitytest.FormatSteps(steps))
+	roundTrips(t, newEnv(t).store)
 }
 
 // TestClusterRoundTripsPerFlow runs the same code flows with their state on
@@ -25,8 +21,14 @@ func TestRoundTripsPerFlow(t *testing.T) {
 // counters on one slot) within the same store calls.
 func TestClusterRoundTripsPerFlow(t *testing.T) {
 	rs, _ := clusterStore(t, newCluster(t))
+	roundTrips(t, rs)
+}
+
+// roundTrips runs securitytest.RoundTrips with state in st and accounts
+// in memstore.
+func roundTrips(t *testing.T, st security.StateStore) {
 	accounts := memstore.New()
 	t.Cleanup(func() { _ = accounts.Close() })
-	steps := securitytest.RoundTrips(t, security.Compose(accounts, rs))
+	steps := securitytest.RoundTrips(t, security.Compose(accounts, st))
 	t.Log("store round trips per step:\n" + securitytest.FormatSteps(steps))
 }
